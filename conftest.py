@@ -1,0 +1,44 @@
+"""Fixtures shared by every test: isolated file storage, users per role, a logged-in client."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from frontdesk.accounts.choices import Role
+from tests.factories import LocationFactory, UserFactory, assign
+
+
+@pytest.fixture(autouse=True)
+def _isolated_media(settings: Any, tmp_path: Any) -> None:
+    settings.MEDIA_ROOT = tmp_path / "files"
+
+
+@pytest.fixture
+def location(db: None) -> Any:
+    return LocationFactory()
+
+
+@pytest.fixture
+def make_user(db: None) -> Callable[..., Any]:
+    def make(role: str = Role.FRONT_DESK, *locations: Any, **fields: Any) -> Any:
+        user = UserFactory(role=role, **fields)
+        assign(user, *locations)
+        return user
+
+    return make
+
+
+@pytest.fixture
+def staff_client(make_user: Callable[..., Any], location: Any) -> Callable[..., Client]:
+    """A test client logged in as a user of ``role`` at ``location`` (MFA not required in tests)."""
+
+    def make(role: str = Role.FRONT_DESK, *, user: Any = None) -> Client:
+        client = Client()
+        client.force_login(user or make_user(role, location))
+        return client
+
+    return make

@@ -1,0 +1,76 @@
+"""Declaring what a view needs. Every URL's view is either ``@requires(action)`` or ``@public``.
+
+The policy-matrix test reads ``view.required_action`` / ``view.is_public`` from every resolved URL, so
+an undecorated view fails the suite instead of silently being open.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+
+from frontdesk.accounts.policy import ALL_ACTIONS
+
+ViewFunc = TypeVar("ViewFunc", bound=Callable[..., HttpResponse])
+
+
+def mfa_satisfied(request: HttpRequest) -> bool:
+    """True when the session passed the second factor, or none is required for this user."""
+    user: Any = request.user
+    if user.is_verified():
+        return True
+    if settings.REQUIRE_MFA:
+        return False
+    from django_otp import user_has_device
+
+    return not user_has_device(user, confirmed=True)
+
+
+def requires(action: str, *, mfa: bool = True) -> Callable[[ViewFunc], ViewFunc]:
+    """Allow the view only to logged-in staff (past MFA) whose role permits ``action``."""
+    if action not in ALL_ACTIONS:
+        raise KeyError(f"Unknown action {action!r}")
+
+    def decorator(view: ViewFunc) -> ViewFunc:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            user: Any = request.user
+            if not user.is_authenticated or user.is_service_account:
+                return redirect_to_login(request.get_full_path())
+            if mfa and not mfa_satisfied(request):
+                return redirect("accounts:mfa")
+            if not user.can(action):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        wrapped.required_action = action  # type: ignore[attr-defined]
+        return wrapped  # type: ignore[return-value]
+
+    return decorator
+
+
+def public(view: ViewFunc) -> ViewFunc:
+    """Mark a view as reachable without logging in (login page, health check, kiosk start)."""
+    view.is_public = True  # type: ignore[attr-defined]
+    return view
+
+
+def authenticated(view: ViewFunc) -> ViewFunc:
+    """Any logged-in staff member, before or after MFA (logout, the MFA step itself)."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        user: Any = request.user
+        if not user.is_authenticated or user.is_service_account:
+            return redirect_to_login(request.get_full_path())
+        return view(request, *args, **kwargs)
+
+    wrapped.required_action = "authenticated"  # type: ignore[attr-defined]
+    return wrapped  # type: ignore[return-value]

@@ -1,0 +1,97 @@
+"""The one policy table: which role may perform which action.
+
+Views, API endpoints and selectors name an action (``"patient.view"``); ``can(user, action)`` answers.
+Tests walk this table against every URL (see ``tests/test_policy_matrix.py``), so an endpoint that names
+no action, or an action missing here, fails the suite.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from frontdesk.accounts.choices import Role
+
+if TYPE_CHECKING:
+    from frontdesk.accounts.models import User
+
+
+class A:
+    """Action names. Keep them ``<noun>.<verb>``; add new ones here and to POLICY."""
+
+    PATIENT_SEARCH = "patient.search"
+    PATIENT_VIEW = "patient.view"
+    PATIENT_CREATE = "patient.create"
+    PATIENT_UPDATE = "patient.update"
+    PATIENT_MERGE = "patient.merge"
+    PATIENT_VIEW_SSN = "patient.view_ssn"  # the full SSN; everyone else sees ***-**-1234
+    PATIENT_VIEW_RESTRICTED = "patient.view_restricted"  # confidential records without break-glass
+    COVERAGE_VIEW = "coverage.view"
+    COVERAGE_EDIT = "coverage.edit"
+    VERIFICATION_RECORD = "verification.record"
+    PRACTICE_VIEW = "practice.view"
+    PRACTICE_MANAGE = "practice.manage"
+    AUDIT_VIEW = "audit.view"
+    AUDIT_EXPORT = "audit.export"
+    USER_MANAGE = "user.manage"
+    APIKEY_MANAGE = "apikey.manage"
+    BREAKGLASS_USE = "breakglass.use"
+    BREAKGLASS_REVIEW = "breakglass.review"
+    ACCOUNT_SELF = "account.self"  # own profile, password, MFA enrollment
+
+
+ALL_ACTIONS: frozenset[str] = frozenset(
+    value for name, value in vars(A).items() if name.isupper() and isinstance(value, str)
+)
+
+_PATIENT_READ = {A.PATIENT_SEARCH, A.PATIENT_VIEW, A.COVERAGE_VIEW, A.PRACTICE_VIEW, A.ACCOUNT_SELF}
+_REGISTRATION = {A.PATIENT_CREATE, A.PATIENT_UPDATE, A.COVERAGE_EDIT, A.VERIFICATION_RECORD}
+
+POLICY: dict[str, frozenset[str]] = {
+    Role.FRONT_DESK: frozenset(_PATIENT_READ | _REGISTRATION),
+    Role.SCHEDULER: frozenset(_PATIENT_READ | {A.PATIENT_CREATE, A.PATIENT_UPDATE}),
+    Role.BILLING: frozenset(_PATIENT_READ | _REGISTRATION | {A.PATIENT_VIEW_SSN}),
+    Role.NURSE: frozenset(_PATIENT_READ | {A.BREAKGLASS_USE}),
+    Role.PROVIDER: frozenset(_PATIENT_READ | {A.BREAKGLASS_USE}),
+    Role.PRACTICE_MANAGER: frozenset(
+        _PATIENT_READ
+        | _REGISTRATION
+        | {A.PATIENT_MERGE, A.PRACTICE_MANAGE, A.USER_MANAGE, A.BREAKGLASS_USE}
+    ),
+    Role.PRIVACY_OFFICER: frozenset(
+        _PATIENT_READ
+        | {A.PATIENT_VIEW_RESTRICTED, A.AUDIT_VIEW, A.AUDIT_EXPORT, A.BREAKGLASS_REVIEW}
+    ),
+    # IT administration: accounts, keys and configuration, but no patient data (minimum necessary).
+    Role.ADMIN: frozenset(
+        {
+            A.PRACTICE_VIEW,
+            A.PRACTICE_MANAGE,
+            A.USER_MANAGE,
+            A.APIKEY_MANAGE,
+            A.AUDIT_VIEW,
+            A.AUDIT_EXPORT,
+            A.BREAKGLASS_REVIEW,
+            A.ACCOUNT_SELF,
+        }
+    ),
+}
+
+# Roles whose staff see every location's data without being assigned to each.
+ALL_LOCATION_ROLES: frozenset[str] = frozenset(
+    {Role.PRACTICE_MANAGER, Role.PRIVACY_OFFICER, Role.ADMIN}
+)
+
+
+def actions_for(role: str) -> frozenset[str]:
+    return POLICY.get(role, frozenset())
+
+
+def can(user: User | Any, action: str) -> bool:
+    """True when the user is an active, authenticated staff member whose role allows ``action``."""
+    if action not in ALL_ACTIONS:
+        raise KeyError(
+            f"Unknown action {action!r}: add it to frontdesk.accounts.policy.A and POLICY."
+        )
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    return action in actions_for(user.role)

@@ -1,0 +1,44 @@
+"""The ``frontdesk`` command: FrontDesk's own verbs, plus every Django management command passed through.
+
+frontdesk serve [--host H] [--port P] [--no-worker] [--no-demo]
+frontdesk worker
+frontdesk demo [--patients N] [--seed S]
+frontdesk audit verify
+frontdesk backup PATH / frontdesk restore PATH
+frontdesk apikey create --name NAME --role ROLE [--location L]
+frontdesk <any manage.py command>   e.g. frontdesk migrate, frontdesk runserver 127.0.0.1:8000
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+# Two-word verbs map to one management command each.
+TWO_WORD_COMMANDS = {
+    ("audit", "verify"): "audit_verify",
+    ("apikey", "create"): "apikey_create",
+    ("apikey", "revoke"): "apikey_revoke",
+    ("apikey", "list"): "apikey_list",
+}
+
+
+def translate(argv: list[str]) -> list[str]:
+    """Turn ``frontdesk audit verify --x`` into ``manage.py audit_verify --x``."""
+    if len(argv) >= 2 and (argv[0], argv[1]) in TWO_WORD_COMMANDS:
+        return [TWO_WORD_COMMANDS[(argv[0], argv[1])], *argv[2:]]
+    return argv
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = list(sys.argv[1:] if argv is None else argv)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "frontdesk.settings")
+    from django.core.management import execute_from_command_line
+
+    if not args:
+        args = ["help"]
+    execute_from_command_line(["frontdesk", *translate(args)])
+
+
+if __name__ == "__main__":
+    main()

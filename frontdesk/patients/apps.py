@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class PatientsConfig(AppConfig):
+    name = "frontdesk.patients"
+    label = "patients"
+    verbose_name = "Patients"

@@ -1,0 +1,307 @@
+"""Django settings for FrontDesk.
+
+Every difference between deployments is an environment variable (12-factor). With none set, FrontDesk runs
+in *embedded* mode: SQLite and files in a data directory, keys generated once and kept there, tasks in the
+database. ``FRONTDESK_ENV=production`` turns on the HTTPS-only settings and requires every secret to come
+from the environment.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+import dj_database_url
+from cryptography.fernet import Fernet
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent
+ENV = os.environ.get("FRONTDESK_ENV", "development").strip().lower()
+if ENV not in {"development", "production"}:
+    raise ImproperlyConfigured("FRONTDESK_ENV must be 'development' or 'production'.")
+PRODUCTION = ENV == "production"
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _env_list(name: str, default: str = "") -> list[str]:
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+DATA_DIR = Path(os.environ.get("FRONTDESK_DATA_DIR") or BASE_DIR.parent / "data").resolve()
+
+
+def _embedded_secret(name: str, env_var: str, generate: Any) -> str:
+    """Return a secret from the environment, or (embedded mode only) one kept in the data directory."""
+    value = os.environ.get(env_var, "").strip()
+    if value:
+        return value
+    if PRODUCTION:
+        raise ImproperlyConfigured(f"{env_var} must be set when FRONTDESK_ENV=production.")
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    path = DATA_DIR / name
+    if not path.exists():
+        # O_EXCL: two processes starting at once must not write two different keys.
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(generate())
+    return path.read_text().strip()
+
+
+SECRET_KEY = _embedded_secret(
+    "secret_key", "FRONTDESK_SECRET_KEY", lambda: secrets.token_urlsafe(50)
+)
+# HMAC key for the audit hash chain; separate from SECRET_KEY so rotating one does not break the other.
+AUDIT_HMAC_KEY = _embedded_secret("audit_key", "FRONTDESK_AUDIT_KEY", lambda: secrets.token_hex(32))
+# Fernet keys for field and file encryption, newest first; older keys stay readable (rotation).
+FIELD_ENCRYPTION_KEYS = [
+    key.strip()
+    for key in _embedded_secret(
+        "encryption_keys", "FRONTDESK_ENCRYPTION_KEYS", lambda: Fernet.generate_key().decode()
+    ).split(",")
+    if key.strip()
+]
+
+DEBUG = _env_bool("FRONTDESK_DEBUG", False)
+ALLOWED_HOSTS = _env_list(
+    "FRONTDESK_ALLOWED_HOSTS", "" if PRODUCTION else "127.0.0.1,localhost,testserver"
+)
+CSRF_TRUSTED_ORIGINS = _env_list("FRONTDESK_CSRF_TRUSTED_ORIGINS")
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "django_htmx",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
+    "django_tasks",
+    "django_tasks_db",
+    "frontdesk.core",
+    "frontdesk.accounts",
+    "frontdesk.audit",
+    "frontdesk.practice",
+    "frontdesk.patients",
+    "frontdesk.web",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "frontdesk.core.middleware.RequestContextMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "frontdesk.accounts.middleware.SessionTimeoutMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "frontdesk.core.middleware.NoStoreMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "frontdesk.urls"
+WSGI_APPLICATION = "frontdesk.wsgi.application"
+AUTH_USER_MODEL = "accounts.User"
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "web:home"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "frontdesk.web.context_processors.navigation",
+            ],
+        },
+    }
+]
+
+# --- Database -------------------------------------------------------------------------------------
+DATABASE_URL = (
+    os.environ.get("FRONTDESK_DATABASE_URL") or f"sqlite:///{DATA_DIR / 'frontdesk.sqlite3'}"
+)
+_db = dj_database_url.parse(
+    DATABASE_URL, conn_max_age=int(os.environ.get("FRONTDESK_DB_CONN_MAX_AGE", "60"))
+)
+if _db["ENGINE"] == "django.db.backends.sqlite3":
+    # IMMEDIATE: a write transaction takes the write lock at BEGIN, so concurrent writers queue
+    # (up to `timeout` seconds) instead of failing half-way with "database is locked".
+    _db["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": (
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; "
+            "PRAGMA cache_size=-64000; PRAGMA mmap_size=268435456;"
+        ),
+    }
+    _db["CONN_MAX_AGE"] = 0
+    _db["TEST"] = {"NAME": os.environ.get("FRONTDESK_TEST_SQLITE_NAME") or None}
+DATABASES = {"default": _db}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Auth and sessions ---------------------------------------------------------------------------
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+# Absolute session lifetime; the idle limit is enforced by SessionTimeoutMiddleware.
+SESSION_MAX_AGE_HOURS = float(os.environ.get("FRONTDESK_SESSION_MAX_HOURS", "12"))
+SESSION_COOKIE_AGE = int(SESSION_MAX_AGE_HOURS * 3600)
+SESSION_IDLE_TIMEOUT_MINUTES = float(os.environ.get("FRONTDESK_IDLE_TIMEOUT_MINUTES", "15"))
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True
+REQUIRE_MFA = _env_bool("FRONTDESK_REQUIRE_MFA", PRODUCTION)
+BREAK_GLASS_MINUTES = int(os.environ.get("FRONTDESK_BREAK_GLASS_MINUTES", "60"))
+OTP_TOTP_ISSUER = os.environ.get("FRONTDESK_OTP_ISSUER", "FrontDesk")
+
+# django-axes: lock an account+IP pair after 5 failures; the login form shows one generic message.
+AXES_FAILURE_LIMIT = int(os.environ.get("FRONTDESK_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = float(os.environ.get("FRONTDESK_LOGIN_COOLOFF_MINUTES", "15")) / 60
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "frontdesk.accounts.views.lockout_response"
+AXES_VERBOSE = False
+AXES_ENABLE_ACCESS_FAILURE_LOG = False
+AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+
+# --- Security headers ----------------------------------------------------------------------------
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+if PRODUCTION:
+    SECURE_SSL_REDIRECT = _env_bool("FRONTDESK_SSL_REDIRECT", True)
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = 31536000
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+
+from csp.constants import NONE, SELF  # noqa: E402
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:", "blob:"],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    }
+}
+
+# --- Files ---------------------------------------------------------------------------------------
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static"
+MEDIA_ROOT = DATA_DIR / "files"
+# Stored files are never served from a public URL: downloads go through audited views.
+MEDIA_URL = "/files-not-served/"
+MAX_UPLOAD_BYTES = int(os.environ.get("FRONTDESK_MAX_UPLOAD_BYTES", str(10 * 1024 * 1024)))
+DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_UPLOAD_BYTES + 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+_storage_backend = os.environ.get("FRONTDESK_STORAGE", "local").strip().lower()
+if _storage_backend == "s3":
+    _default_storage: dict[str, Any] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ.get("FRONTDESK_S3_BUCKET", ""),
+            "endpoint_url": os.environ.get("FRONTDESK_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("FRONTDESK_S3_REGION") or None,
+            "access_key": os.environ.get("FRONTDESK_S3_ACCESS_KEY_ID") or None,
+            "secret_key": os.environ.get("FRONTDESK_S3_SECRET_ACCESS_KEY") or None,
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
+elif _storage_backend == "local":
+    _default_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+else:
+    raise ImproperlyConfigured("FRONTDESK_STORAGE must be 'local' or 's3'.")
+STORAGES = {
+    "default": _default_storage,
+    "staticfiles": {
+        "BACKEND": (
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if PRODUCTION
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        )
+    },
+}
+
+# --- Background tasks ----------------------------------------------------------------------------
+REDIS_URL = os.environ.get("FRONTDESK_REDIS_URL", "").strip()
+if REDIS_URL:
+    INSTALLED_APPS += ["django_rq"]
+    RQ_QUEUES = {"default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 600}}
+    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+else:
+    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+
+# --- Internationalisation and time ----------------------------------------------------------------
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = os.environ.get("FRONTDESK_TIME_ZONE", "America/New_York")
+USE_I18N = True
+USE_TZ = True
+
+# --- Logging: identifiers and event codes only, never PHI ------------------------------------------
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("FRONTDESK_LOG_LEVEL", "INFO")},
+    "loggers": {
+        # Django logs the request path and, for 500s, the full request; FrontDesk logs its own event
+        # codes instead (see frontdesk.core.middleware), so these stay quiet.
+        "django.request": {"level": "CRITICAL", "propagate": True},
+        "django.server": {"level": "WARNING", "propagate": True},
+        "axes": {"level": "WARNING", "propagate": True},
+    },
+}
+
+NINJA_PAGINATION_PER_PAGE = 50

@@ -1,0 +1,11 @@
+"""URL map. Each app owns its URLs; the JSON API lives under /api/v1/."""
+
+from django.urls import include, path
+
+from frontdesk.api.root import api
+
+urlpatterns = [
+    path("", include("frontdesk.web.urls")),
+    path("accounts/", include("frontdesk.accounts.urls")),
+    path("api/v1/", api.urls),
+]

@@ -1,0 +1,122 @@
+"""factory_boy factories for every model tests need. Synthetic data only: fake names, example.com."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import factory
+from django.contrib.auth.hashers import make_password
+
+from frontdesk.accounts.choices import Role
+from frontdesk.accounts.models import User
+from frontdesk.patients.models import Coverage, Patient, PatientPhone
+from frontdesk.practice.models import Location, Organization, Payer, Plan, Provider, StaffLocation
+from frontdesk.standards import npi
+
+TEST_PASSWORD = "correct horse battery staple 42"
+_HASHED_TEST_PASSWORD = make_password(TEST_PASSWORD)
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        django_get_or_create = ("username",)
+
+    username = factory.Sequence(lambda n: f"staff{n}")
+    first_name = factory.Sequence(lambda n: f"Testy{n}")
+    last_name = "Staffer"
+    email = factory.LazyAttribute(lambda o: f"{o.username}@example.com")
+    role = Role.FRONT_DESK
+    password = _HASHED_TEST_PASSWORD
+
+
+class OrganizationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Organization
+
+    name = "Example Family Medicine (synthetic)"
+    npi = factory.LazyFunction(lambda: npi.make("123456789"))
+
+
+class LocationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Location
+
+    organization = factory.SubFactory(OrganizationFactory)
+    name = factory.Sequence(lambda n: f"Test Clinic {n}")
+    code = factory.Sequence(lambda n: f"loc{n}")
+    timezone = "America/New_York"
+    address_line1 = "1 Example Way"
+    city = "Springfield"
+    state = "IL"
+    postal_code = "62701"
+
+
+def assign(user: User, *locations: Location) -> User:
+    for location in locations:
+        StaffLocation.objects.get_or_create(user=user, location=location)
+    return user
+
+
+class ProviderFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Provider
+
+    first_name = factory.Sequence(lambda n: f"Doc{n}")
+    last_name = "Example"
+    credentials = "MD"
+    npi = factory.Sequence(lambda n: npi.make(f"1{n:08d}"))
+    taxonomy_code = "207Q00000X"
+    specialty = "Family Medicine"
+
+
+class PayerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Payer
+
+    name = factory.Sequence(lambda n: f"Example Health Plan {n}")
+    payer_id = factory.Sequence(lambda n: f"EX{n:05d}")
+
+
+class PlanFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Plan
+
+    payer = factory.SubFactory(PayerFactory)
+    name = factory.Sequence(lambda n: f"Gold PPO {n}")
+
+
+class PatientFactory(factory.django.DjangoModelFactory):
+    """A patient row written directly (no service): for tests that need data, not registration."""
+
+    class Meta:
+        model = Patient
+
+    mrn = factory.Sequence(lambda n: f"T{n:07d}")
+    first_name = factory.Sequence(lambda n: f"Testpat{n}")
+    last_name = "Zzexample"
+    date_of_birth = dt.date(1980, 5, 17)
+    sex_at_birth = "F"
+    email = factory.LazyAttribute(lambda o: f"{o.first_name.lower()}@example.com")
+    first_name_key = factory.LazyAttribute(lambda o: o.first_name.lower())
+    last_name_key = factory.LazyAttribute(lambda o: o.last_name.lower())
+
+
+class PatientPhoneFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PatientPhone
+
+    patient = factory.SubFactory(PatientFactory)
+    number = factory.Sequence(lambda n: f"+1202555{n % 100:04d}")
+    digits = factory.LazyAttribute(lambda o: o.number[2:])
+
+
+class CoverageFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Coverage
+
+    patient = factory.SubFactory(PatientFactory)
+    payer = factory.SubFactory(PayerFactory)
+    member_id = factory.Sequence(lambda n: f"XM{n:08d}")
+    member_id_key = factory.LazyAttribute(lambda o: o.member_id.lower())
+    effective_on = dt.date(2026, 1, 1)
