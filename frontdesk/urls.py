@@ -7,5 +7,8 @@ from frontdesk.api.root import api
 urlpatterns = [
     path("", include("frontdesk.web.urls")),
     path("accounts/", include("frontdesk.accounts.urls")),
+    path("audit/", include("frontdesk.audit.urls")),
+    path("practice/", include("frontdesk.practice.urls")),
+    path("patients/", include("frontdesk.patients.urls")),
     path("api/v1/", api.urls),
 ]
