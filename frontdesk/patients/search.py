@@ -136,7 +136,8 @@ def parse_query(query: str, *, today: dt.date | None = None) -> ParsedQuery:
     if has_digit and len(words) == 1 and dob is None:
         # One word with digits: an MRN or member ID (letters-only IDs are not worth the ambiguity).
         return ParsedQuery(kind="identifier", identifier=member_id_key(words[0]), tokens=())
-    if has_digit and dob is None and len(words) > 1 and not tokens:
+    if has_digit and dob is None and all(any(ch.isdigit() for ch in w) for w in words):
+        # "XM-123 45": every word has digits, so it is an ID typed with spaces, not a name.
         return ParsedQuery(kind="identifier", identifier=member_id_key(text))
     if dob is not None:
         return ParsedQuery(kind="name_dob" if tokens else "dob", dob=dob, tokens=tokens)
@@ -414,6 +415,6 @@ def load_hits(scoped: QuerySet[Patient], ranked: list[tuple[int, int, str]]) -> 
         if patient is None:
             continue
         coverages = getattr(patient, "active_primary_coverages", [])
-        patient.primary_coverage = coverages[0] if coverages else None  # type: ignore[attr-defined]
+        patient.primary_coverage = coverages[0] if coverages else None
         hits.append(PatientHit(patient=patient, rank=rank, matched_on=matched_on))
     return hits
