@@ -40,6 +40,7 @@ FUZZY_CUTOFF = 75  # rapidfuzz ratio (0..100) a stored name needs to count as a 
 _VOCABULARY_LIMIT = 3000  # distinct stored names examined per fuzzy lookup
 _CANDIDATE_LIMIT = 400  # patient rows examined per fuzzy lookup
 _MAX_QUERY_LENGTH = 200
+FUZZY_WHEN_FEWER_THAN = 3  # look for typos only when the exact/prefix/nickname lookups found less
 
 _DATE_YMD = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})$")
 _DATE_MDY = re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{2}|\d{4})$")
@@ -265,8 +266,8 @@ def _search_names(base: QuerySet[Patient], parsed: ParsedQuery, limit: int) -> _
             if names:
                 for pk, _last, _first in _name_rows(base, last, "", limit, first_in=names):
                     found.add(pk, RANK_NICKNAME, "name")
-    if len(found) >= limit:
-        return found
+    if len(found) >= FUZZY_WHEN_FEWER_THAN:
+        return found  # what was typed matches real names: typo guesses would only add noise
     # Typos: candidates from a bounded vocabulary, re-ranked with rapidfuzz.
     for last, first in readings:
         if not last:
@@ -293,7 +294,7 @@ def _search_names(base: QuerySet[Patient], parsed: ParsedQuery, limit: int) -> _
             scored.append((score, pk))
         for score, pk in sorted(scored, key=lambda item: (-item[0], item[1])):
             found.add(pk, RANK_FUZZY + int((100 - score) // 10), "name_fuzzy")
-    if len(parsed.tokens) == 1 and len(found) < limit:
+    if len(parsed.tokens) == 1 and len(found) < FUZZY_WHEN_FEWER_THAN:
         token = parsed.tokens[0]
         first_keys = _vocabulary_matches("first_name_key", token)
         if first_keys:
@@ -384,7 +385,12 @@ def _search_phone(visible: QuerySet[Patient], digits: str, found: _Collector, li
         # "the last 7": a prefix range on the reversed digits, which an ordinary index answers.
         reversed_digits = national[::-1]
         suffix = phones.filter(**_prefix("digits_reversed", reversed_digits))
-        matches = list(suffix.order_by("patient_id").values_list("patient_id", flat=True)[:200])
+        # Index order (no sort step): a common last-7 cannot make the lookup read every match.
+        matches = list(
+            suffix.order_by("digits_reversed", "patient_id").values_list("patient_id", flat=True)[
+                :200
+            ]
+        )
         rank = RANK_PREFIX
     if not matches:
         return
