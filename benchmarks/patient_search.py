@@ -21,6 +21,7 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -155,9 +156,7 @@ def main() -> int:
         ],
         "mrn": [search(p[4]) for p in people],
         "member_id": [search(member) for member in members[:count]],
-        "duplicate_check": [
-            (lambda person=p, n=n: duplicate_check(person, n)) for n, p in enumerate(people)
-        ],
+        "duplicate_check": [partial(duplicate_check, p, n) for n, p in enumerate(people)],
     }
 
     results: dict[str, dict[str, float]] = {}

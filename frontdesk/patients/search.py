@@ -266,7 +266,7 @@ def _search_names(base: QuerySet[Patient], parsed: ParsedQuery, limit: int) -> _
             if names:
                 for pk, _last, _first in _name_rows(base, last, "", limit, first_in=names):
                     found.add(pk, RANK_NICKNAME, "name")
-    if len(found) >= FUZZY_WHEN_FEWER_THAN:
+    if len(found) >= min(limit, FUZZY_WHEN_FEWER_THAN):
         return found  # what was typed matches real names: typo guesses would only add noise
     # Typos: candidates from a bounded vocabulary, re-ranked with rapidfuzz.
     for last, first in readings:
@@ -294,7 +294,7 @@ def _search_names(base: QuerySet[Patient], parsed: ParsedQuery, limit: int) -> _
             scored.append((score, pk))
         for score, pk in sorted(scored, key=lambda item: (-item[0], item[1])):
             found.add(pk, RANK_FUZZY + int((100 - score) // 10), "name_fuzzy")
-    if len(parsed.tokens) == 1 and len(found) < FUZZY_WHEN_FEWER_THAN:
+    if len(parsed.tokens) == 1 and len(found) < min(limit, FUZZY_WHEN_FEWER_THAN):
         token = parsed.tokens[0]
         first_keys = _vocabulary_matches("first_name_key", token)
         if first_keys:
