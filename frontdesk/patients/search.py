@@ -113,7 +113,9 @@ def parse_query(query: str, *, today: dt.date | None = None) -> ParsedQuery:
         return ParsedQuery(kind="dob", dob=whole_dob)
     digits = _NON_DIGITS.sub("", text)
     if _PHONE_CHARS.match(text) and 7 <= len(digits) <= 15:
-        return ParsedQuery(kind="phone", phone_digits=digits, identifier=member_id_key(text))
+        # Bare digits may also be an all-digit member ID; "(202) 555-0123" is only a phone.
+        identifier = text if text.isdigit() else ""
+        return ParsedQuery(kind="phone", phone_digits=digits, identifier=identifier)
     if "," in text:
         last_part, first_part = text.split(",", 1)
         last_tokens = tuple(t for t in (name_key(p) for p in last_part.split()) if t)
@@ -377,9 +379,10 @@ def _search_identifier(
 def _search_phone(visible: QuerySet[Patient], digits: str, found: _Collector, limit: int) -> None:
     national = digits[1:] if len(digits) == 11 and digits.startswith("1") else digits
     phones = PatientPhone.objects.all()
+    wanted = limit * 4  # room for numbers shared by hidden (merged, inactive, restricted) records
     if len(national) >= 10:
         exact = phones.filter(digits=national)
-        matches = list(exact.order_by("patient_id").values_list("patient_id", flat=True)[:200])
+        matches = list(exact.order_by("patient_id").values_list("patient_id", flat=True)[:wanted])
         rank = RANK_EXACT
     else:
         # "the last 7": a prefix range on the reversed digits, which an ordinary index answers.
@@ -388,7 +391,7 @@ def _search_phone(visible: QuerySet[Patient], digits: str, found: _Collector, li
         # Index order (no sort step): a common last-7 cannot make the lookup read every match.
         matches = list(
             suffix.order_by("digits_reversed", "patient_id").values_list("patient_id", flat=True)[
-                :200
+                :wanted
             ]
         )
         rank = RANK_PREFIX

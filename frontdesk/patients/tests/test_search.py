@@ -270,3 +270,19 @@ def test_limit_caps_results(clerk: Any, register: Any) -> None:
     for number in range(6):
         register(f"Ann{'a' * number}", "Vexley", dt.date(1950 + number, 1, 1))
     assert len(patient_search(user=clerk, query="vexley", limit=4)) == 4
+
+
+def test_all_digit_member_id_and_phone_both_tried(clerk: Any, people: dict[str, Any]) -> None:
+    coverage_create(
+        actor=clerk,
+        patient=people["mary"],
+        data={"payer": PayerFactory(), "member_id": "2025550123"},
+    )
+    hits = patient_search(user=clerk, query="2025550123")
+    assert [(hit.patient.pk, hit.rank, hit.matched_on) for hit in hits] == [
+        (people["mary"].pk, 0, "member_id"),
+        (people["john"].pk, 1, "phone"),
+    ]
+    # With phone punctuation it is only a phone.
+    hits = patient_search(user=clerk, query="(202) 555-0123")
+    assert [(hit.patient.pk, hit.matched_on) for hit in hits] == [(people["john"].pk, "phone")]
