@@ -266,8 +266,8 @@ def _validate_patient(
     """Check registration/update input; returns (field values, phones or None when not given)."""
     errors = _Errors()
     data = dict(data)
+    has_phones = "phones" in data  # phones=None or [] on an update removes every phone
     phones_raw = data.pop("phones", None)
-    has_phones = "phones" in dict.fromkeys(data) or phones_raw is not None
     if "guarantor_patient_id" in data and "guarantor_patient" not in data:
         data["guarantor_patient"] = data.pop("guarantor_patient_id")
     cleaned = _clean_fields(Patient, data, _PATIENT_NOT_INPUT, errors)

@@ -286,3 +286,14 @@ def test_all_digit_member_id_and_phone_both_tried(clerk: Any, people: dict[str, 
     # With phone punctuation it is only a phone.
     hits = patient_search(user=clerk, query="(202) 555-0123")
     assert [(hit.patient.pk, hit.matched_on) for hit in hits] == [(people["john"].pk, "phone")]
+
+
+def test_nickname_typed_for_formal_name_and_formal_for_nickname(clerk: Any, register: Any) -> None:
+    elizabeth = register("Elizabeth", "Vexham", dt.date(1970, 1, 1))
+    peggy = register("Peggy", "Vexham", dt.date(1971, 1, 1))
+    assert [(h.patient.pk, h.rank) for h in patient_search(user=clerk, query="liz vexham")] == [
+        (elizabeth.pk, 3)
+    ]
+    assert [(h.patient.pk, h.rank) for h in patient_search(user=clerk, query="vex margaret")] == [
+        (peggy.pk, 3)
+    ]
