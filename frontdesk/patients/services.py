@@ -43,10 +43,10 @@ from frontdesk.patients.normalize import (
     InvalidPhone,
     member_id_key,
     name_key,
-    phone_digits,
+    name_search_columns,
     phone_display,
     phone_e164,
-    phonetic_key,
+    phone_search_columns,
 )
 from frontdesk.patients.selectors import patient_duplicates
 from frontdesk.practice.models import Payer, Plan
@@ -374,10 +374,8 @@ def _validate_patient(
 
 
 def _apply_name_keys(patient: Patient) -> None:
-    patient.last_name_key = name_key(patient.last_name)
-    patient.first_name_key = name_key(patient.first_name)
-    patient.last_name_phonetic = phonetic_key(patient.last_name)
-    patient.first_name_phonetic = phonetic_key(patient.first_name)
+    for column, value in name_search_columns(patient.first_name, patient.last_name).items():
+        setattr(patient, column, value)
 
 
 def _display(instance: models.Model, name: str) -> str:
@@ -401,13 +399,11 @@ def _display(instance: models.Model, name: str) -> str:
 def _phone_rows(patient: Patient, phones: Sequence[Mapping[str, Any]]) -> list[PatientPhone]:
     rows = []
     for rank, phone in enumerate(phones, start=1):
-        digits = phone_digits(phone["number"])
         rows.append(
             PatientPhone(
                 patient=patient,
                 number=phone["number"],
-                digits=digits,
-                digits_reversed=digits[::-1],
+                **phone_search_columns(phone["number"]),
                 phone_type=phone["phone_type"],
                 sms_capable=phone["sms_capable"],
                 rank=rank,
