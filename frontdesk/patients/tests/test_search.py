@@ -55,6 +55,8 @@ def test_parse_dob(text: str, expected: dt.date | None) -> None:
         ("Smith, John", "name"),
         ("1960-01-02", "dob"),
         ("smith 1/2/60", "name_dob"),
+        ("Smith, John 1/2/60", "name_dob"),
+        ("1960-01-02, smith", "name_dob"),
         ("(202) 555-0123", "phone"),
         ("+1 202.555.0123", "phone"),
         ("555-0123", "phone"),
@@ -118,6 +120,10 @@ def test_dob_formats(clerk: Any, people: dict[str, Any], query: str) -> None:
 def test_dob_with_name_narrows(clerk: Any, people: dict[str, Any], register: Any) -> None:
     twin = register("Zed", "Plonkham", dt.date(1960, 1, 2))
     assert _ids(patient_search(user=clerk, query="smith 1/2/60")) == [people["john"].pk]
+    assert _ids(patient_search(user=clerk, query="Smith, John 01/02/1960")) == [people["john"].pk]
+    # Same DOB and surname but another first name: offered, ranked as a loose match.
+    hits = patient_search(user=clerk, query="Smith, Johanna 01/02/1960")
+    assert [(hit.patient.pk, hit.rank) for hit in hits] == [(people["john"].pk, 4)]
     assert _ids(patient_search(user=clerk, query="1/2/60")) == [twin.pk, people["john"].pk]
 
 
