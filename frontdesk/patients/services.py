@@ -440,6 +440,7 @@ def patient_register(
         date_of_birth=cleaned["date_of_birth"],
         phones=[phone["number"] for phone in phones],
         email=cleaned.get("email", ""),
+        ssn=cleaned.get("ssn", ""),
     )
     likely = [c for c in candidates if c.score >= DUPLICATE_THRESHOLD]
     if likely and not reason:
