@@ -306,12 +306,12 @@ class CoverageForm(forms.Form):
     card_front = forms.FileField(
         required=False,
         label="Card front image",
-        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png"}),
+        widget=forms.FileInput(attrs={"accept": "image/jpeg,image/png"}),
     )
     card_back = forms.FileField(
         required=False,
         label="Card back image",
-        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png"}),
+        widget=forms.FileInput(attrs={"accept": "image/jpeg,image/png"}),
     )
 
     def __init__(self, *args: Any, payers: Any = (), plans: Any = (), **kwargs: Any) -> None:
@@ -326,18 +326,12 @@ class CoverageForm(forms.Form):
         plan_field.choices = _blank_choice(
             [(plan.pk, f"{plan.payer.name} — {plan.name}") for plan in plans]
         )
-        for name in ("card_front", "card_back"):
-            widget = self.fields[name].widget
-            if isinstance(widget, forms.ClearableFileInput):
-                widget.clear_checkbox_label = "Remove"
 
     def service_data(self) -> dict[str, Any]:
         data = dict(self.cleaned_data)
         for name in ("card_front", "card_back"):
             value = data.pop(name, None)
-            if value is False:  # "Remove" ticked
-                data[name] = ""
-            elif value:  # a new upload; nothing given keeps the current image
+            if value:  # a new upload; nothing given keeps the current image
                 data[name] = value
         return data
 

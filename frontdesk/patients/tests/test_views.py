@@ -727,3 +727,23 @@ def test_merge_needs_reason_and_a_known_mrn_and_the_right_role():
         == 403
     )
     assert PatientMerge.objects.count() == 0
+
+
+# --- output encoding --------------------------------------------------------------------------
+
+HOSTILE = '<img src=x onerror="alert(1)">'
+
+
+def test_hostile_patient_text_renders_inert_on_search_and_patient_page():
+    client, _user = _login()
+    patient = PatientFactory(last_name="Zzhostile", preferred_name=HOSTILE, pronouns=HOSTILE)
+    PatientPhoneFactory(patient=patient)
+    CoverageFactory(patient=patient, member_id=HOSTILE, group_number="=HYPERLINK(1)")
+
+    page = client.get(reverse("patients:detail", args=[patient.pk])).content.decode()
+    results = client.post(reverse("patients:search_results"), {"q": patient.mrn}).content.decode()
+
+    for body in (page, results):
+        assert HOSTILE not in body
+    assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in page
+    assert "Zzhostile" in results
