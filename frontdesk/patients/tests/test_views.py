@@ -763,3 +763,40 @@ def test_detail_uses_the_audit_apps_history_partial_when_installed(settings, tmp
     services.patient_update(actor=user, patient=patient, data={"city": "Shelbyville"})
     body = client.get(reverse("patients:detail", args=[patient.pk])).content.decode()
     assert "<p>shared partial: 1 change(s)</p>" in body
+
+
+def test_search_results_run_a_constant_number_of_queries():
+    client, _user = _login()
+
+    def make(last: str, count: int) -> None:
+        for index in range(count):
+            patient = PatientFactory(last_name=last, last_name_key=last.lower())
+            PatientPhoneFactory(patient=patient)
+            CoverageFactory(patient=patient, priority=1, plan=PlanFactory())
+
+    make("Zzonly", 1)
+    make("Zzmany", 5)
+    url = reverse("patients:search_results")
+    client.post(url, {"q": "zzonly"})  # warm up
+    with CaptureQueriesContext(connection) as one:
+        assert "Zzonly" in client.post(url, {"q": "zzonly"}).content.decode()
+    with CaptureQueriesContext(connection) as five:
+        body = client.post(url, {"q": "zzmany"}).content.decode()
+    assert body.count("Zzmany, ") == 5
+    # The search itself may take a fuzzy second pass when few rows match directly, so one hit can
+    # cost more than five; rendering more rows must never cost more (no query per row).
+    assert len(five.captured_queries) <= len(one.captured_queries)
+
+
+def test_merge_can_keep_the_other_record():
+    client, manager = _login(Role.PRACTICE_MANAGER)
+    this = _register(manager, "Bob", "Zzquux")
+    other = _register(manager, "Robert", "Zzquux")
+    url = reverse("patients:merge", args=[this.pk])
+    response = client.post(
+        url, {"other_mrn": other.mrn, "keep": "other", "reason": "dup", "confirmed": "True"}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == reverse("patients:detail", args=[other.pk])
+    this.refresh_from_db()
+    assert this.merged_into_id == other.pk
