@@ -769,7 +769,7 @@ def test_search_results_run_a_constant_number_of_queries():
     client, _user = _login()
 
     def make(last: str, count: int) -> None:
-        for index in range(count):
+        for _ in range(count):
             patient = PatientFactory(last_name=last, last_name_key=last.lower())
             PatientPhoneFactory(patient=patient)
             CoverageFactory(patient=patient, priority=1, plan=PlanFactory())
