@@ -162,8 +162,8 @@ def test_next_parameter_only_redirects_within_the_site():
         },
     )
 
-    assert inside.url == "/accounts/password/"
-    assert outside.url == "/"
+    assert inside["Location"] == "/accounts/password/"
+    assert outside["Location"] == "/"
 
 
 def test_logout_is_audited_and_requires_post():
