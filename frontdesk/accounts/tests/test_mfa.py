@@ -63,7 +63,9 @@ def test_confirming_the_first_code_enrols_a_confirmed_device_and_verifies_the_se
     client.get(SETUP_URL)
     key_hex = client.session[SESSION_PENDING_TOTP_KEY]
 
-    wrong = client.post(SETUP_URL, {"token": "000000" if _code_for(key_hex) != "000000" else "111111"})
+    wrong = client.post(
+        SETUP_URL, {"token": "000000" if _code_for(key_hex) != "000000" else "111111"}
+    )
     assert wrong.status_code == 200
     assert TOTPDevice.objects.filter(user=user).count() == 0
 
@@ -153,7 +155,11 @@ def test_a_totp_code_cannot_be_replayed(time_machine):
     assert replay.status_code == 200
     assert MFA_ERROR in replay.content.decode()
     assert second.get("/").status_code == 302
-    assert audit_rows("action", "outcome", "detail")[-1] == ("login-failed", "failure", {"stage": "mfa"})
+    assert audit_rows("action", "outcome", "detail")[-1] == (
+        "login-failed",
+        "failure",
+        {"stage": "mfa"},
+    )
     # The next step's code works.
     time_machine.move_to(NOON + dt.timedelta(seconds=30), tick=False)
     assert second.post(MFA_URL, {"token": current_code(device)}).status_code == 302
@@ -176,7 +182,9 @@ def test_wrong_codes_are_throttled(time_machine):
 
     time_machine.move_to(NOON + dt.timedelta(seconds=5), tick=False)
     assert client.post(MFA_URL, {"token": current_code(device)}).status_code == 302
-    assert [row[0] for row in audit_rows("detail")] == [{"stage": "password"}] + [{"stage": "mfa"}] * 5
+    assert [row[0] for row in audit_rows("detail")] == [{"stage": "password"}] + [
+        {"stage": "mfa"}
+    ] * 5
     assert AuditEvent.objects.filter(action="login-failed").count() == 4
 
 
@@ -230,6 +238,11 @@ def test_mfa_reset_removes_devices_ends_sessions_and_does_not_bypass_mfa(setting
     assert audit_rows("action", "actor_id", "object_id", "detail") == [
         ("login", nurse.pk, str(nurse.pk), {"stage": "password"}),
         ("login", nurse.pk, str(nurse.pk), {"stage": "mfa"}),
-        ("privilege-change", manager.pk, str(nurse.pk), {"event": "mfa-reset", "devices_removed": 1}),
+        (
+            "privilege-change",
+            manager.pk,
+            str(nurse.pk),
+            {"event": "mfa-reset", "devices_removed": 1},
+        ),
         ("login", nurse.pk, str(nurse.pk), {"stage": "password"}),
     ]

@@ -19,7 +19,11 @@ PASSPHRASE_100 = ("purple elephants juggle quietly beside " * 3)[:100]
 def _change(client: Client, new: str, *, current: str = TEST_PASSWORD, again: str | None = None):
     return client.post(
         URL,
-        {"current_password": current, "new_password": new, "new_password_again": new if again is None else again},
+        {
+            "current_password": current,
+            "new_password": new,
+            "new_password_again": new if again is None else again,
+        },
     )
 
 
@@ -81,13 +85,17 @@ def test_wrong_current_password_and_mismatched_repeat_are_refused(ada_client):
     wrong_current = _change(client, PASSPHRASE_100, current="not my password at all")
     mismatch = _change(client, PASSPHRASE_100, again=PASSPHRASE_100 + "x")
 
-    assert wrong_current.context["form"].errors["current_password"] == ["The current password is not right."]
-    assert mismatch.context["form"].errors["new_password_again"] == ["The two new passwords differ."]
+    assert wrong_current.context["form"].errors["current_password"] == [
+        "The current password is not right."
+    ]
+    assert mismatch.context["form"].errors["new_password_again"] == [
+        "The two new passwords differ."
+    ]
     assert User.objects.get(pk=user.pk).password == before
 
 
 def test_changing_the_password_ends_the_other_sessions(ada_client):
-    user, client = ada_client
+    _user, client = ada_client
     other_device = Client()
     password_login(other_device, "ada")
     assert other_device.get("/").status_code == 200

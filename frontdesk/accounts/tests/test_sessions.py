@@ -154,7 +154,11 @@ def test_production_settings_make_cookies_secure_and_require_mfa(tmp_path: Path)
         " s.SESSION_COOKIE_SAMESITE, s.REQUIRE_MFA, s.SESSION_IDLE_TIMEOUT_MINUTES)"
     )
     result = subprocess.run(
-        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True,
+        [sys.executable, "-c", code],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
         cwd=Path(__file__).resolve().parents[3],
     )
 
