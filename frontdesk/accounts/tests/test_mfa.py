@@ -46,8 +46,9 @@ def test_setup_page_shows_a_qr_code_and_the_secret_and_writes_nothing(time_machi
     key_hex = client.session[SESSION_PENDING_TOTP_KEY]
     assert re.search(r'<img class="qr-code" src="data:image/svg\+xml[^"]+"', html)
     secret = base64.b32encode(bytes.fromhex(key_hex)).decode().rstrip("=")
-    shown = re.search(r'<code id="totp-secret">([A-Z2-7 ]+)</code>', html).group(1)
-    assert shown.replace(" ", "") == secret
+    shown = re.search(r'<code id="totp-secret">([A-Z2-7 ]+)</code>', html)
+    assert shown is not None
+    assert shown.group(1).replace(" ", "") == secret
     assert "<script>" not in html and " style=" not in html
     assert TOTPDevice.objects.filter(user=user).count() == 0
     # Reloading keeps the same secret (a user may scan first and type later).
