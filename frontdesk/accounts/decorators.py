@@ -25,7 +25,8 @@ ViewFunc = TypeVar("ViewFunc", bound=Callable[..., HttpResponse])
 def mfa_satisfied(request: HttpRequest) -> bool:
     """True when the session passed the second factor, or none is required for this user."""
     user: Any = request.user
-    # OTPMiddleware adds is_verified(); a user object fresh from login() in this request lacks it.
+    # OTPMiddleware adds is_verified() to request.user; right after login() the plain user object is
+    # in place, which has not passed a second factor yet.
     is_verified = getattr(user, "is_verified", None)
     if is_verified is not None and is_verified():
         return True
