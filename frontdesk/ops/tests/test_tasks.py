@@ -1,0 +1,143 @@
+"""Background tasks run through both django-tasks backends: the database worker and RQ on Redis."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from datetime import timedelta
+
+import pytest
+from django.contrib.sessions.backends.db import SessionStore
+from django.contrib.sessions.models import Session
+from django.core.management import call_command
+from django.utils import timezone
+from django_tasks import task_backends
+from django_tasks.base import TaskResultStatus
+
+from frontdesk.audit.models import AuditEvent
+from frontdesk.audit.services import audit_record
+from frontdesk.ops.tasks import audit_chain_check, housekeeping
+
+
+def _sessions(*, expired: int, live: int) -> None:
+    for index in range(expired + live):
+        store = SessionStore()
+        store["n"] = index
+        store.create()
+        if index < expired:
+            Session.objects.filter(pk=store.session_key).update(
+                expire_date=timezone.now() - timedelta(minutes=1)
+            )
+
+
+def _audit_rows(count: int) -> None:
+    for index in range(count):
+        audit_record(
+            actor=None,
+            action="read",
+            category="demographics",
+            patient_id=index + 1,
+            object_type="patient",
+            object_id=index + 1,
+        )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_database_backend_runs_enqueued_tasks():
+    assert type(task_backends["default"]).__name__ == "DatabaseBackend"
+    _sessions(expired=3, live=2)
+    _audit_rows(4)
+
+    cleanup = housekeeping.enqueue()
+    check = audit_chain_check.enqueue()
+    assert cleanup.status == TaskResultStatus.READY
+    assert Session.objects.count() == 5  # nothing runs until a worker picks it up
+
+    call_command("db_worker", batch=True, startup_delay=False, reload=False, verbosity=0)
+
+    cleanup.refresh()
+    check.refresh()
+    assert cleanup.status == TaskResultStatus.SUCCESSFUL
+    assert cleanup.return_value == {"expired_sessions_deleted": 3}
+    assert Session.objects.count() == 2
+    assert check.status == TaskResultStatus.SUCCESSFUL
+    assert check.return_value["intact"] is True
+    assert check.return_value["rows"] == 4
+    assert check.return_value["first_bad_sequence"] is None
+    recorded = AuditEvent.objects.get(sequence=5)
+    assert recorded.category == "audit"
+    assert recorded.outcome == "success"
+    assert recorded.detail == {
+        "check": "audit_chain",
+        "intact": True,
+        "rows": 4,
+        "first_bad_sequence": None,
+    }
+
+
+@pytest.mark.django_db(transaction=True)
+def test_chain_check_task_records_a_broken_chain():
+    _audit_rows(3)
+    # Tamper with row 2 the way an attacker with database access would (bypassing the services).
+    AuditEvent.objects.filter(sequence=2).update(object_id="999")
+
+    result = audit_chain_check.enqueue()
+    call_command("db_worker", batch=True, startup_delay=False, reload=False, verbosity=0)
+
+    result.refresh()
+    assert result.status == TaskResultStatus.SUCCESSFUL
+    assert result.return_value["intact"] is False
+    assert result.return_value["first_bad_sequence"] == 2
+    assert AuditEvent.objects.get(sequence=4).outcome == "failure"
+
+
+REDIS_URL = os.environ.get("FRONTDESK_TEST_REDIS_URL", "").strip()
+
+
+@pytest.mark.redis
+@pytest.mark.skipif(
+    not REDIS_URL,
+    reason="RQ backend test needs Redis: set FRONTDESK_TEST_REDIS_URL (e.g. redis://127.0.0.1:6379/14)",
+)
+@pytest.mark.django_db(transaction=True)
+def test_rq_backend_runs_enqueued_tasks(settings):
+    import django_rq
+    from django_tasks_rq.backend import Job
+    from rq import SimpleWorker
+
+    queue_name = f"frontdesk-test-{uuid.uuid4().hex[:10]}"
+    # django-tasks-rq fetches results through the "default" connection, so configure both.
+    settings.RQ_QUEUES = {
+        "default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 60},
+        queue_name: {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 60},
+    }
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": [queue_name]}}
+    queue = django_rq.get_queue(queue_name, job_class=Job)
+    try:
+        assert type(task_backends["default"]).__name__ == "RQBackend"
+        _sessions(expired=2, live=1)
+        _audit_rows(2)
+
+        cleanup = housekeeping.using(queue_name=queue_name).enqueue()
+        check = audit_chain_check.using(queue_name=queue_name).enqueue()
+        assert queue.count == 2
+        assert Session.objects.count() == 3
+
+        # A burst worker in this process (SimpleWorker does not fork): runs what is queued, then stops.
+        worker = SimpleWorker([queue], connection=queue.connection, job_class=Job)
+        worker.work(burst=True)
+
+        cleanup.refresh()
+        check.refresh()
+        assert cleanup.status == TaskResultStatus.SUCCESSFUL
+        assert cleanup.return_value == {"expired_sessions_deleted": 2}
+        assert Session.objects.count() == 1
+        assert check.status == TaskResultStatus.SUCCESSFUL
+        assert check.return_value["intact"] is True
+        assert check.return_value["rows"] == 2
+        assert AuditEvent.objects.filter(category="audit").count() == 1
+        assert queue.count == 0
+    finally:
+        queue.empty()
+        for key in queue.connection.scan_iter(f"rq:*{queue_name}*"):
+            queue.connection.delete(key)
