@@ -61,9 +61,14 @@ def test_database_backend_runs_enqueued_tasks():
     assert cleanup.return_value == {"expired_sessions_deleted": 3}
     assert Session.objects.count() == 2
     assert check.status == TaskResultStatus.SUCCESSFUL
-    assert check.return_value["intact"] is True
-    assert check.return_value["rows"] == 4
-    assert check.return_value["first_bad_sequence"] is None
+    assert check.return_value == {
+        "intact": True,
+        "rows": 4,
+        "head_sequence": 4,
+        "head_hash": AuditEvent.objects.get(sequence=4).row_hash,
+        "first_bad_sequence": None,
+        "problem": "",
+    }
     recorded = AuditEvent.objects.get(sequence=5)
     assert recorded.category == "audit"
     assert recorded.outcome == "success"
@@ -86,8 +91,10 @@ def test_chain_check_task_records_a_broken_chain():
 
     result.refresh()
     assert result.status == TaskResultStatus.SUCCESSFUL
-    assert result.return_value["intact"] is False
-    assert result.return_value["first_bad_sequence"] == 2
+    value = result.return_value
+    assert value is not None
+    assert (value["intact"], value["first_bad_sequence"]) == (False, 2)
+    assert value["problem"] == "the row's content does not match its hash"
     assert AuditEvent.objects.get(sequence=4).outcome == "failure"
 
 
@@ -113,6 +120,7 @@ def test_rq_backend_runs_enqueued_tasks(settings):
     }
     settings.TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": [queue_name]}}
     queue = django_rq.get_queue(queue_name, job_class=Job)
+    job_ids: list[str] = []
     try:
         assert type(task_backends["default"]).__name__ == "RQBackend"
         _sessions(expired=2, live=1)
@@ -120,6 +128,7 @@ def test_rq_backend_runs_enqueued_tasks(settings):
 
         cleanup = housekeeping.using(queue_name=queue_name).enqueue()
         check = audit_chain_check.using(queue_name=queue_name).enqueue()
+        job_ids += [cleanup.id, check.id]
         assert queue.count == 2
         assert Session.objects.count() == 3
 
@@ -133,11 +142,13 @@ def test_rq_backend_runs_enqueued_tasks(settings):
         assert cleanup.return_value == {"expired_sessions_deleted": 2}
         assert Session.objects.count() == 1
         assert check.status == TaskResultStatus.SUCCESSFUL
-        assert check.return_value["intact"] is True
-        assert check.return_value["rows"] == 2
+        value = check.return_value
+        assert value is not None
+        assert (value["intact"], value["rows"], value["head_sequence"]) == (True, 2, 2)
         assert AuditEvent.objects.filter(category="audit").count() == 1
         assert queue.count == 0
     finally:
         queue.empty()
-        for key in queue.connection.scan_iter(f"rq:*{queue_name}*"):
-            queue.connection.delete(key)
+        keys = [*queue.connection.scan_iter(f"rq:*{queue_name}*")]
+        keys += [f"rq:{kind}:{job_id}" for job_id in job_ids for kind in ("job", "results")]
+        queue.connection.delete(*keys)
