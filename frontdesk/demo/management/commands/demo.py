@@ -37,6 +37,7 @@ class Command(BaseCommand):
             help="Delete every patient and build the demo again (demo databases only).",
         )
         parser.add_argument("--no-progress", action="store_true", help="Hide the progress bar.")
+        parser.add_argument("--no-logins", action="store_true", help="Do not print the logins.")
 
     def handle(self, *args: Any, **options: Any) -> None:
         count: int = options["patients"]
@@ -46,7 +47,8 @@ class Command(BaseCommand):
             self.stdout.write(
                 "The demo practice is already loaded; nothing to do (--reset rebuilds it)."
             )
-            self.stdout.write(logins_table(DEMO_LOGINS))
+            if not options["no_logins"]:
+                self.stdout.write(logins_table(DEMO_LOGINS))
             return
         console = Console(file=self.stdout._out)  # type: ignore[attr-defined, arg-type]
         show = not options["no_progress"] and options["verbosity"] > 0
@@ -84,4 +86,5 @@ class Command(BaseCommand):
             f"Demo practice loaded in {result.seconds:.1f}s: {stats.patients} patients, "
             f"{stats.phones} phones, {stats.coverages} coverages, {stats.restricted} restricted records."
         )
-        self.stdout.write(logins_table(result.logins))
+        if not options["no_logins"]:
+            self.stdout.write(logins_table(result.logins))
