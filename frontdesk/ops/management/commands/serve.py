@@ -37,7 +37,10 @@ class Command(BaseCommand):
         self.stdout.write("Preparing the database...")
         call_command("migrate", interactive=False, verbosity=0)
         call_command("collectstatic", interactive=False, verbosity=0)
-        if not options["no_demo"]:
+        load_demo = not options["no_demo"] and not settings.PRODUCTION
+        if settings.PRODUCTION and not options["no_demo"]:
+            self.stdout.write("Production mode: the demo practice is not loaded.")
+        if load_demo:
             if demo_exists():
                 self.stdout.write("Demo practice already loaded.")
             else:
@@ -71,7 +74,7 @@ class Command(BaseCommand):
             self.stdout.write("Background worker: not started (--no-worker).")
         else:
             self.stdout.write(f"Background worker: running ({mode} task backend).")
-        if not options["no_demo"]:
+        if load_demo:
             self.stdout.write(logins_table(DEMO_LOGINS))
         self.stdout.write("Press Ctrl-C to stop.")
         self.stdout.flush()
