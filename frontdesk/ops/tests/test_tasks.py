@@ -10,6 +10,7 @@ import pytest
 from django.contrib.sessions.backends.db import SessionStore
 from django.contrib.sessions.models import Session
 from django.core.management import call_command
+from django.db import connection
 from django.utils import timezone
 from django_tasks import task_backends
 from django_tasks.base import TaskResultStatus
@@ -151,4 +152,43 @@ def test_rq_backend_runs_enqueued_tasks(settings):
         queue.empty()
         keys = [*queue.connection.scan_iter(f"rq:*{queue_name}*")]
         keys += [f"rq:{kind}:{job_id}" for job_id in job_ids for kind in ("job", "results")]
+        queue.connection.delete(*keys)
+
+
+@pytest.mark.redis
+@pytest.mark.skipif(
+    not REDIS_URL,
+    reason="RQ backend test needs Redis: set FRONTDESK_TEST_REDIS_URL (e.g. redis://127.0.0.1:6379/14)",
+)
+@pytest.mark.django_db(transaction=True)
+def test_worker_command_uses_rq_when_redis_is_configured(settings):
+    import django_rq
+
+    queue_name = f"frontdesk-test-{uuid.uuid4().hex[:10]}"
+    settings.REDIS_URL = REDIS_URL
+    settings.RQ_QUEUES = {
+        "default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 60},
+        queue_name: {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 60},
+    }
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": [queue_name]}}
+    queue = django_rq.get_queue(queue_name)
+    result = None
+    try:
+        _sessions(expired=1, live=0)
+        result = housekeeping.using(queue_name=queue_name).enqueue()
+
+        call_command("worker", "--batch", verbosity=0)
+
+        result.refresh()
+        assert result.status == TaskResultStatus.SUCCESSFUL
+        assert result.return_value == {"expired_sessions_deleted": 1}
+        if connection.vendor == "postgresql":
+            # rqworker forks a work horse per job; only a server database sees the child's writes
+            # (the SQLite test database lives in this process's memory).
+            assert Session.objects.count() == 0
+    finally:
+        queue.empty()
+        keys = [*queue.connection.scan_iter(f"rq:*{queue_name}*")]
+        if result is not None:
+            keys += [f"rq:job:{result.id}", f"rq:results:{result.id}"]
         queue.connection.delete(*keys)

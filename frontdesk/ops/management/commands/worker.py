@@ -28,8 +28,10 @@ class Command(BaseCommand):
         verbosity: int = options["verbosity"]
         if settings.REDIS_URL:
             # RQ jobs enqueued by django-tasks need its Job class to find and report the task.
+            from django_rq.management.commands.rqworker import Command as RQWorkerCommand
+
             call_command(
-                "rqworker",
+                RQWorkerCommand(),
                 *settings.TASKS["default"]["QUEUES"],
                 job_class=RQ_JOB_CLASS,
                 burst=batch,
