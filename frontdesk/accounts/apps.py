@@ -23,4 +23,6 @@ class AccountsConfig(AppConfig):
                 session[SESSION_LOGIN_AT] = now
                 session[SESSION_LAST_SEEN] = now
 
-        user_logged_in.connect(stamp_login_time, dispatch_uid="frontdesk_stamp_login_time")
+        user_logged_in.connect(
+            stamp_login_time, dispatch_uid="frontdesk_stamp_login_time", weak=False
+        )

@@ -24,7 +24,10 @@ ViewFunc = TypeVar("ViewFunc", bound=Callable[..., HttpResponse])
 def mfa_satisfied(request: HttpRequest) -> bool:
     """True when the session passed the second factor, or none is required for this user."""
     user: Any = request.user
-    if user.is_verified():
+    # OTPMiddleware adds is_verified() to request.user; right after login() the plain user object is
+    # in place, which has not passed a second factor yet.
+    is_verified = getattr(user, "is_verified", None)
+    if is_verified is not None and is_verified():
         return True
     if settings.REQUIRE_MFA:
         return False

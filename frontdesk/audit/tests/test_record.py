@@ -28,5 +28,7 @@ def test_audit_record_appends_a_chained_row_with_field_changes(settings):
     stored = AuditEvent.objects.get(sequence=2)
     values = {name: getattr(stored, name) for name in chain.HASHED_FIELDS}
     assert chain.row_hash(settings.AUDIT_HMAC_KEY.encode(), values) == stored.row_hash
-    assert [(c.field, c.old_value, c.new_value) for c in stored.field_changes.all()] == [("last_name", "Old", "New")]
+    assert [(c.field, c.old_value, c.new_value) for c in stored.field_changes.all()] == [
+        ("last_name", "Old", "New")
+    ]
     assert AuditChainHead.objects.get().last_sequence == 2
