@@ -99,9 +99,13 @@ def mrn_reserve(count: int) -> Iterator[int]:
     return iter(range(first, first + count))
 
 
-def mrn_format(value: int) -> str:
-    """The MRN text for a counter value (registration uses the counter value as the MRN)."""
-    return str(value)
+try:
+    # Registration's own formatting, so demo MRNs look exactly like registered ones.
+    from frontdesk.patients.services import mrn_for as mrn_format
+except ImportError:  # the registration service is not merged yet: the counter value is the MRN
+
+    def mrn_format(number: int) -> str:
+        return str(number)
 
 
 @dataclass

@@ -15,6 +15,7 @@ from frontdesk.accounts.models import User
 from frontdesk.audit.models import AuditEvent
 from frontdesk.core.errors import Conflict
 from frontdesk.core.models import Counter
+from frontdesk.demo.patients import mrn_format
 from frontdesk.demo.practice import DEMO_LOGINS
 from frontdesk.demo.services import demo_exists, demo_load
 from frontdesk.patients import normalize
@@ -99,7 +100,7 @@ def test_demo_builds_a_complete_synthetic_practice():
 
     patients = list(Patient.objects.order_by("pk"))
     assert len(patients) == 60
-    assert [p.mrn for p in patients] == [str(n) for n in range(1, 61)]
+    assert [p.mrn for p in patients] == [mrn_format(n) for n in range(1, 61)]
     assert Counter.objects.get(pk="mrn").value == 60
     assert sum(p.is_restricted for p in patients) == 1
     for patient in patients:
@@ -151,9 +152,9 @@ def test_same_seed_gives_same_patients_and_reset_rebuilds():
     assert _snapshot() == first
     assert Patient.objects.count() == 40
     # MRNs are never reused: the rebuilt patients continue the counter.
-    assert sorted(int(mrn) for mrn in Patient.objects.values_list("mrn", flat=True)) == list(
-        range(41, 81)
-    )
+    assert sorted(Patient.objects.values_list("mrn", flat=True)) == [
+        mrn_format(n) for n in range(41, 81)
+    ]
     assert Provider.objects.count() == 12
     assert Location.objects.count() == 3
     assert AuditEvent.objects.count() == 2
