@@ -84,8 +84,16 @@ def test_database_backend_runs_enqueued_tasks():
 @pytest.mark.django_db(transaction=True)
 def test_chain_check_task_records_a_broken_chain():
     _audit_rows(3)
-    # Tamper with row 2 the way an attacker with database access would (bypassing the services).
-    AuditEvent.objects.filter(sequence=2).update(object_id="999")
+    # Tamper with row 2 the way a DBA with ALTER rights could: on PostgreSQL the append-only trigger
+    # has to be switched off first.
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("ALTER TABLE audit_auditevent DISABLE TRIGGER USER")
+        try:
+            cursor.execute("UPDATE audit_auditevent SET object_id = '999' WHERE sequence = 2")
+        finally:
+            if connection.vendor == "postgresql":
+                cursor.execute("ALTER TABLE audit_auditevent ENABLE TRIGGER USER")
 
     result = audit_chain_check.enqueue()
     call_command("db_worker", batch=True, startup_delay=False, reload=False, verbosity=0)
