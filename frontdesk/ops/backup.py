@@ -323,6 +323,22 @@ def _backup_postgresql(
 
 
 # --- restore ---------------------------------------------------------------------------------------
+def _extract(archive: tarfile.TarFile, target: Path) -> None:
+    """Unpack a backup archive, refusing links and paths that would land outside ``target``."""
+    if hasattr(tarfile, "data_filter"):  # Python 3.11.4+: the standard library's safe filter
+        try:
+            archive.extractall(target, filter="data")
+        except tarfile.FilterError as exc:
+            raise BackupError(f"The archive holds an unsafe entry; refusing it ({exc}).") from exc
+        return
+    root = target.resolve()
+    for member in archive.getmembers():
+        destination = (target / member.name).resolve()
+        if not (member.isfile() or member.isdir()) or not destination.is_relative_to(root):
+            raise BackupError(f"The archive holds an unsafe entry ({member.name!r}); refusing it.")
+    archive.extractall(target)  # noqa: S202 - every member was checked above
+
+
 def _read_manifest(source: Path) -> dict[str, Any]:
     path = source / MANIFEST
     if not path.is_file():
@@ -359,7 +375,7 @@ def backup_restore(
     if is_archive(source):
         with tempfile.TemporaryDirectory(prefix="frontdesk-restore-") as staging:
             with tarfile.open(source, "r:gz") as archive:
-                archive.extractall(staging, filter="data")
+                _extract(archive, Path(staging))
             return backup_restore(
                 source=Path(staging) / "frontdesk-backup",
                 database=database,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
+import tempfile
 import uuid
 from io import StringIO
 from pathlib import Path
@@ -250,3 +251,24 @@ def test_postgresql_round_trip_into_a_second_database(tmp_path):
     finally:
         with connection.cursor() as cursor:
             cursor.execute(f'DROP DATABASE IF EXISTS "{second}" WITH (FORCE)')
+
+
+def test_restore_refuses_an_archive_that_escapes_its_directory(tmp_path):
+    import io
+    import tarfile
+
+    evil = tmp_path / "evil.tar.gz"
+    payload = b"overwritten"
+    with tarfile.open(evil, "w:gz") as archive:
+        name = f"escaped-{uuid.uuid4().hex}.txt"
+        member = tarfile.TarInfo(f"../{name}")
+        member.size = len(payload)
+        archive.addfile(member, io.BytesIO(payload))
+
+    with pytest.raises(BackupError, match="unsafe entry"):
+        backup_restore(
+            source=evil, database=_fresh_sqlite(tmp_path, "x.sqlite3"), media_root=tmp_path
+        )
+
+    # Staging happens in a temporary directory: nothing may land beside it.
+    assert not (Path(tempfile.gettempdir()) / name).exists()
