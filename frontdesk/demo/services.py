@@ -66,16 +66,17 @@ def demo_load(
     """Build the demo practice with ``patients`` synthetic patients, deterministically for ``seed``.
 
     Does nothing when the demo is already loaded, unless ``reset``: then every patient is deleted and
-    the demo is built again (refused in production mode). Everything happens in one transaction, so an
+    the demo is built again. Refused in production mode. Everything happens in one transaction, so an
     interrupted load leaves nothing behind, and one summary audit row records it.
     """
     started = time.monotonic()
     if patients < 0:
         raise ValueError("The number of patients cannot be negative.")
-    if reset and getattr(settings, "PRODUCTION", False):
+    if getattr(settings, "PRODUCTION", False):
+        # Synthetic patients must never mix with real ones, and --reset deletes every patient.
         raise Conflict(
-            "Refusing to reset demo data in production mode: it deletes every patient.",
-            code="demo_reset_in_production",
+            "The demo practice is for evaluation only; it is not loaded in production mode.",
+            code="demo_in_production",
         )
     with transaction.atomic():
         if demo_exists() and not reset:

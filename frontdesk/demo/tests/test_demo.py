@@ -164,15 +164,29 @@ def test_same_seed_gives_same_patients_and_reset_rebuilds():
 
 
 @pytest.mark.django_db
-def test_reset_is_refused_in_production(settings):
+def test_demo_is_refused_in_production(settings):
     demo_load(patients=5, seed=1)
     settings.PRODUCTION = True
 
-    with pytest.raises(Conflict):
+    with pytest.raises(Conflict, match="not loaded in production mode"):
         demo_load(patients=5, seed=2, reset=True)
+    with pytest.raises(CommandError, match="not loaded in production mode"):
+        call_command("demo", "--reset", "--no-progress", stdout=StringIO())
 
     assert Patient.objects.count() == 5
     assert AuditEvent.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_demo_is_not_loaded_into_a_production_database(settings):
+    settings.PRODUCTION = True
+
+    with pytest.raises(Conflict):
+        demo_load(patients=5)
+
+    assert Organization.objects.count() == 0
+    assert Patient.objects.count() == 0
+    assert User.objects.count() == 0
 
 
 @pytest.mark.django_db
