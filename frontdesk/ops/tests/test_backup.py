@@ -272,3 +272,14 @@ def test_restore_refuses_an_archive_that_escapes_its_directory(tmp_path):
 
     # Staging happens in a temporary directory: nothing may land beside it.
     assert not (Path(tempfile.gettempdir()) / name).exists()
+
+
+def test_missing_postgresql_tools_are_named(monkeypatch, tmp_path):
+    from frontdesk.ops.backup import _pg_tool
+
+    monkeypatch.setenv("PATH", str(tmp_path))  # a PATH without pg_dump or pg_restore
+
+    with pytest.raises(BackupError, match=r"pg_dump was not found on PATH.*postgresql-client"):
+        _pg_tool("pg_dump")
+    with pytest.raises(BackupError, match=r"pg_restore was not found on PATH"):
+        _pg_tool("pg_restore")
