@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -97,8 +98,18 @@ def ensure_chromium() -> str | None:
 
 def cmd_run(args: list[str]) -> None:
     ensure_venv()
-    frontdesk = BIN / "frontdesk"
-    run(frontdesk, "serve", *args)
+    serve = subprocess.Popen([str(BIN / "frontdesk"), "serve", *args], cwd=ROOT)
+
+    def forward(signum: int, frame: object) -> None:
+        # Ctrl-C reaches `frontdesk serve` directly (same process group) and it stops the web server
+        # and the worker itself; waiting here, instead of dying with KeyboardInterrupt (which would
+        # SIGKILL serve mid-shutdown), lets that finish. A SIGTERM sent to this wrapper is passed on.
+        if signum == signal.SIGTERM:
+            serve.send_signal(signal.SIGTERM)
+
+    signal.signal(signal.SIGINT, forward)
+    signal.signal(signal.SIGTERM, forward)
+    sys.exit(serve.wait())
 
 
 def cmd_test(args: list[str]) -> None:

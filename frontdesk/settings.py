@@ -99,6 +99,8 @@ INSTALLED_APPS = [
     "frontdesk.practice",
     "frontdesk.patients",
     "frontdesk.web",
+    "frontdesk.demo",
+    "frontdesk.ops",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,90 @@
+"""``frontdesk demo [--patients N] [--seed S] [--reset]``: load the synthetic demo practice."""
+
+from __future__ import annotations
+
+from argparse import ArgumentParser
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from frontdesk.core.errors import DomainError
+from frontdesk.demo.practice import DEMO_LOGINS, DemoLogin
+from frontdesk.demo.services import DEFAULT_PATIENTS, DEFAULT_SEED, demo_exists, demo_load
+
+
+def logins_table(logins: tuple[DemoLogin, ...]) -> str:
+    """The demo logins as aligned text lines (printed by ``demo`` and ``serve``)."""
+    width = max(len(login.username) for login in logins)
+    lines = ["Demo logins (synthetic practice; MFA optional in the demo):"]
+    for login in logins:
+        lines.append(f"  {login.username:<{width}}  {login.password:<26}  {login.role}")
+    return "\n".join(lines)
+
+
+class Command(BaseCommand):
+    help = "Load the synthetic demo practice (idempotent; --reset rebuilds it)."
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        parser.add_argument("--patients", type=int, default=DEFAULT_PATIENTS)
+        parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
+        parser.add_argument(
+            "--reset",
+            "--force",
+            action="store_true",
+            dest="reset",
+            help="Delete every patient and build the demo again (demo databases only).",
+        )
+        parser.add_argument("--no-progress", action="store_true", help="Hide the progress bar.")
+        parser.add_argument("--no-logins", action="store_true", help="Do not print the logins.")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        count: int = options["patients"]
+        if count < 0:
+            raise CommandError("--patients must be zero or more.")
+        if demo_exists() and not options["reset"]:
+            self.stdout.write(
+                "The demo practice is already loaded; nothing to do (--reset rebuilds it)."
+            )
+            if not options["no_logins"]:
+                self.stdout.write(logins_table(DEMO_LOGINS))
+            return
+        console = Console(file=self.stdout._out)  # type: ignore[attr-defined, arg-type]
+        show = not options["no_progress"] and options["verbosity"] > 0
+        progress = Progress(
+            TextColumn("[bold]Demo patients"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[rate]}"),
+            TimeRemainingColumn(),
+            console=console,
+            disable=not show,
+            transient=False,
+        )
+        with progress:
+            task_id = progress.add_task("patients", total=count, rate="")
+
+            def advance(step: int) -> None:
+                progress.advance(task_id, step)
+                elapsed = progress.tasks[0].elapsed or 0.0
+                if elapsed:
+                    done = progress.tasks[0].completed
+                    progress.update(task_id, rate=f"{done / elapsed:,.0f}/s")
+
+            try:
+                result = demo_load(
+                    patients=count,
+                    seed=options["seed"],
+                    reset=options["reset"],
+                    on_progress=advance,
+                )
+            except DomainError as exc:
+                raise CommandError(exc.message) from exc
+        stats = result.stats
+        self.stdout.write(
+            f"Demo practice loaded in {result.seconds:.1f}s: {stats.patients} patients, "
+            f"{stats.phones} phones, {stats.coverages} coverages, {stats.restricted} restricted records."
+        )
+        if not options["no_logins"]:
+            self.stdout.write(logins_table(result.logins))
