@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -10,6 +11,7 @@ from typing import Any, Protocol
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.ipv6 import clean_ipv6_address
 
 from frontdesk.audit import chain
 from frontdesk.audit.choices import AuditAction, AuditCategory, AuditOutcome
@@ -38,6 +40,23 @@ class Change:
 
 def _audit_key() -> bytes:
     return settings.AUDIT_HMAC_KEY.encode()
+
+
+def _source_ip(raw: str | None) -> str | None:
+    """Return the address as the database will store and give it back (the hash must match on read).
+
+    IPv6 is compressed the way ``GenericIPAddressField`` does on save; an unparseable value (a broken
+    proxy header) is dropped rather than failing the audited work or breaking the chain.
+    """
+    if not raw:
+        return None
+    try:
+        address = ipaddress.ip_address(raw.strip())
+    except ValueError:
+        return None
+    if address.version == 6:
+        return clean_ipv6_address(str(address))
+    return str(address)
 
 
 def _grant_in_force(actor: AuditActor | None, at: datetime) -> EmergencyAccessGrant | None:
@@ -92,7 +111,7 @@ def audit_record(
             "object_type": object_type[:64],
             "object_id": str(object_id)[:64],
             "outcome": str(outcome),
-            "source_ip": request_ctx.source_ip if request_ctx else None,
+            "source_ip": _source_ip(request_ctx.source_ip) if request_ctx else None,
             "request_id": request_ctx.request_id if request_ctx else "",
             "emergency_access": grant is not None,
             "emergency_grant_id": grant.pk if grant is not None else None,
