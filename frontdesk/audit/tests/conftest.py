@@ -3,16 +3,29 @@
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import Iterator
 from typing import Any
 
 from django.db import connection
+from django.test import Client
 
+from frontdesk.accounts.middleware import SESSION_LOGIN_AT
 from frontdesk.accounts.models import User
 from frontdesk.audit.models import AuditEvent
 from tests.factories import UserFactory
 
 TABLE = AuditEvent._meta.db_table
+
+
+def logged_in_client(user: User) -> Client:
+    """A client with a fresh staff session (the login time the automatic-logoff middleware reads)."""
+    client = Client()
+    client.force_login(user)
+    session = client.session
+    session[SESSION_LOGIN_AT] = time.time()
+    session.save()
+    return client
 
 
 def make_staff(role: str = "front_desk", **fields: Any) -> User:
