@@ -35,7 +35,6 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from django.conf import settings
-from django.db.models import Q
 
 from frontdesk.audit import chain
 from frontdesk.audit.models import AuditChainHead, AuditEvent
@@ -86,10 +85,12 @@ def _hash_matches(key: bytes, row: dict[str, Any], *, sequence: int | None = Non
 def _rows_after(sequence: int, row_id: int, batch_size: int) -> Iterator[dict[str, Any]]:
     """Yield rows ordered by (sequence, id) after the given position, one batch query at a time."""
     while True:
+        # "sequence >= s AND NOT (sequence = s AND id <= i)" rather than "(sequence > s) OR (...)":
+        # the range form lets the database seek the sequence index; the OR form made it scan from
+        # the first row on every batch (quadratic on a long log).
         batch = list(
-            AuditEvent.objects.filter(
-                Q(sequence__gt=sequence) | Q(sequence=sequence, id__gt=row_id)
-            )
+            AuditEvent.objects.filter(sequence__gte=sequence)
+            .exclude(sequence=sequence, id__lte=row_id)
             .order_by("sequence", "id")
             .values(*_COLUMNS)[:batch_size]
         )
