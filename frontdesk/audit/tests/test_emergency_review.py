@@ -191,7 +191,7 @@ def test_empty_note_is_an_error_beside_the_field_and_nothing_changes():
     assert response.status_code == 400
     html = response.content.decode()
     assert (
-        f'<ul class="errorlist" id="id_grant{grant.pk}_note_errors"><li>This field is required.</li></ul>'
+        f'<ul class="errorlist" id="id_grant{grant.pk}_note_error"><li>This field is required.</li></ul>'
         in html
     )
     assert grant_state(grant) == (None, None, "")

@@ -189,7 +189,12 @@ def test_reversed_date_range_is_an_error_beside_the_field_and_lists_nothing():
     response = client.get(REPORT, {"date_from": "2026-02-02", "date_to": "2026-02-01"})
     assert response.status_code == 400
     assert response.context["page"] is None
-    assert "The end date is before the start date." in response.content.decode()
+    html = response.content.decode()
+    assert (
+        '<ul class="errorlist" id="id_date_to_error"><li>The end date is before the start date.</li></ul>'
+        in html
+    )
+    assert 'aria-invalid="true" aria-describedby="id_date_to_error"' in html
     assert [row[2] for row in rows()] == ["read"]  # the report view itself was not recorded
 
 

@@ -252,3 +252,16 @@ def test_frontdesk_audit_verify_exit_codes(log, capsys):
         cli.main(["audit", "verify"])
     assert broken.value.code == 1
     assert "Audit chain broken at sequence 2: deleted" in capsys.readouterr().err
+
+
+def test_verify_reads_in_bounded_batches(log):
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        result = chain_verify(batch_size=3)
+    assert (result.ok, result.rows_checked) == (True, 7)
+    row_queries = [q["sql"] for q in queries.captured_queries if "audit_auditevent" in q["sql"]]
+    # 7 rows in batches of 3: 3 + 3 + 1, then the chain head; no query reads the whole table.
+    assert len(row_queries) == 3
+    assert all(sql.rstrip().endswith("LIMIT 3") for sql in row_queries)
+    assert len(queries.captured_queries) == 4
