@@ -136,6 +136,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "frontdesk.web.context_processors.navigation",
+                "frontdesk.accounts.context_processors.emergency_access",
             ],
         },
     }
@@ -238,6 +239,11 @@ CONTENT_SECURITY_POLICY = {
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
 MEDIA_ROOT = DATA_DIR / "files"
+# Embedded mode serves static files straight from the apps (no collectstatic step needed).
+WHITENOISE_USE_FINDERS = not PRODUCTION
+WHITENOISE_AUTOREFRESH = not PRODUCTION and _env_bool("FRONTDESK_STATIC_AUTOREFRESH", False)
+if not PRODUCTION:
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 # Stored files are never served from a public URL: downloads go through audited views.
 MEDIA_URL = "/files-not-served/"
 MAX_UPLOAD_BYTES = int(os.environ.get("FRONTDESK_MAX_UPLOAD_BYTES", str(10 * 1024 * 1024)))

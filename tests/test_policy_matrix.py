@@ -1,0 +1,230 @@
+"""The policy matrix, generated from the URL list and the policy table (security.md promises 1, 2, 11).
+
+Every staff URL is walked for every role: anonymous users are sent to log in, roles without the view's
+action get 403, permitted roles get through, POSTs without a CSRF token are refused and GETs change no
+data. A URL whose view declares no policy, or whose parameters have no sample below, fails the suite.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.apps import apps
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from frontdesk.accounts.choices import Role
+from frontdesk.accounts.policy import ALL_ACTIONS, POLICY
+from tests.factories import (
+    CoverageFactory,
+    EquipmentFactory,
+    LocationFactory,
+    PatientFactory,
+    PayerFactory,
+    PlanFactory,
+    ProviderFactory,
+    RoomFactory,
+    UserFactory,
+    assign,
+)
+
+# Django-ninja serves /api/v1/ and has its own matrix (frontdesk/api/tests); static files are public.
+SKIPPED_PREFIXES = ("api/", "static/")
+
+
+@dataclass(frozen=True)
+class Route:
+    name: str
+    pattern: str
+    view: Callable[..., Any]
+    converters: tuple[str, ...]
+
+
+def _walk(
+    resolvers: list[URLPattern | URLResolver], prefix: str = "", namespace: str = ""
+) -> Iterator[Route]:
+    for entry in resolvers:
+        if isinstance(entry, URLResolver):
+            sub_prefix = prefix + str(entry.pattern)
+            if sub_prefix.startswith(SKIPPED_PREFIXES):
+                continue
+            ns = (
+                f"{namespace}:{entry.namespace}"
+                if namespace and entry.namespace
+                else (entry.namespace or namespace)
+            )
+            yield from _walk(entry.url_patterns, sub_prefix, ns)
+        else:
+            name = f"{namespace}:{entry.name}" if namespace else (entry.name or "")
+            converters = tuple(getattr(entry.pattern, "converters", {}).keys())
+            yield Route(name, prefix + str(entry.pattern), entry.callback, converters)
+
+
+ROUTES = sorted(_walk(get_resolver().url_patterns), key=lambda r: r.name)
+PROTECTED = [r for r in ROUTES if not getattr(r.view, "is_public", False)]
+ROLES = list(Role.values)
+
+
+def _objects() -> dict[str, Any]:
+    location = LocationFactory()
+    patient = PatientFactory()
+    payer = PayerFactory()
+    return {
+        "location": location,
+        "patient": patient,
+        "other_patient": PatientFactory(),
+        "coverage": CoverageFactory(patient=patient, payer=payer),
+        "payer": payer,
+        "plan": PlanFactory(payer=payer),
+        "provider": ProviderFactory(),
+    }
+
+
+# Parameters for URLs that take them, by URL name. A URL with parameters and no entry fails
+# test_every_parameterised_url_has_a_sample, so new URLs must be added here (and thus walked).
+SAMPLE_KWARGS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
+    # practice setup
+    "practice:location_detail": lambda o: {"pk": o["location"].pk},
+    "practice:location_edit": lambda o: {"pk": o["location"].pk},
+    "practice:room_create": lambda o: {"location_pk": o["location"].pk},
+    "practice:room_edit": lambda o: {"pk": RoomFactory(location=o["location"]).pk},
+    "practice:equipment_create": lambda o: {"location_pk": o["location"].pk},
+    "practice:equipment_edit": lambda o: {"pk": EquipmentFactory(location=o["location"]).pk},
+    "practice:provider_edit": lambda o: {"pk": o["provider"].pk},
+    "practice:payer_detail": lambda o: {"pk": o["payer"].pk},
+    "practice:payer_edit": lambda o: {"pk": o["payer"].pk},
+    "practice:plan_create": lambda o: {"payer_pk": o["payer"].pk},
+    "practice:plan_edit": lambda o: {"pk": o["plan"].pk},
+    # patients web UI
+    "patients:detail": lambda o: {"pk": o["patient"].pk},
+    "patients:edit": lambda o: {"pk": o["patient"].pk},
+    "patients:coverage_create": lambda o: {"pk": o["patient"].pk},
+    "patients:coverage_edit": lambda o: {"pk": o["patient"].pk, "coverage_pk": o["coverage"].pk},
+    "patients:coverage_card": lambda o: {
+        "pk": o["patient"].pk,
+        "coverage_pk": o["coverage"].pk,
+        "side": "front",
+    },
+    "patients:verify": lambda o: {"pk": o["patient"].pk},
+    "patients:merge": lambda o: {"pk": o["patient"].pk},
+    # Staff administration acts on another staff member (a fresh front-desk account).
+    **{
+        f"accounts:{name}": (lambda o: {"user_id": UserFactory(role=Role.FRONT_DESK).pk})
+        for name in ("user_detail", "user_deactivate", "user_reactivate", "user_mfa_reset")
+    },
+}
+
+
+def _kwargs_for(route: Route, objects: dict[str, Any]) -> dict[str, Any]:
+    if not route.converters:
+        return {}
+    return SAMPLE_KWARGS[route.name](objects)
+
+
+def _path(route: Route, objects: dict[str, Any]) -> str:
+    return reverse(route.name, kwargs=_kwargs_for(route, objects))
+
+
+def _client_for(role: str, location: Any, *, csrf: bool = False) -> Client:
+    user = UserFactory(role=role)
+    assign(user, location)
+    client = Client(enforce_csrf_checks=csrf)
+    client.force_login(user)
+    return client
+
+
+def test_every_url_declares_its_policy():
+    undeclared = [
+        r.pattern
+        for r in ROUTES
+        if not getattr(r.view, "is_public", False) and not hasattr(r.view, "required_action")
+    ]
+    assert undeclared == []
+
+
+def test_every_declared_action_is_in_the_policy_table():
+    unknown = {
+        r.view.required_action
+        for r in PROTECTED
+        if r.view.required_action not in ALL_ACTIONS and r.view.required_action != "authenticated"
+    }
+    assert unknown == set()
+
+
+def test_every_parameterised_url_has_a_sample():
+    missing = [r.name for r in ROUTES if r.converters and r.name not in SAMPLE_KWARGS]
+    assert missing == []
+
+
+def test_no_view_is_csrf_exempt():
+    assert [r.name for r in ROUTES if getattr(r.view, "csrf_exempt", False)] == []
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("route", PROTECTED, ids=lambda r: r.name)
+def test_anonymous_is_sent_to_log_in(route, client):
+    objects = _objects()
+    response = client.get(_path(route, objects))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("accounts:login"))
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize(
+    "route",
+    [r for r in PROTECTED if r.view.required_action != "authenticated"],
+    ids=lambda r: r.name,
+)
+def test_role_matrix(route, role):
+    objects = _objects()
+    client = _client_for(role, objects["location"])
+    response = client.get(_path(route, objects))
+    if route.view.required_action in POLICY[role]:
+        assert response.status_code not in (302, 403), (route.name, role, response.status_code)
+    else:
+        assert response.status_code == 403, (route.name, role, response.status_code)
+
+
+def _permitted_role(route: Route) -> str:
+    action = route.view.required_action
+    if action == "authenticated":
+        return Role.FRONT_DESK
+    return next(role for role in ROLES if action in POLICY[role])
+
+
+MODELS_THAT_GETS_MAY_WRITE = {
+    "audit.auditevent",  # reads are audited
+    "audit.auditchainhead",
+    "sessions.session",
+    "axes.accessattempt",
+    "axes.accesslog",
+    "axes.accessfailurelog",
+}
+
+
+def _snapshot() -> dict[str, list[dict[str, Any]]]:
+    state: dict[str, list[dict[str, Any]]] = {}
+    for model in apps.get_models():
+        label = model._meta.label_lower
+        if label in MODELS_THAT_GETS_MAY_WRITE:
+            continue
+        state[label] = list(model._default_manager.order_by("pk").values())
+    return state
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("route", PROTECTED, ids=lambda r: r.name)
+def test_get_changes_no_data_and_post_needs_csrf(route):
+    objects = _objects()
+    client = _client_for(_permitted_role(route), objects["location"], csrf=True)
+    path = _path(route, objects)
+    before = _snapshot()
+    client.get(path)
+    assert _snapshot() == before
+    response = client.post(path, {"anything": "1"})
+    assert response.status_code == 403
+    assert _snapshot() == before
