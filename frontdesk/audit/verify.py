@@ -82,14 +82,17 @@ def _hash_matches(key: bytes, row: dict[str, Any], *, sequence: int | None = Non
     return hmac.compare_digest(chain.row_hash(key, values), row["row_hash"])
 
 
-def _rows_after(sequence: int, row_id: int, batch_size: int) -> Iterator[dict[str, Any]]:
+def _rows_after(
+    sequence: int, row_id: int, batch_size: int, using: str
+) -> Iterator[dict[str, Any]]:
     """Yield rows ordered by (sequence, id) after the given position, one batch query at a time."""
     while True:
         # "sequence >= s AND NOT (sequence = s AND id <= i)" rather than "(sequence > s) OR (...)":
         # the range form lets the database seek the sequence index; the OR form made it scan from
         # the first row on every batch (quadratic on a long log).
         batch = list(
-            AuditEvent.objects.filter(sequence__gte=sequence)
+            AuditEvent.objects.using(using)
+            .filter(sequence__gte=sequence)
             .exclude(sequence=sequence, id__lte=row_id)
             .order_by("sequence", "id")
             .values(*_COLUMNS)[:batch_size]
@@ -100,37 +103,43 @@ def _rows_after(sequence: int, row_id: int, batch_size: int) -> Iterator[dict[st
         sequence, row_id = batch[-1]["sequence"], batch[-1]["id"]
 
 
-def _next_row(row: dict[str, Any]) -> dict[str, Any] | None:
-    return next(_rows_after(row["sequence"], row["id"], 1), None)
+def _next_row(row: dict[str, Any], using: str) -> dict[str, Any] | None:
+    return next(_rows_after(row["sequence"], row["id"], 1, using), None)
 
 
-def _head() -> tuple[int, str]:
-    head = AuditChainHead.objects.filter(pk=1).values_list("last_sequence", "last_hash").first()
+def _head(using: str) -> tuple[int, str]:
+    head = (
+        AuditChainHead.objects.using(using)
+        .filter(pk=1)
+        .values_list("last_sequence", "last_hash")
+        .first()
+    )
     return head if head is not None else (0, chain.GENESIS_HASH)
 
 
 def _classify_bad_row(
-    key: bytes, row: dict[str, Any], expected_prev: str
+    key: bytes, row: dict[str, Any], expected_prev: str, using: str
 ) -> tuple[TamperKind, str]:
     """Say what most likely happened at a row in the right position whose hash or link is wrong."""
     sequence = row["sequence"]
     self_ok = _hash_matches(key, row)
     link_ok = row["prev_hash"] == expected_prev
-    head_sequence, _ = _head()
+    head_sequence, _ = _head(using)
     if not self_ok and sequence > head_sequence:
         # Every genuine append moves the head in the same transaction, and the head was read after
         # this row: a row beyond it was written around audit_record.
         return "inserted", "a row that does not verify lies beyond the chain head"
     if not link_ok:
         target = (
-            AuditEvent.objects.filter(row_hash=row["prev_hash"])
+            AuditEvent.objects.using(using)
+            .filter(row_hash=row["prev_hash"])
             .exclude(id=row["id"])
             .values_list("sequence", flat=True)
             .first()
         )
         if target is not None:
             return "reordered", f"the row links to the row now at sequence {target}"
-    following = _next_row(row)
+    following = _next_row(row, using)
     if not self_ok and following is not None and following["prev_hash"] == expected_prev:
         return "inserted", "the next row links past this row to its predecessor"
     if link_ok:
@@ -146,8 +155,11 @@ def _classify_bad_row(
     return "edited", "the row's content and its link to the previous row do not match its hash"
 
 
-def chain_verify(*, batch_size: int = DEFAULT_BATCH_SIZE) -> VerifyResult:
-    """Check the whole audit chain in sequence order and report the first problem found."""
+def chain_verify(*, batch_size: int = DEFAULT_BATCH_SIZE, using: str = "default") -> VerifyResult:
+    """Check the whole audit chain in sequence order and report the first problem found.
+
+    ``using`` names the database alias, so a restored copy can be checked before it is used.
+    """
     if batch_size < 1:
         raise ValueError("batch_size must be at least 1.")
     key = settings.AUDIT_HMAC_KEY.encode()
@@ -167,7 +179,7 @@ def chain_verify(*, batch_size: int = DEFAULT_BATCH_SIZE) -> VerifyResult:
         )
 
     while True:
-        for row in _rows_after(expected_sequence - 1, last_id, batch_size):
+        for row in _rows_after(expected_sequence - 1, last_id, batch_size, using):
             sequence = row["sequence"]
             if sequence < expected_sequence:
                 return broken(sequence, "inserted", "a second row carries this sequence number")
@@ -179,7 +191,7 @@ def chain_verify(*, batch_size: int = DEFAULT_BATCH_SIZE) -> VerifyResult:
                     f"{missing} row(s) missing: the sequence jumps to {sequence}",
                 )
             if not (_hash_matches(key, row) and row["prev_hash"] == expected_prev):
-                kind, message = _classify_bad_row(key, row, expected_prev)
+                kind, message = _classify_bad_row(key, row, expected_prev, using)
                 return broken(sequence, kind, message)
             expected_prev = row["row_hash"]
             last_id = row["id"]
@@ -188,10 +200,10 @@ def chain_verify(*, batch_size: int = DEFAULT_BATCH_SIZE) -> VerifyResult:
 
         # The head is read after the rows: a genuine append commits its row and the head together, so
         # a head ahead of the last row either means rows arrived meanwhile (read on) or were removed.
-        head_sequence, head_hash = _head()
+        head_sequence, head_hash = _head(using)
         last_sequence = expected_sequence - 1
         if head_sequence > last_sequence:
-            if AuditEvent.objects.filter(sequence__gt=last_sequence).exists():
+            if AuditEvent.objects.using(using).filter(sequence__gt=last_sequence).exists():
                 continue
             return broken(
                 expected_sequence,

@@ -22,11 +22,14 @@ class Command(BaseCommand):
             default=DEFAULT_BATCH_SIZE,
             help=f"Rows read per query (default {DEFAULT_BATCH_SIZE}).",
         )
+        parser.add_argument(
+            "--database", default="default", help="Database alias to check (default: default)."
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["batch_size"] < 1:
             raise CommandError("--batch-size must be at least 1.", returncode=2)
-        result = chain_verify(batch_size=options["batch_size"])
+        result = chain_verify(batch_size=options["batch_size"], using=options["database"])
         if not result.ok:
             raise CommandError(result.summary(), returncode=1)
         self.stdout.write(result.summary())
