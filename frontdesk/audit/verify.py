@@ -107,14 +107,14 @@ def _next_row(row: dict[str, Any], using: str) -> dict[str, Any] | None:
     return next(_rows_after(row["sequence"], row["id"], 1, using), None)
 
 
-def _head(using: str) -> tuple[int, str]:
-    head = (
+def _head(using: str) -> tuple[int, str] | None:
+    """Return the chain head's (last sequence, last hash), or None when the head record is missing."""
+    return (
         AuditChainHead.objects.using(using)
         .filter(pk=1)
         .values_list("last_sequence", "last_hash")
         .first()
     )
-    return head if head is not None else (0, chain.GENESIS_HASH)
 
 
 def _classify_bad_row(
@@ -124,7 +124,7 @@ def _classify_bad_row(
     sequence = row["sequence"]
     self_ok = _hash_matches(key, row)
     link_ok = row["prev_hash"] == expected_prev
-    head_sequence, _ = _head(using)
+    head_sequence, _ = _head(using) or (0, chain.GENESIS_HASH)
     if not self_ok and sequence > head_sequence:
         # Every genuine append moves the head in the same transaction, and the head was read after
         # this row: a row beyond it was written around audit_record.
@@ -200,8 +200,16 @@ def chain_verify(*, batch_size: int = DEFAULT_BATCH_SIZE, using: str = "default"
 
         # The head is read after the rows: a genuine append commits its row and the head together, so
         # a head ahead of the last row either means rows arrived meanwhile (read on) or were removed.
-        head_sequence, head_hash = _head(using)
+        head = _head(using)
         last_sequence = expected_sequence - 1
+        head_sequence, head_hash = head or (0, chain.GENESIS_HASH)
+        if head is None and last_sequence > 0:
+            # Without its head the log cannot be appended to (the next row would reuse sequence 1).
+            return broken(
+                last_sequence,
+                "deleted",
+                f"the chain head record is missing; the log ends at {last_sequence}",
+            )
         if head_sequence > last_sequence:
             if AuditEvent.objects.using(using).filter(sequence__gt=last_sequence).exists():
                 continue

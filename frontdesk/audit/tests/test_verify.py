@@ -208,6 +208,18 @@ def test_chain_head_pointing_at_another_hash_is_caught(log):
     assert (result.ok, result.sequence, result.kind, result.rows_checked) == (False, 7, "edited", 7)
 
 
+def test_missing_chain_head_is_reported(log):
+    AuditChainHead.objects.all().delete()
+    result = chain_verify()
+    assert (result.ok, result.sequence, result.kind, result.rows_checked) == (
+        False,
+        7,
+        "deleted",
+        7,
+    )
+    assert "chain head record is missing" in result.message
+
+
 def test_duplicate_sequence_is_caught_as_inserted(log):
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL: SQLite cannot drop the unique constraint inside a test")
