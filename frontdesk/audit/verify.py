@@ -24,7 +24,8 @@ How each tampering shows up, and so how the first problem is classified:
 Only the first problem is reported: once the chain breaks, every later row is suspect anyway, and the
 sequence number is where an investigation starts. A DBA who also rewrites the chain head and deletes
 rows only at the very end leaves no trace inside the database; a copy of the head kept elsewhere (the
-backup's verification report) closes that gap.
+backup's verification report) closes that gap. Field-change rows (``FieldChange``) are outside the
+hash; on PostgreSQL the append-only trigger protects them like the events.
 """
 
 from __future__ import annotations
