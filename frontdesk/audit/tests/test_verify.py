@@ -277,3 +277,54 @@ def test_verify_reads_in_bounded_batches(log):
     assert len(row_queries) == 3
     assert all(sql.rstrip().endswith("LIMIT 3") for sql in row_queries)
     assert len(queries.captured_queries) == 4
+
+
+def _tamper(kind: str, position: int) -> None:
+    """Apply one DBA-level tampering at ``position`` in the 7-row log."""
+    template = AuditEvent.objects.get(sequence=min(position, ROWS))
+    with tampering() as cursor:
+        if kind == "edited":
+            cursor.execute(f"UPDATE {TABLE} SET object_id = 'x' WHERE sequence = %s", [position])
+        elif kind == "deleted":
+            cursor.execute(f"DELETE FROM {TABLE} WHERE sequence = %s", [position])
+        elif kind == "deleted+renumbered":
+            cursor.execute(f"DELETE FROM {TABLE} WHERE sequence = %s", [position])
+            shift_sequences(cursor, from_sequence=position + 1, by=-1)
+            cursor.execute("UPDATE audit_auditchainhead SET last_sequence = %s", [ROWS - 1])
+        elif kind == "inserted":
+            shift_sequences(cursor, from_sequence=position, by=1)
+        elif kind == "reordered":
+            cursor.execute(f"UPDATE {TABLE} SET sequence = 1000 WHERE sequence = %s", [position])
+            cursor.execute(
+                f"UPDATE {TABLE} SET sequence = %s WHERE sequence = %s", [position, position + 1]
+            )
+            cursor.execute(
+                f"UPDATE {TABLE} SET sequence = %s WHERE sequence = 1000", [position + 1]
+            )
+    if kind == "inserted":
+        prev = AuditEvent.objects.filter(sequence=position - 1).values_list("row_hash", flat=True)
+        forged = {name: getattr(template, name) for name in chain.HASHED_FIELDS}
+        forged.update(sequence=position, prev_hash=prev.first() or chain.GENESIS_HASH)
+        AuditEvent.objects.create(row_hash=chain.row_hash(b"not the key", forged), **forged)
+
+
+SWEEP = (
+    [("edited", p) for p in range(1, ROWS + 1)]
+    + [("deleted", p) for p in range(1, ROWS + 1)]
+    + [("deleted+renumbered", p) for p in range(1, ROWS)]
+    + [("inserted", p) for p in range(1, ROWS + 2)]
+    + [("reordered", p) for p in range(1, ROWS)]
+)
+
+
+@pytest.mark.parametrize(("tampering_kind", "position"), SWEEP)
+def test_every_tampering_at_every_position_is_named_exactly(log, tampering_kind, position):
+    _tamper(tampering_kind, position)
+    expected_kind = tampering_kind.split("+")[0]
+    for batch_size in (1, 2, 1000):
+        result = chain_verify(batch_size=batch_size)
+        assert (result.ok, result.sequence, result.kind) == (
+            False,
+            position,
+            expected_kind,
+        ), result.summary()
