@@ -8,6 +8,15 @@ from django.utils import timezone
 
 from frontdesk.audit.choices import AuditAction, AuditCategory, AuditOutcome
 from frontdesk.core.models import TimeStampedModel
+from frontdesk.core.queryset import RestrictedQuerySet
+
+
+class AuditEventQuerySet(RestrictedQuerySet):
+    """Audit rows are practice-wide: whoever may view the log sees all of it (no location scope)."""
+
+
+class EmergencyAccessGrantQuerySet(RestrictedQuerySet):
+    """Grants are practice-wide: the privacy officer reviews every location's break-glass use."""
 
 
 class AuditEvent(models.Model):
@@ -44,6 +53,8 @@ class AuditEvent(models.Model):
     )
     prev_hash = models.CharField(max_length=64)
     row_hash = models.CharField(max_length=64)
+
+    objects = AuditEventQuerySet.as_manager()
 
     class Meta:
         ordering = ["sequence"]
@@ -124,6 +135,8 @@ class EmergencyAccessGrant(TimeStampedModel):
     )
     reviewed_at = models.DateTimeField(null=True, blank=True)
     review_note = models.TextField(blank=True)
+
+    objects = EmergencyAccessGrantQuerySet.as_manager()
 
     class Meta:
         ordering = ["-started_at"]

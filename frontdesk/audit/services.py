@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -10,11 +11,14 @@ from typing import Any, Protocol
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.ipv6 import clean_ipv6_address
 
 from frontdesk.audit import chain
 from frontdesk.audit.choices import AuditAction, AuditCategory, AuditOutcome
 from frontdesk.audit.models import AuditChainHead, AuditEvent, EmergencyAccessGrant, FieldChange
 from frontdesk.core import context
+from frontdesk.core.errors import Conflict, PermissionDenied, ValidationFailed
+from frontdesk.core.queryset import get_restricted
 
 
 class AuditActor(Protocol):
@@ -38,6 +42,23 @@ class Change:
 
 def _audit_key() -> bytes:
     return settings.AUDIT_HMAC_KEY.encode()
+
+
+def _source_ip(raw: str | None) -> str | None:
+    """Return the address as the database will store and give it back (the hash must match on read).
+
+    IPv6 is compressed the way ``GenericIPAddressField`` does on save; an unparseable value (a broken
+    proxy header) is dropped rather than failing the audited work or breaking the chain.
+    """
+    if not raw:
+        return None
+    try:
+        address = ipaddress.ip_address(raw.strip())
+    except ValueError:
+        return None
+    if address.version == 6:
+        return clean_ipv6_address(str(address))
+    return str(address)
 
 
 def _grant_in_force(actor: AuditActor | None, at: datetime) -> EmergencyAccessGrant | None:
@@ -92,7 +113,7 @@ def audit_record(
             "object_type": object_type[:64],
             "object_id": str(object_id)[:64],
             "outcome": str(outcome),
-            "source_ip": request_ctx.source_ip if request_ctx else None,
+            "source_ip": _source_ip(request_ctx.source_ip) if request_ctx else None,
             "request_id": request_ctx.request_id if request_ctx else "",
             "emergency_access": grant is not None,
             "emergency_grant_id": grant.pk if grant is not None else None,
@@ -122,3 +143,70 @@ def audit_record(
                 raise ValueError("Field changes are recorded against a patient.")
             FieldChange.objects.bulk_create(change_rows)
     return event
+
+
+def audit_report_access_record(
+    *,
+    actor: AuditActor,
+    action: AuditAction,
+    report: str,
+    filter_names: Iterable[str] = (),
+    sort: str = "",
+    page: int | None = None,
+) -> AuditEvent:
+    """Record that ``actor`` viewed (``read``) or exported (``export``) an audit report.
+
+    The detail names which filters were used, never their values: a patient id typed into the report's
+    filter is itself a fact about who was looked into.
+    """
+    detail: dict[str, Any] = {"report": report, "filters": sorted(set(filter_names))}
+    if sort:
+        detail["sort"] = sort
+    if page is not None:
+        detail["page"] = page
+    return audit_record(
+        actor=actor, action=action, category=AuditCategory.AUDIT, object_type=report, detail=detail
+    )
+
+
+def emergency_grant_review(
+    *, reviewer: AuditActor, grant_id: int, note: str
+) -> EmergencyAccessGrant:
+    """Mark a break-glass grant reviewed by the privacy officer, with a note; audited.
+
+    A grant is reviewed once, after it has ended or expired (while it is in force more access can still
+    happen under it), and never by the person who used it.
+    """
+    note = note.strip()
+    if not note:
+        raise ValidationFailed("Write what the review found.", code="note_required", field="note")
+    with transaction.atomic():
+        grant: EmergencyAccessGrant = get_restricted(
+            EmergencyAccessGrant.objects.select_for_update(),
+            reviewer,  # type: ignore[arg-type]
+            "breakglass.review",
+            pk=grant_id,
+        )
+        if grant.user_id == reviewer.pk:
+            raise PermissionDenied("Emergency access is reviewed by someone other than its user.")
+        if grant.reviewed_at is not None:
+            raise Conflict("This emergency access has already been reviewed.", code="reviewed")
+        now = timezone.now()
+        if grant.is_in_force(now):
+            raise Conflict(
+                "This emergency access is still in force; review it once it has ended.",
+                code="in_force",
+            )
+        grant.reviewed_by_id = reviewer.pk
+        grant.reviewed_at = now
+        grant.review_note = note
+        grant.save(update_fields=["reviewed_by", "reviewed_at", "review_note", "updated_at"])
+        audit_record(
+            actor=reviewer,
+            action=AuditAction.UPDATE,
+            category=AuditCategory.SECURITY,
+            object_type="emergency_access_grant",
+            object_id=grant.pk,
+            detail={"review": "completed", "grant_user_id": grant.user_id},
+        )
+    return grant

@@ -1,15 +1,18 @@
+from typing import Any
+
 import pytest
 
 from frontdesk.audit import chain
 from frontdesk.audit.models import AuditChainHead, AuditEvent
 from frontdesk.audit.services import Change, audit_record
-from tests.factories import PatientFactory, UserFactory
+from frontdesk.audit.tests.conftest import make_staff
+from tests.factories import PatientFactory
 
 
 @pytest.mark.django_db
 def test_audit_record_appends_a_chained_row_with_field_changes(settings):
-    user = UserFactory(role="front_desk")
-    patient = PatientFactory()
+    user = make_staff("front_desk")
+    patient: Any = PatientFactory()
 
     first = audit_record(actor=user, action="read", category="demographics", patient_id=patient.pk)
     second = audit_record(
