@@ -30,7 +30,7 @@ from frontdesk.api.errors import (
 from frontdesk.api.schemas import ID_PATH, IdString, InputSchema, clean_text, list_answer
 from frontdesk.audit.choices import AuditAction, AuditCategory
 from frontdesk.audit.services import audit_record
-from frontdesk.core.errors import ValidationFailed
+from frontdesk.core.errors import NotFound, ValidationFailed
 from frontdesk.core.queryset import get_restricted
 from frontdesk.patients import selectors, services
 from frontdesk.patients.choices import (
@@ -436,9 +436,18 @@ def _writable_patient(*, user: Any, patient_id: int, action: str) -> Patient:
 
 
 def _coverages_in_scope(user: Any, action: str) -> Any:
+    """Coverages of the patients ``user`` may act on with ``action`` (a coverage is scoped by its
+    patient: the restricted-chart rule applies to its insurance too)."""
     return Coverage.objects.filter(
         patient__in=Patient.objects.restrict(user, action).values("pk")
     ).select_related("payer", "plan")
+
+
+def _coverage_in_scope(user: Any, action: str, coverage_id: int) -> Coverage:
+    coverage: Coverage | None = _coverages_in_scope(user, action).filter(pk=coverage_id).first()
+    if coverage is None:
+        raise NotFound()
+    return coverage
 
 
 # --- Operations ------------------------------------------------------------------------------------
@@ -589,9 +598,7 @@ def coverage_create(
 )
 def coverage_get(request: HttpRequest, coverage_id: int = Path(..., **ID_PATH)) -> dict[str, Any]:
     user = api_user(request)
-    coverage: Coverage = get_restricted(
-        _coverages_in_scope(user, A.COVERAGE_VIEW), user, A.COVERAGE_VIEW, pk=coverage_id
-    )
+    coverage = _coverage_in_scope(user, A.COVERAGE_VIEW, coverage_id)
     _coverage_read_audit(user, coverage.patient_id, coverage.pk)
     return coverage_answer(coverage)
 
@@ -607,9 +614,7 @@ def coverage_update(
     request: HttpRequest, payload: CoverageUpdateIn, coverage_id: int = Path(..., **ID_PATH)
 ) -> dict[str, Any]:
     user = api_user(request)
-    coverage: Coverage = get_restricted(
-        _coverages_in_scope(user, A.COVERAGE_EDIT), user, A.COVERAGE_EDIT, pk=coverage_id
-    )
+    coverage = _coverage_in_scope(user, A.COVERAGE_EDIT, coverage_id)
     data = _service_data(payload, user=user, only_sent=True)
     _call(services.coverage_update, actor=user, coverage=coverage, data=data)
     fresh = _coverages_in_scope(user, A.COVERAGE_EDIT).get(pk=coverage.pk)
