@@ -135,6 +135,10 @@ class Patient(Address, TimeStampedModel):
             models.Index(
                 fields=["last_name_phonetic", "first_name_phonetic"], name="patient_phonetic"
             ),
+            # Duplicate check: "sounds like the same last name, born the same year".
+            models.Index(
+                fields=["last_name_phonetic", "date_of_birth"], name="patient_phonetic_dob"
+            ),
             models.Index(fields=["email"], name="patient_email"),
             models.Index(fields=["ssn_last4", "date_of_birth"], name="patient_ssn4_dob"),
         ]
@@ -180,6 +184,13 @@ class PatientPhone(models.Model):
     number = models.CharField(max_length=20, help_text="E.164, e.g. +12025550123.")
     digits = models.CharField(
         max_length=15, db_index=True, editable=False, help_text="National digits, for search."
+    )
+    digits_reversed = models.CharField(
+        max_length=15,
+        db_index=True,
+        editable=False,
+        default="",
+        help_text="National digits reversed: 'ends with 5550123' becomes an indexed prefix range.",
     )
     phone_type = models.CharField(
         max_length=10, choices=PhoneType.choices, default=PhoneType.MOBILE
