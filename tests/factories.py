@@ -10,7 +10,16 @@ from django.contrib.auth.hashers import make_password
 from frontdesk.accounts.choices import Role
 from frontdesk.accounts.models import User
 from frontdesk.patients.models import Coverage, Patient, PatientPhone
-from frontdesk.practice.models import Location, Organization, Payer, Plan, Provider, StaffLocation
+from frontdesk.practice.models import (
+    Equipment,
+    Location,
+    Organization,
+    Payer,
+    Plan,
+    Provider,
+    Room,
+    StaffLocation,
+)
 from frontdesk.standards import npi
 
 TEST_PASSWORD = "correct horse battery staple 42"
@@ -56,6 +65,23 @@ def assign(user: User, *locations: Location) -> User:
     for location in locations:
         StaffLocation.objects.get_or_create(user=user, location=location)
     return user
+
+
+class RoomFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Room
+
+    location = factory.SubFactory(LocationFactory)
+    name = factory.Sequence(lambda n: f"Exam {n}")
+
+
+class EquipmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Equipment
+
+    location = factory.SubFactory(LocationFactory)
+    name = factory.Sequence(lambda n: f"ECG cart {n}")
+    kind = "ecg"
 
 
 class ProviderFactory(factory.django.DjangoModelFactory):

@@ -20,11 +20,13 @@ from frontdesk.accounts.choices import Role
 from frontdesk.accounts.policy import ALL_ACTIONS, POLICY
 from tests.factories import (
     CoverageFactory,
+    EquipmentFactory,
     LocationFactory,
     PatientFactory,
     PayerFactory,
     PlanFactory,
     ProviderFactory,
+    RoomFactory,
     UserFactory,
     assign,
 )
@@ -83,7 +85,20 @@ def _objects() -> dict[str, Any]:
 
 # Parameters for URLs that take them, by URL name. A URL with parameters and no entry fails
 # test_every_parameterised_url_has_a_sample, so new URLs must be added here (and thus walked).
-SAMPLE_KWARGS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {}
+SAMPLE_KWARGS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
+    # practice setup
+    "practice:location_detail": lambda o: {"pk": o["location"].pk},
+    "practice:location_edit": lambda o: {"pk": o["location"].pk},
+    "practice:room_create": lambda o: {"location_pk": o["location"].pk},
+    "practice:room_edit": lambda o: {"pk": RoomFactory(location=o["location"]).pk},
+    "practice:equipment_create": lambda o: {"location_pk": o["location"].pk},
+    "practice:equipment_edit": lambda o: {"pk": EquipmentFactory(location=o["location"]).pk},
+    "practice:provider_edit": lambda o: {"pk": o["provider"].pk},
+    "practice:payer_detail": lambda o: {"pk": o["payer"].pk},
+    "practice:payer_edit": lambda o: {"pk": o["payer"].pk},
+    "practice:plan_create": lambda o: {"payer_pk": o["payer"].pk},
+    "practice:plan_edit": lambda o: {"pk": o["plan"].pk},
+}
 
 
 def _kwargs_for(route: Route, objects: dict[str, Any]) -> dict[str, Any]:

@@ -126,6 +126,17 @@ class StaffLocation(models.Model):
         ]
 
 
+class LocationScopedQuerySet(RestrictedQuerySet):
+    """Rows that belong to a location: visible to staff of that location (or of every location)."""
+
+    def scope_for(self, user: Actor) -> Self:
+        from frontdesk.accounts.policy import ALL_LOCATION_ROLES
+
+        if user.role in ALL_LOCATION_ROLES:
+            return self
+        return self.filter(location__staff_assignments__user_id=user.pk)
+
+
 class Room(TimeStampedModel):
     """A bookable room at a location (scheduling books rooms of a kind)."""
 
@@ -133,6 +144,8 @@ class Room(TimeStampedModel):
     name = models.CharField(max_length=60)
     kind = models.CharField(max_length=20, choices=RoomKind.choices, default=RoomKind.EXAM)
     is_active = models.BooleanField(default=True)
+
+    objects = LocationScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["location", "name"]
@@ -153,6 +166,8 @@ class Equipment(TimeStampedModel):
     name = models.CharField(max_length=60)
     kind = models.CharField(max_length=40, help_text="What it is, e.g. 'ecg', 'spirometer'.")
     is_active = models.BooleanField(default=True)
+
+    objects = LocationScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["location", "name"]
@@ -191,6 +206,9 @@ class Provider(TimeStampedModel):
     allows_overbooking = models.BooleanField(default=False)
     is_active = models.BooleanField(default=True)
 
+    # Practice-wide reference data: the role check in ``restrict`` is the whole rule.
+    objects = RestrictedQuerySet.as_manager()
+
     class Meta:
         ordering = ["last_name", "first_name"]
         constraints = [
@@ -221,6 +239,8 @@ class Payer(TimeStampedModel):
     phone = models.CharField(max_length=20, blank=True)
     is_active = models.BooleanField(default=True)
 
+    objects = RestrictedQuerySet.as_manager()
+
     class Meta:
         ordering = ["name"]
         constraints = [
@@ -243,6 +263,8 @@ class Plan(TimeStampedModel):
         default=False, help_text="Specialist visits need a referral (HMO-style)."
     )
     is_active = models.BooleanField(default=True)
+
+    objects = RestrictedQuerySet.as_manager()
 
     class Meta:
         ordering = ["payer__name", "name"]
