@@ -1,3 +1,5 @@
+# mypy: disable-error-code="arg-type, attr-defined, misc, operator, union-attr"
+# (factory_boy's metaclass __call__ is untyped: mypy sees factory instances, not model rows.)
 """The API's authorization matrix, generated from the operation list and the policy table.
 
 Every operation x every role: no key -> 401, revoked key -> 401, a role without the operation's action

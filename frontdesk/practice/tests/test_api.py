@@ -1,3 +1,5 @@
+# mypy: disable-error-code="arg-type, attr-defined, misc, operator, union-attr"
+# (factory_boy's metaclass __call__ is untyped: mypy sees factory instances, not model rows.)
 """The practice reference-data API: locations (scoped to the caller's assignments), providers, payers."""
 
 from __future__ import annotations
