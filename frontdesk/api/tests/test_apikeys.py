@@ -11,6 +11,7 @@ import re
 import pytest
 import time_machine
 from django.core.management import CommandError, call_command
+from django.db import connections
 from django.utils import timezone
 
 from frontdesk.accounts import apikeys
@@ -212,7 +213,9 @@ def test_create_command_prints_the_key_once_with_a_warning(capsys) -> None:
     ]
 
 
-def test_frontdesk_apikey_create_maps_to_the_command(capsys) -> None:
+def test_frontdesk_apikey_create_maps_to_the_command(capsys, monkeypatch) -> None:
+    # run_from_argv closes every connection when a command ends; the test's transaction needs its own.
+    monkeypatch.setattr(connections, "close_all", lambda: None)
     cli_main(["apikey", "create", "--name", "CLI feed", "--role", "billing"])
     out = capsys.readouterr().out
     assert len([line for line in out.splitlines() if KEY_PATTERN.match(line)]) == 1

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import pytest
 import schemathesis
+from django.core import signals
 from django.core.handlers.wsgi import WSGIHandler
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 
 from frontdesk.accounts.choices import Role
@@ -24,12 +26,16 @@ APP = WSGIHandler()
 
 @pytest.fixture
 def world(db):
+    # Like Django's test client: a request must not close the test's database connection (the test
+    # runs inside a transaction that is rolled back afterwards).
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
     location = LocationFactory()
     patient = PatientFactory(first_name="Fuzzy", last_name="Zzexample")
     plan = PlanFactory()
     coverage = CoverageFactory(patient=patient, payer=plan.payer, plan=plan)
     caller = key_client_for(Role.PRACTICE_MANAGER, location)
-    return {
+    yield {
         "headers": {"Authorization": f"Bearer {caller.key}"},
         "ids": {
             "patient_id": patient.pk,
@@ -37,6 +43,8 @@ def world(db):
             "location_id": location.pk,
         },
     }
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
 
 
 @pytest.mark.django_db
