@@ -8,6 +8,7 @@ authentication 401; a missing or out-of-scope object 404. Messages never echo th
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from typing import Any
 
@@ -16,6 +17,8 @@ from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from frontdesk.core.errors import DomainError
+
+logger = logging.getLogger("frontdesk.request")
 
 
 class ErrorOut(Schema):
@@ -133,6 +136,22 @@ def install(api: NinjaAPI) -> None:
     def not_found(request: HttpRequest, exc: Any) -> HttpResponse:
         return api.create_response(request, error_body("not_found", "Not found."), status=404)
 
+    def server_error(request: HttpRequest, exc: Any) -> HttpResponse:
+        # A bug, not bad input. Answer JSON like every other error; log the type only, never the
+        # message (it may carry PHI) -- the same line RequestContextMiddleware writes for views.
+        logger.error(
+            "unhandled_exception request_id=%s view=%s type=%s",
+            getattr(request, "request_id", "-"),
+            getattr(getattr(request, "resolver_match", None), "view_name", "-"),
+            type(exc).__name__,
+        )
+        body = error_body(
+            "server_error",
+            "Something went wrong on our side; quote the X-Request-ID header when reporting it.",
+        )
+        return api.create_response(request, body, status=500)
+
+    api.add_exception_handler(Exception, server_error)
     api.add_exception_handler(DomainError, domain_error)
     api.add_exception_handler(ValidationError, validation_error)
     api.add_exception_handler(AuthenticationError, authentication_error)
