@@ -135,6 +135,7 @@ class PatientPhoneFactory(factory.django.DjangoModelFactory):
     patient = factory.SubFactory(PatientFactory)
     number = factory.Sequence(lambda n: f"+1202555{n % 100:04d}")
     digits = factory.LazyAttribute(lambda o: o.number[2:])
+    digits_reversed = factory.LazyAttribute(lambda o: o.digits[::-1])
 
 
 class CoverageFactory(factory.django.DjangoModelFactory):

@@ -126,6 +126,10 @@ class Patient(Address, TimeStampedModel):
 
     objects = PatientQuerySet.as_manager()
 
+    # Not columns: set by the selectors that load a patient for display (patient_get, search hits).
+    primary_coverage: Coverage | None
+    recent_verifications: list[Verification]
+
     class Meta:
         ordering = ["last_name", "first_name", "date_of_birth"]
         indexes = [

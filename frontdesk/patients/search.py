@@ -40,6 +40,7 @@ FUZZY_CUTOFF = 75  # rapidfuzz ratio (0..100) a stored name needs to count as a 
 _VOCABULARY_LIMIT = 3000  # distinct stored names examined per fuzzy lookup
 _CANDIDATE_LIMIT = 400  # patient rows examined per fuzzy lookup
 _MAX_QUERY_LENGTH = 200
+FUZZY_WHEN_FEWER_THAN = 3  # look for typos only when the exact/prefix/nickname lookups found less
 
 _DATE_YMD = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})$")
 _DATE_MDY = re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{2}|\d{4})$")
@@ -136,7 +137,8 @@ def parse_query(query: str, *, today: dt.date | None = None) -> ParsedQuery:
     if has_digit and len(words) == 1 and dob is None:
         # One word with digits: an MRN or member ID (letters-only IDs are not worth the ambiguity).
         return ParsedQuery(kind="identifier", identifier=member_id_key(words[0]), tokens=())
-    if has_digit and dob is None and len(words) > 1 and not tokens:
+    if has_digit and dob is None and all(any(ch.isdigit() for ch in w) for w in words):
+        # "XM-123 45": every word has digits, so it is an ID typed with spaces, not a name.
         return ParsedQuery(kind="identifier", identifier=member_id_key(text))
     if dob is not None:
         return ParsedQuery(kind="name_dob" if tokens else "dob", dob=dob, tokens=tokens)
@@ -264,8 +266,8 @@ def _search_names(base: QuerySet[Patient], parsed: ParsedQuery, limit: int) -> _
             if names:
                 for pk, _last, _first in _name_rows(base, last, "", limit, first_in=names):
                     found.add(pk, RANK_NICKNAME, "name")
-    if len(found) >= limit:
-        return found
+    if len(found) >= min(limit, FUZZY_WHEN_FEWER_THAN):
+        return found  # what was typed matches real names: typo guesses would only add noise
     # Typos: candidates from a bounded vocabulary, re-ranked with rapidfuzz.
     for last, first in readings:
         if not last:
@@ -292,7 +294,7 @@ def _search_names(base: QuerySet[Patient], parsed: ParsedQuery, limit: int) -> _
             scored.append((score, pk))
         for score, pk in sorted(scored, key=lambda item: (-item[0], item[1])):
             found.add(pk, RANK_FUZZY + int((100 - score) // 10), "name_fuzzy")
-    if len(parsed.tokens) == 1 and len(found) < limit:
+    if len(parsed.tokens) == 1 and len(found) < min(limit, FUZZY_WHEN_FEWER_THAN):
         token = parsed.tokens[0]
         first_keys = _vocabulary_matches("first_name_key", token)
         if first_keys:
@@ -383,7 +385,12 @@ def _search_phone(visible: QuerySet[Patient], digits: str, found: _Collector, li
         # "the last 7": a prefix range on the reversed digits, which an ordinary index answers.
         reversed_digits = national[::-1]
         suffix = phones.filter(**_prefix("digits_reversed", reversed_digits))
-        matches = list(suffix.order_by("patient_id").values_list("patient_id", flat=True)[:200])
+        # Index order (no sort step): a common last-7 cannot make the lookup read every match.
+        matches = list(
+            suffix.order_by("digits_reversed", "patient_id").values_list("patient_id", flat=True)[
+                :200
+            ]
+        )
         rank = RANK_PREFIX
     if not matches:
         return
@@ -414,6 +421,6 @@ def load_hits(scoped: QuerySet[Patient], ranked: list[tuple[int, int, str]]) -> 
         if patient is None:
             continue
         coverages = getattr(patient, "active_primary_coverages", [])
-        patient.primary_coverage = coverages[0] if coverages else None  # type: ignore[attr-defined]
+        patient.primary_coverage = coverages[0] if coverages else None
         hits.append(PatientHit(patient=patient, rank=rank, matched_on=matched_on))
     return hits

@@ -110,7 +110,7 @@ def patient_get(*, user: Any, patient_id: int, audit: bool = True) -> Patient:
     patient: Patient = get_restricted(queryset, user, "patient.view", pk=patient_id)
     if patient.merged_into_id is not None:
         raise PatientMerged(survivor_id=patient.merged_into_id)
-    patient.primary_coverage = next(  # type: ignore[attr-defined]
+    patient.primary_coverage = next(
         (c for c in patient.coverages.all() if c.status == "active" and c.priority == 1), None
     )
     if audit:
