@@ -98,6 +98,18 @@ SAMPLE_KWARGS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "practice:payer_edit": lambda o: {"pk": o["payer"].pk},
     "practice:plan_create": lambda o: {"payer_pk": o["payer"].pk},
     "practice:plan_edit": lambda o: {"pk": o["plan"].pk},
+    # patients web UI
+    "patients:detail": lambda o: {"pk": o["patient"].pk},
+    "patients:edit": lambda o: {"pk": o["patient"].pk},
+    "patients:coverage_create": lambda o: {"pk": o["patient"].pk},
+    "patients:coverage_edit": lambda o: {"pk": o["patient"].pk, "coverage_pk": o["coverage"].pk},
+    "patients:coverage_card": lambda o: {
+        "pk": o["patient"].pk,
+        "coverage_pk": o["coverage"].pk,
+        "side": "front",
+    },
+    "patients:verify": lambda o: {"pk": o["patient"].pk},
+    "patients:merge": lambda o: {"pk": o["patient"].pk},
 }
 
 

@@ -33,6 +33,11 @@ from frontdesk.practice.forms import (
 from frontdesk.practice.models import Organization
 
 
+def _posted(request: HttpRequest) -> Any:
+    """The form data of a POST (even an empty one, so it is validated), None for a GET."""
+    return request.POST if request.method == "POST" else None
+
+
 def _user(request: HttpRequest) -> Any:
     return request.user
 
@@ -92,7 +97,7 @@ def overview(request: HttpRequest) -> HttpResponse:
 def organization_edit(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     organization = selectors.organization_get(user=user)
-    form = OrganizationForm(request.POST or None, instance=organization)
+    form = OrganizationForm(_posted(request), instance=organization)
     if request.method == "POST":
 
         def write(data: dict[str, Any]) -> Organization:
@@ -157,7 +162,7 @@ def _location_form_page(request: HttpRequest, form: LocationForm, title: str) ->
 @require_http_methods(["GET", "POST"])
 def location_create(request: HttpRequest) -> HttpResponse:
     user = _user(request)
-    form = LocationForm(request.POST or None)
+    form = LocationForm(_posted(request))
     if request.method == "POST":
         organization = selectors.organization_get(user=user)
         if organization is None:
@@ -183,7 +188,7 @@ def location_edit(request: HttpRequest, pk: int) -> HttpResponse:
     location = _or_404(
         lambda: selectors.location_get(user=user, location_id=pk, action=A.PRACTICE_MANAGE)
     )
-    form = LocationForm(request.POST or None, instance=location)
+    form = LocationForm(_posted(request), instance=location)
     if request.method == "POST":
         saved = _submit(
             request,
@@ -208,7 +213,7 @@ def room_create(request: HttpRequest, location_pk: int) -> HttpResponse:
     location = _or_404(
         lambda: selectors.location_get(user=user, location_id=location_pk, action=A.PRACTICE_MANAGE)
     )
-    form = RoomForm(request.POST or None)
+    form = RoomForm(_posted(request))
     if request.method == "POST":
         room = _submit(
             request,
@@ -231,7 +236,7 @@ def room_create(request: HttpRequest, location_pk: int) -> HttpResponse:
 def room_edit(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
     room = _or_404(lambda: selectors.room_get(user=user, room_id=pk, action=A.PRACTICE_MANAGE))
-    form = RoomForm(request.POST or None, instance=room)
+    form = RoomForm(_posted(request), instance=room)
     if request.method == "POST":
         saved = _submit(
             request, form, lambda data: services.room_update(actor=user, room=room, data=data)
@@ -254,7 +259,7 @@ def equipment_create(request: HttpRequest, location_pk: int) -> HttpResponse:
     location = _or_404(
         lambda: selectors.location_get(user=user, location_id=location_pk, action=A.PRACTICE_MANAGE)
     )
-    form = EquipmentForm(request.POST or None)
+    form = EquipmentForm(_posted(request))
     if request.method == "POST":
         equipment = _submit(
             request,
@@ -279,7 +284,7 @@ def equipment_edit(request: HttpRequest, pk: int) -> HttpResponse:
     equipment = _or_404(
         lambda: selectors.equipment_get(user=user, equipment_id=pk, action=A.PRACTICE_MANAGE)
     )
-    form = EquipmentForm(request.POST or None, instance=equipment)
+    form = EquipmentForm(_posted(request), instance=equipment)
     if request.method == "POST":
         saved = _submit(
             request,
@@ -319,7 +324,7 @@ def provider_list(request: HttpRequest) -> HttpResponse:
 def provider_create(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     locations = selectors.location_list(user=user, action=A.PRACTICE_MANAGE)
-    form = ProviderForm(request.POST or None, locations=locations)
+    form = ProviderForm(_posted(request), locations=locations)
     if request.method == "POST":
         provider = _submit(
             request, form, lambda data: services.provider_create(actor=user, data=data)
@@ -340,7 +345,7 @@ def provider_edit(request: HttpRequest, pk: int) -> HttpResponse:
         lambda: selectors.provider_get(user=user, provider_id=pk, action=A.PRACTICE_MANAGE)
     )
     locations = selectors.location_list(user=user, action=A.PRACTICE_MANAGE)
-    form = ProviderForm(request.POST or None, instance=provider, locations=locations)
+    form = ProviderForm(_posted(request), instance=provider, locations=locations)
     if request.method == "POST":
         saved = _submit(
             request,
@@ -388,7 +393,7 @@ def payer_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def payer_create(request: HttpRequest) -> HttpResponse:
     user = _user(request)
-    form = PayerForm(request.POST or None)
+    form = PayerForm(_posted(request))
     if request.method == "POST":
         payer = _submit(request, form, lambda data: services.payer_create(actor=user, data=data))
         if payer is not None:
@@ -402,7 +407,7 @@ def payer_create(request: HttpRequest) -> HttpResponse:
 def payer_edit(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
     payer = _or_404(lambda: selectors.payer_get(user=user, payer_id=pk, action=A.PRACTICE_MANAGE))
-    form = PayerForm(request.POST or None, instance=payer)
+    form = PayerForm(_posted(request), instance=payer)
     if request.method == "POST":
         saved = _submit(
             request, form, lambda data: services.payer_update(actor=user, payer=payer, data=data)
@@ -425,7 +430,7 @@ def plan_create(request: HttpRequest, payer_pk: int) -> HttpResponse:
     payer = _or_404(
         lambda: selectors.payer_get(user=user, payer_id=payer_pk, action=A.PRACTICE_MANAGE)
     )
-    form = PlanForm(request.POST or None)
+    form = PlanForm(_posted(request))
     if request.method == "POST":
         plan = _submit(
             request, form, lambda data: services.plan_create(actor=user, payer=payer, data=data)
@@ -446,7 +451,7 @@ def plan_create(request: HttpRequest, payer_pk: int) -> HttpResponse:
 def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
     plan = _or_404(lambda: selectors.plan_get(user=user, plan_id=pk, action=A.PRACTICE_MANAGE))
-    form = PlanForm(request.POST or None, instance=plan)
+    form = PlanForm(_posted(request), instance=plan)
     if request.method == "POST":
         saved = _submit(
             request, form, lambda data: services.plan_update(actor=user, plan=plan, data=data)
