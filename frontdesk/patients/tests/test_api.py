@@ -268,7 +268,9 @@ def test_search_runs_a_constant_number_of_queries() -> None:
         _patient(first_name=f"Robertin{chr(97 + number)}")
     with CaptureQueriesContext(connection) as seven:
         assert caller.get("/api/v1/patients", {"q": "zzexample"}).json()["count"] == 7
-    assert len(seven) == len(one)
+    # Search stops trying slower strategies once it has enough hits, so more results may take fewer
+    # queries; one query per row (N+1) would make it take more.
+    assert len(seven) <= len(one)
 
 
 # --- create ----------------------------------------------------------------------------------------
