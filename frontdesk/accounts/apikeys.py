@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import unicodedata
 from collections.abc import Sequence
 from datetime import timedelta
 
@@ -32,6 +33,8 @@ KEY_SCHEME = "fdk"
 PREFIX_BYTES = 6  # 12 hex characters
 SECRET_BYTES = 32
 SERVICE_FIRST_NAME = "API key:"
+# Who the audit log names when a key is managed from the server's shell rather than the application.
+COMMAND_LINE_ACTOR = "command line (frontdesk apikey)"
 # ``last_used_at`` is written at most this often per key, so a busy integration does not turn every
 # read into a write.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
@@ -72,6 +75,8 @@ def apikey_create(
         errors["name"] = ["Give the key a name that says which integration uses it."]
     elif len(name) > 100:
         errors["name"] = ["Use at most 100 characters."]
+    elif any(unicodedata.category(char) in {"Cc", "Cs"} for char in name):
+        errors["name"] = ["Use letters, digits, spaces and punctuation only."]
     elif ApiKey.objects.filter(name=name).exists():
         errors["name"] = ["A key with this name already exists; choose another name."]
     if role not in Role.values:
@@ -108,6 +113,7 @@ def apikey_create(
             )
             audit_record(
                 actor=actor,
+                actor_name=None if actor is not None else COMMAND_LINE_ACTOR,
                 action=AuditAction.PRIVILEGE_CHANGE,
                 category=AuditCategory.SECURITY,
                 object_type="api_key",
@@ -140,6 +146,7 @@ def apikey_revoke(*, actor: User | None, api_key: ApiKey) -> ApiKey:
         User.objects.filter(pk=locked.service_user_id).update(is_active=False)
         audit_record(
             actor=actor,
+            actor_name=None if actor is not None else COMMAND_LINE_ACTOR,
             action=AuditAction.PRIVILEGE_CHANGE,
             category=AuditCategory.SECURITY,
             object_type="api_key",

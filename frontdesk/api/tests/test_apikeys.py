@@ -97,6 +97,7 @@ def test_two_keys_differ() -> None:
         ("", Role.FRONT_DESK, [], {"name"}),
         ("   ", Role.FRONT_DESK, [], {"name"}),
         ("x" * 101, Role.FRONT_DESK, [], {"name"}),
+        ("Feed\r\nInjected", Role.FRONT_DESK, [], {"name"}),
         ("Billing feed", "superuser", [], {"role"}),
         ("Billing feed", Role.BILLING, [987654], {"locations"}),
         ("", "nobody", [987654], {"name", "role", "locations"}),
@@ -208,6 +209,12 @@ def test_create_command_prints_the_key_once_with_a_warning(capsys) -> None:
     assert "cannot be shown again" in out
     user = apikeys.apikey_authenticate(key=keys[0])
     assert user is not None and user.role == Role.FRONT_DESK
+    event = AuditEvent.objects.get()
+    assert (event.actor_id, event.actor_name, event.detail["event"]) == (
+        None,
+        "command line (frontdesk apikey)",
+        "apikey_created",
+    )
     assert list(StaffLocation.objects.filter(user=user).values_list("location_id", flat=True)) == [
         north.pk
     ]
