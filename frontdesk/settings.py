@@ -137,6 +137,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "frontdesk.web.context_processors.navigation",
+                "frontdesk.accounts.context_processors.emergency_access",
             ],
         },
     }

@@ -110,6 +110,11 @@ SAMPLE_KWARGS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     },
     "patients:verify": lambda o: {"pk": o["patient"].pk},
     "patients:merge": lambda o: {"pk": o["patient"].pk},
+    # Staff administration acts on another staff member (a fresh front-desk account).
+    **{
+        f"accounts:{name}": (lambda o: {"user_id": UserFactory(role=Role.FRONT_DESK).pk})
+        for name in ("user_detail", "user_deactivate", "user_reactivate", "user_mfa_reset")
+    },
 }
 
 

@@ -7,22 +7,10 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts"
 
     def ready(self) -> None:
-        import time
-
         from django.contrib.auth.signals import user_logged_in
 
-        from frontdesk.accounts.middleware import SESSION_LAST_SEEN, SESSION_LOGIN_AT
+        from frontdesk.accounts.middleware import stamp_login_time
 
-        def stamp_login_time(
-            sender: object, request: object, user: object, **kwargs: object
-        ) -> None:
-            # Session bookkeeping only (the absolute-lifetime clock), not business logic.
-            session = getattr(request, "session", None)
-            if session is not None:
-                now = time.time()
-                session[SESSION_LOGIN_AT] = now
-                session[SESSION_LAST_SEEN] = now
-
-        user_logged_in.connect(
-            stamp_login_time, dispatch_uid="frontdesk_stamp_login_time", weak=False
-        )
+        # A module-level receiver: signals hold receivers weakly, and a nested function would be
+        # garbage-collected (the absolute-lifetime clock would then never start).
+        user_logged_in.connect(stamp_login_time, dispatch_uid="frontdesk_stamp_login_time")

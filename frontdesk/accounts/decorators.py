@@ -1,4 +1,5 @@
-"""Declaring what a view needs. Every URL's view is either ``@requires(action)`` or ``@public``.
+"""Declaring what a view needs. Every URL's view is ``@requires(action)``, ``@authenticated`` (or, for the
+MFA steps and logout only, ``@authenticated_before_mfa``) or ``@public``.
 
 The policy-matrix test reads ``view.required_action`` / ``view.is_public`` from every resolved URL, so
 an undecorated view fails the suite instead of silently being open.
@@ -66,7 +67,26 @@ def public(view: ViewFunc) -> ViewFunc:
 
 
 def authenticated(view: ViewFunc) -> ViewFunc:
-    """Any logged-in staff member, before or after MFA (logout, the MFA step itself)."""
+    """Any logged-in staff member who passed MFA (when it applies), whatever the role (home page)."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        user: Any = request.user
+        if not user.is_authenticated or user.is_service_account:
+            return redirect_to_login(request.get_full_path())
+        if not mfa_satisfied(request):
+            return redirect("accounts:mfa")
+        return view(request, *args, **kwargs)
+
+    wrapped.required_action = "authenticated"  # type: ignore[attr-defined]
+    return wrapped  # type: ignore[return-value]
+
+
+def authenticated_before_mfa(view: ViewFunc) -> ViewFunc:
+    """Any logged-in staff member, before or after MFA: only the MFA steps themselves and logout.
+
+    Views marked so must show no PHI: a password-only session reaches nothing else.
+    """
 
     @wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
@@ -76,4 +96,5 @@ def authenticated(view: ViewFunc) -> ViewFunc:
         return view(request, *args, **kwargs)
 
     wrapped.required_action = "authenticated"  # type: ignore[attr-defined]
+    wrapped.before_mfa = True  # type: ignore[attr-defined]
     return wrapped  # type: ignore[return-value]

@@ -14,6 +14,15 @@ SESSION_LOGIN_AT = "frontdesk_login_at"
 SESSION_LAST_SEEN = "frontdesk_last_seen"
 
 
+def stamp_login_time(sender: object, request: object, user: object, **kwargs: object) -> None:
+    """Start the session clocks at login (session bookkeeping only, not business logic)."""
+    session = getattr(request, "session", None)
+    if session is not None:
+        now = time.time()
+        session[SESSION_LOGIN_AT] = now
+        session[SESSION_LAST_SEEN] = now
+
+
 class SessionTimeoutMiddleware:
     """Log the user out after ``SESSION_IDLE_TIMEOUT_MINUTES`` idle or ``SESSION_MAX_AGE_HOURS`` in total.
 

@@ -15,6 +15,8 @@ from typing import Any, cast
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template import TemplateDoesNotExist
+from django.template.loader import get_template
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from frontdesk.accounts.decorators import requires
@@ -38,6 +40,8 @@ from frontdesk.patients.normalize import phone_display
 from frontdesk.practice import selectors as practice_selectors
 
 HISTORY_ROWS = 50
+SHARED_HISTORY_TEMPLATE = "audit/_field_changes.html"  # the audit app's partial, when installed
+FALLBACK_HISTORY_TEMPLATE = "patients/_history.html"
 CARD_SIDES = {"front": "card_front", "back": "card_back"}
 
 
@@ -217,6 +221,15 @@ def register(request: HttpRequest) -> HttpResponse:
 # --- the patient page -------------------------------------------------------------------------
 
 
+def _history_template() -> str:
+    """The audit app's field-change partial when it exists, else this app's own rendering."""
+    try:
+        get_template(SHARED_HISTORY_TEMPLATE)
+    except TemplateDoesNotExist:
+        return FALLBACK_HISTORY_TEMPLATE
+    return SHARED_HISTORY_TEMPLATE
+
+
 def _ssn_display(user: Any, patient: Patient) -> str:
     if not patient.ssn_last4:
         return ""
@@ -243,6 +256,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             "coverages": list(patient.coverages.all()),
             "verifications": getattr(patient, "recent_verifications", []),
             "history": history,
+            "history_template": _history_template(),
             "verification_form": VerificationForm(),
             "can_update": user.can(A.PATIENT_UPDATE),
             "can_edit_coverage": user.can(A.COVERAGE_EDIT),

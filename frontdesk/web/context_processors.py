@@ -10,7 +10,15 @@ from django.http import HttpRequest
 NAVIGATION: list[tuple[str, str, str]] = [
     ("Patients", "patients:search", "patient.search"),
     ("Practice setup", "practice:overview", "practice.manage"),
+    ("Staff", "accounts:user_list", "user.manage"),
     ("Audit log", "audit:report", "audit.view"),
+    ("Emergency access", "accounts:emergency_access", "breakglass.use"),
+]
+
+# Links in the session corner, for every logged-in user.
+ACCOUNT_LINKS: list[tuple[str, str]] = [
+    ("Password", "accounts:password"),
+    ("Two-step sign-in", "accounts:mfa_setup"),
 ]
 
 
@@ -28,4 +36,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             items.append({"label": label, "url": reverse(url_name)})
         except NoReverseMatch:  # section not installed yet
             continue
-    return {"nav_items": items}
+    return {
+        "nav_items": items,
+        "account_links": [{"label": label, "url": reverse(name)} for label, name in ACCOUNT_LINKS],
+    }
