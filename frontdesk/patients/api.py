@@ -407,8 +407,8 @@ def _resolve(key: str, pk: int, *, user: Any) -> Any:
         # Another patient named in the body must be one the caller may see.
         return Patient.objects.restrict(user, A.PATIENT_VIEW).filter(pk=pk).first()
     if key == "payer_id":
-        return Payer.objects.filter(pk=pk).first()
-    return Plan.objects.filter(pk=pk).first()
+        return Payer.objects.restrict(user, A.PRACTICE_VIEW).filter(pk=pk).first()
+    return Plan.objects.restrict(user, A.PRACTICE_VIEW).filter(pk=pk).first()
 
 
 def _body_field_errors(error: ValidationFailed) -> ValidationFailed:
