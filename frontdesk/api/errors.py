@@ -16,6 +16,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
+from frontdesk.api.schemas import ID_PATTERN
 from frontdesk.core.errors import DomainError
 
 logger = logging.getLogger("frontdesk.request")
@@ -81,6 +82,8 @@ def _validation_message(error: dict[str, Any]) -> str:
         return "This field is required."
     if kind == "extra_forbidden":
         return "This field is not allowed here."
+    if kind == "string_pattern_mismatch" and error.get("ctx", {}).get("pattern") == ID_PATTERN:
+        return 'Must be an id: a whole number written as a string, e.g. "42".'
     message = str(error.get("msg") or "This value is not valid.")
     # pydantic prefixes messages of custom validators; the rest of the text is ours.
     message = message.removeprefix("Value error, ")

@@ -47,9 +47,10 @@ def _id_string(value: str) -> str:
     return value
 
 
+ID_PATTERN = r"^[0-9]+$"
 IdString = Annotated[
     str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=19, pattern=r"^[0-9]+$"),
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=19, pattern=ID_PATTERN),
     AfterValidator(_id_string),
 ]
 

@@ -394,6 +394,15 @@ def test_messages_name_the_problem_without_echoing_the_input() -> None:
     }
     response = caller.post("/api/v1/patients", {"last_name": "Zz", "date_of_birth": "1990-01-01"})
     assert response.json()["fields"] == {"first_name": ["This field is required."]}
+    response = caller.post(
+        "/api/v1/patients",
+        {**REGISTRATION, "guarantor_kind": "patient", "guarantor_patient_id": "12a"},
+    )
+    assert response.json()["fields"] == {
+        "guarantor_patient_id": ['Must be an id: a whole number written as a string, e.g. "42".']
+    }
+    response = caller.post("/api/v1/patients", {**REGISTRATION, "sex_at_birth": "X"})
+    assert response.json()["fields"] == {"sex_at_birth": ["Input should be 'F', 'M' or 'UNK'."]}
 
 
 @pytest.mark.parametrize(
