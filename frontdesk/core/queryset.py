@@ -14,8 +14,10 @@ class Actor(Protocol):
 
     pk: Any
     is_active: bool
-    is_authenticated: bool
     role: str
+
+    @property
+    def is_authenticated(self) -> bool: ...
 
     def can(self, action: str) -> bool: ...
 

@@ -7,13 +7,11 @@ the role check is the whole rule. Out-of-scope objects raise ``NotFound``.
 
 from __future__ import annotations
 
-from typing import cast
-
 from django.db.models import Count, QuerySet
 
 from frontdesk.accounts.models import User
 from frontdesk.accounts.policy import A
-from frontdesk.core.queryset import Actor, get_restricted
+from frontdesk.core.queryset import get_restricted
 from frontdesk.practice.models import (
     Equipment,
     Location,
@@ -23,12 +21,6 @@ from frontdesk.practice.models import (
     Provider,
     Room,
 )
-
-
-def _actor(user: User) -> Actor:
-    # accounts.User satisfies core's Actor protocol at runtime; its is_authenticated is a read-only
-    # property, which mypy will not match against the protocol's plain attribute.
-    return cast(Actor, user)
 
 
 def organization_get(*, user: User) -> Organization | None:
@@ -42,7 +34,7 @@ def location_list(
     *, user: User, action: str = A.PRACTICE_VIEW, include_inactive: bool = True
 ) -> QuerySet[Location]:
     """Locations the user may see, with their hours prefetched and room/equipment counts."""
-    queryset = Location.objects.restrict(_actor(user), action)
+    queryset = Location.objects.restrict(user, action)
     if not include_inactive:
         queryset = queryset.filter(is_active=True)
     return queryset.annotate(
@@ -55,7 +47,7 @@ def location_get(*, user: User, location_id: int, action: str = A.PRACTICE_VIEW)
     """One location the user may see, or NotFound."""
     return get_restricted(
         Location.objects.prefetch_related("opening_hours"),
-        _actor(user),
+        user,
         action,
         pk=location_id,
     )
@@ -64,20 +56,20 @@ def location_get(*, user: User, location_id: int, action: str = A.PRACTICE_VIEW)
 def room_list(
     *, user: User, location: Location | None = None, action: str = A.PRACTICE_VIEW
 ) -> QuerySet[Room]:
-    queryset = Room.objects.restrict(_actor(user), action).select_related("location")
+    queryset = Room.objects.restrict(user, action).select_related("location")
     if location is not None:
         queryset = queryset.filter(location=location)
     return queryset
 
 
 def room_get(*, user: User, room_id: int, action: str = A.PRACTICE_VIEW) -> Room:
-    return get_restricted(Room.objects.select_related("location"), _actor(user), action, pk=room_id)
+    return get_restricted(Room.objects.select_related("location"), user, action, pk=room_id)
 
 
 def equipment_list(
     *, user: User, location: Location | None = None, action: str = A.PRACTICE_VIEW
 ) -> QuerySet[Equipment]:
-    queryset = Equipment.objects.restrict(_actor(user), action).select_related("location")
+    queryset = Equipment.objects.restrict(user, action).select_related("location")
     if location is not None:
         queryset = queryset.filter(location=location)
     return queryset
@@ -85,7 +77,7 @@ def equipment_list(
 
 def equipment_get(*, user: User, equipment_id: int, action: str = A.PRACTICE_VIEW) -> Equipment:
     return get_restricted(
-        Equipment.objects.select_related("location"), _actor(user), action, pk=equipment_id
+        Equipment.objects.select_related("location"), user, action, pk=equipment_id
     )
 
 
@@ -93,9 +85,7 @@ def provider_list(
     *, user: User, location: Location | None = None, include_inactive: bool = True
 ) -> QuerySet[Provider]:
     """Providers with the locations they work at (one extra query, not one per provider)."""
-    queryset = Provider.objects.restrict(_actor(user), A.PRACTICE_VIEW).prefetch_related(
-        "locations"
-    )
+    queryset = Provider.objects.restrict(user, A.PRACTICE_VIEW).prefetch_related("locations")
     if location is not None:
         queryset = queryset.filter(locations=location)
     if not include_inactive:
@@ -105,15 +95,13 @@ def provider_list(
 
 def provider_get(*, user: User, provider_id: int, action: str = A.PRACTICE_VIEW) -> Provider:
     return get_restricted(
-        Provider.objects.prefetch_related("locations"), _actor(user), action, pk=provider_id
+        Provider.objects.prefetch_related("locations"), user, action, pk=provider_id
     )
 
 
 def payer_list(*, user: User, include_inactive: bool = True) -> QuerySet[Payer]:
     """Payers with their plan counts."""
-    queryset = Payer.objects.restrict(_actor(user), A.PRACTICE_VIEW).annotate(
-        plan_count=Count("plans")
-    )
+    queryset = Payer.objects.restrict(user, A.PRACTICE_VIEW).annotate(plan_count=Count("plans"))
     if not include_inactive:
         queryset = queryset.filter(is_active=True)
     return queryset
@@ -122,7 +110,7 @@ def payer_list(*, user: User, include_inactive: bool = True) -> QuerySet[Payer]:
 def payer_get(*, user: User, payer_id: int, action: str = A.PRACTICE_VIEW) -> Payer:
     return get_restricted(
         Payer.objects.prefetch_related("plans"),
-        _actor(user),
+        user,
         action,
         pk=payer_id,
     )
@@ -131,7 +119,7 @@ def payer_get(*, user: User, payer_id: int, action: str = A.PRACTICE_VIEW) -> Pa
 def plan_list(
     *, user: User, payer: Payer | None = None, include_inactive: bool = True
 ) -> QuerySet[Plan]:
-    queryset = Plan.objects.restrict(_actor(user), A.PRACTICE_VIEW).select_related("payer")
+    queryset = Plan.objects.restrict(user, A.PRACTICE_VIEW).select_related("payer")
     if payer is not None:
         queryset = queryset.filter(payer=payer)
     if not include_inactive:
@@ -140,4 +128,4 @@ def plan_list(
 
 
 def plan_get(*, user: User, plan_id: int, action: str = A.PRACTICE_VIEW) -> Plan:
-    return get_restricted(Plan.objects.select_related("payer"), _actor(user), action, pk=plan_id)
+    return get_restricted(Plan.objects.select_related("payer"), user, action, pk=plan_id)
