@@ -118,12 +118,8 @@ def declared_action(auth_callbacks: Any) -> str | None:
     return actions.pop()
 
 
-def api_user(request: HttpRequest) -> Any:
-    """The ``User`` an operation acts as (set by ``ApiKeyAuth``/``StaffSessionAuth`` before it runs).
-
-    Typed ``Any`` because ``User`` satisfies ``core.queryset.Actor`` only structurally at run time
-    (django-stubs types ``is_authenticated`` as a read-only literal).
-    """
+def api_user(request: HttpRequest) -> User:
+    """The ``User`` an operation acts as (set by ``ApiKeyAuth``/``StaffSessionAuth`` before it runs)."""
     user = getattr(request, "auth", None)
     if not isinstance(user, User):  # pragma: no cover - ninja runs auth before every operation
         raise AuthenticationError()

@@ -18,6 +18,7 @@ from ninja import Field, Path, Query, Router, Schema
 from ninja.responses import Status
 from pydantic import AfterValidator, field_validator
 
+from frontdesk.accounts.models import User
 from frontdesk.accounts.policy import A
 from frontdesk.api.auth import api_user, requires
 from frontdesk.api.errors import (
@@ -306,7 +307,7 @@ def _format_ssn(ssn: str) -> str:
     return f"{digits[:3]}-{digits[3:5]}-{digits[5:]}" if len(digits) == 9 else ssn
 
 
-def patient_answer(patient: Patient, *, user: Any) -> dict[str, Any]:
+def patient_answer(patient: Patient, *, user: User) -> dict[str, Any]:
     """The patient as the API shows it to ``user`` (full SSN only with patient.view_ssn)."""
     answer: dict[str, Any] = {
         field: getattr(patient, field)
@@ -377,7 +378,7 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _service_data(body: InputSchema, *, user: Any, only_sent: bool) -> dict[str, Any]:
+def _service_data(body: InputSchema, *, user: User, only_sent: bool) -> dict[str, Any]:
     """The body as the services' ``data`` dict: model field names, plain values, objects for ids."""
     raw = body.model_dump(exclude_unset=only_sent)
     raw.pop("duplicate_override_reason", None)
@@ -402,7 +403,7 @@ def _service_data(body: InputSchema, *, user: Any, only_sent: bool) -> dict[str,
     return data
 
 
-def _resolve(key: str, pk: int, *, user: Any) -> Any:
+def _resolve(key: str, pk: int, *, user: User) -> Any:
     if key in {"guarantor_patient_id", "subscriber_patient_id"}:
         # Another patient named in the body must be one the caller may see.
         return Patient.objects.restrict(user, A.PATIENT_VIEW).filter(pk=pk).first()
@@ -428,14 +429,14 @@ def _call(function: Any, **kwargs: Any) -> Any:
         raise _body_field_errors(error) from None
 
 
-def _writable_patient(*, user: Any, patient_id: int, action: str) -> Patient:
+def _writable_patient(*, user: User, patient_id: int, action: str) -> Patient:
     patient: Patient = get_restricted(Patient.objects.all(), user, action, pk=patient_id)
     if patient.merged_into_id is not None:
         raise PatientMerged(survivor_id=patient.merged_into_id)
     return patient
 
 
-def _coverages_in_scope(user: Any, action: str) -> Any:
+def _coverages_in_scope(user: User, action: str) -> Any:
     """Coverages of the patients ``user`` may act on with ``action`` (a coverage is scoped by its
     patient: the restricted-chart rule applies to its insurance too)."""
     return Coverage.objects.filter(
@@ -443,7 +444,7 @@ def _coverages_in_scope(user: Any, action: str) -> Any:
     ).select_related("payer", "plan")
 
 
-def _coverage_in_scope(user: Any, action: str, coverage_id: int) -> Coverage:
+def _coverage_in_scope(user: User, action: str, coverage_id: int) -> Coverage:
     coverage: Coverage | None = _coverages_in_scope(user, action).filter(pk=coverage_id).first()
     if coverage is None:
         raise NotFound()
@@ -540,7 +541,7 @@ def patient_update(
     return patient_answer(fresh, user=user)
 
 
-def _coverage_read_audit(user: Any, patient_id: int, object_id: int | str) -> None:
+def _coverage_read_audit(user: User, patient_id: int, object_id: int | str) -> None:
     audit_record(
         actor=user,
         action=AuditAction.READ,
