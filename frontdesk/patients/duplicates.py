@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -35,6 +36,8 @@ _LAST_EXACT = 25
 _FIRST_EXACT = 25
 _PHONE = 20
 _EMAIL = 15
+_SSN_SAME = 30
+_SSN_DIFFERENT = 30
 
 
 @dataclass(frozen=True)
@@ -107,6 +110,7 @@ def score_candidate(
     phone_digits_wanted: set[str],
     candidate_phone_digits: set[str],
     email: str,
+    ssn: str = "",
 ) -> DuplicateCandidate:
     """Score one existing patient against the person being registered (keys already normalized)."""
     score = 0
@@ -161,7 +165,15 @@ def score_candidate(
     if email and patient.email and patient.email.lower() == email:
         score += _EMAIL
         reasons.append("same e-mail")
-    return DuplicateCandidate(patient=patient, score=min(score, 100), reasons=reasons)
+    if ssn and patient.ssn_last4:
+        # Both have an SSN: the same one is near-proof, a different one (twins!) argues against.
+        if patient.ssn == ssn:
+            score += _SSN_SAME
+            reasons.append("same Social Security number")
+        else:
+            score -= _SSN_DIFFERENT
+            reasons.append("different Social Security number")
+    return DuplicateCandidate(patient=patient, score=max(0, min(score, 100)), reasons=reasons)
 
 
 def find_duplicates(
@@ -172,6 +184,7 @@ def find_duplicates(
     date_of_birth: dt.date,
     phones: Sequence[str] = (),
     email: str = "",
+    ssn: str = "",
     exclude_id: int | None = None,
     limit: int = 10,
     threshold: int = 0,
@@ -180,6 +193,8 @@ def find_duplicates(
     first = name_key(first_name)
     last = name_key(last_name)
     email = (email or "").strip().lower()
+    ssn = re.sub(r"\D", "", ssn or "")
+    ssn = ssn if len(ssn) == 9 else ""
     wanted_digits = _phone_digit_set(phones)
     base = scoped.filter(merged_into__isnull=True)
     if exclude_id is not None:
@@ -207,6 +222,8 @@ def find_duplicates(
         take(base.filter(pk__in=list(phone_owner_ids)))
     if email:
         take(base.filter(email=email))  # the service stores e-mail addresses lower-cased
+    if ssn:
+        take(base.filter(ssn_last4=ssn[-4:]))  # index patient_ssn4_dob; full SSN compared below
     if not ids:
         return []
 
@@ -224,6 +241,7 @@ def find_duplicates(
             phone_digits_wanted=wanted_digits,
             candidate_phone_digits=digits_by_patient.get(patient.pk, set()),
             email=email,
+            ssn=ssn,
         )
         for patient in patients
     ]

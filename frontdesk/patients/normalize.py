@@ -69,3 +69,19 @@ def phone_display(e164: str) -> str:
     if parsed.country_code == 1:
         return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL)
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+def name_search_columns(first_name: str, last_name: str) -> dict[str, str]:
+    """The derived name columns of a Patient row, for services and bulk loaders (demo, imports)."""
+    return {
+        "first_name_key": name_key(first_name),
+        "last_name_key": name_key(last_name),
+        "first_name_phonetic": phonetic_key(first_name),
+        "last_name_phonetic": phonetic_key(last_name),
+    }
+
+
+def phone_search_columns(e164: str) -> dict[str, str]:
+    """The derived columns of a PatientPhone row: national digits, and reversed for "ends with"."""
+    digits = phone_digits(e164)
+    return {"digits": digits, "digits_reversed": digits[::-1]}

@@ -20,7 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.db.models import Prefetch, QuerySet
 from rapidfuzz import fuzz, process
@@ -68,7 +68,6 @@ class ParsedQuery:
     identifier: str = ""
     tokens: tuple[str, ...] = ()
     comma_split: tuple[tuple[str, ...], tuple[str, ...]] | None = None
-    notes: list[str] = field(default_factory=list)
 
 
 def parse_dob(text: str, *, today: dt.date | None = None) -> dt.date | None:
@@ -113,25 +112,29 @@ def parse_query(query: str, *, today: dt.date | None = None) -> ParsedQuery:
         return ParsedQuery(kind="dob", dob=whole_dob)
     digits = _NON_DIGITS.sub("", text)
     if _PHONE_CHARS.match(text) and 7 <= len(digits) <= 15:
-        return ParsedQuery(kind="phone", phone_digits=digits, identifier=member_id_key(text))
-    if "," in text:
-        last_part, first_part = text.split(",", 1)
-        last_tokens = tuple(t for t in (name_key(p) for p in last_part.split()) if t)
-        first_tokens = tuple(t for t in (name_key(p) for p in first_part.split()) if t)
-        if last_tokens:
-            return ParsedQuery(
-                kind="name",
-                tokens=last_tokens + first_tokens,
-                comma_split=(last_tokens, first_tokens),
-            )
+        # Bare digits may also be an all-digit member ID; "(202) 555-0123" is only a phone.
+        identifier = text if text.isdigit() else ""
+        return ParsedQuery(kind="phone", phone_digits=digits, identifier=identifier)
     dob: dt.date | None = None
     words: list[str] = []
     for raw in text.split():
-        maybe_dob = parse_dob(raw, today=today) if dob is None else None
+        maybe_dob = parse_dob(raw.strip(","), today=today) if dob is None else None
         if maybe_dob is not None:
             dob = maybe_dob
         else:
             words.append(raw)
+    remaining = " ".join(words)
+    if "," in remaining:
+        last_part, first_part = remaining.split(",", 1)
+        last_tokens = tuple(t for t in (name_key(p) for p in last_part.split()) if t)
+        first_tokens = tuple(t for t in (name_key(p) for p in first_part.split()) if t)
+        if last_tokens:
+            return ParsedQuery(
+                kind="name_dob" if dob else "name",
+                dob=dob,
+                tokens=last_tokens + first_tokens,
+                comma_split=(last_tokens, first_tokens),
+            )
     tokens = tuple(t for t in (name_key(w) for w in words) if t)
     has_digit = any(ch.isdigit() for ch in text)
     if has_digit and len(words) == 1 and dob is None:
@@ -377,9 +380,10 @@ def _search_identifier(
 def _search_phone(visible: QuerySet[Patient], digits: str, found: _Collector, limit: int) -> None:
     national = digits[1:] if len(digits) == 11 and digits.startswith("1") else digits
     phones = PatientPhone.objects.all()
+    wanted = limit * 4  # room for numbers shared by hidden (merged, inactive, restricted) records
     if len(national) >= 10:
         exact = phones.filter(digits=national)
-        matches = list(exact.order_by("patient_id").values_list("patient_id", flat=True)[:200])
+        matches = list(exact.order_by("patient_id").values_list("patient_id", flat=True)[:wanted])
         rank = RANK_EXACT
     else:
         # "the last 7": a prefix range on the reversed digits, which an ordinary index answers.
@@ -388,7 +392,7 @@ def _search_phone(visible: QuerySet[Patient], digits: str, found: _Collector, li
         # Index order (no sort step): a common last-7 cannot make the lookup read every match.
         matches = list(
             suffix.order_by("digits_reversed", "patient_id").values_list("patient_id", flat=True)[
-                :200
+                :wanted
             ]
         )
         rank = RANK_PREFIX

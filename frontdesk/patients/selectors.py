@@ -66,10 +66,12 @@ def patient_duplicates(
     email: str = "",
     exclude_id: int | None = None,
     limit: int = 10,
+    ssn: str = "",
 ) -> list[DuplicateCandidate]:
     """Existing patients who may be this person, highest score first (not audited by itself).
 
     Scoped like search: records the user may not find (restricted charts) are not offered.
+    ``ssn`` (optional, 9 digits) adds "same SSN" evidence, and "different SSN" against (twins).
     """
     scoped = Patient.objects.restrict(user, "patient.search")
     return find_duplicates(
@@ -79,6 +81,7 @@ def patient_duplicates(
         date_of_birth=date_of_birth,
         phones=phones,
         email=email,
+        ssn=ssn,
         exclude_id=exclude_id,
         limit=limit,
     )

@@ -160,3 +160,25 @@ def test_duplicate_check_is_not_audited(clerk: Any, register: Any) -> None:
     before = AuditEvent.objects.count()
     _check(clerk)
     assert AuditEvent.objects.count() == before
+
+
+def test_same_ssn_is_strong_evidence(clerk: Any, register: Any) -> None:
+    existing = register("Zelda", "Vexham", dt.date(1991, 4, 4), ssn="123-45-6789")
+    register("Yorick", "Tarkham", dt.date(1992, 5, 5), ssn="234-56-6789")  # same last 4 only
+    candidates = _check(clerk, ssn="123456789")
+    assert _summary(candidates) == [
+        (existing.pk, 55, ["same first name", "same Social Security number"])
+    ]
+
+
+def test_different_ssn_argues_against_twins(clerk: Any, register: Any) -> None:
+    twin = register("Zara", "Quibworth", DOB, phones=("202-555-0111",), ssn="123-45-6789")
+    without_ssn = _check(clerk, phones=["202-555-0111"])
+    assert _summary(without_ssn) == [
+        (twin.pk, 90, ["same date of birth", "same last name", "same first initial", "same phone"])
+    ]
+    with_ssn = _check(clerk, phones=["202-555-0111"], ssn="555-12-3456")
+    assert [(c.score, c.reasons[-1]) for c in with_ssn] == [
+        (60, "different Social Security number")
+    ]
+    assert with_ssn[0].score < DUPLICATE_THRESHOLD

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
-from hypothesis import given, settings
+import pytest
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from frontdesk.patients import nicknames
 from frontdesk.patients.duplicates import transposed_dates
+from frontdesk.patients.models import Patient
 from frontdesk.patients.normalize import (
     InvalidPhone,
     member_id_key,
@@ -18,8 +21,10 @@ from frontdesk.patients.normalize import (
     phonetic_key,
 )
 from frontdesk.patients.search import parse_dob, parse_query
+from frontdesk.patients.selectors import patient_duplicates, patient_search
 
 KINDS = {"empty", "identifier", "phone", "dob", "name", "name_dob"}
+MATCHED_ON = {"mrn", "member_id", "phone", "dob", "name", "name_fuzzy"}
 
 
 @given(st.text())
@@ -92,3 +97,43 @@ def test_transposed_dates_are_other_real_past_dates(value: dt.date) -> None:
 @given(st.text(alphabet="abcdefghijklmnopqrstuvwxyz", max_size=12))
 def test_nickname_variants_contain_the_name(value: str) -> None:
     assert value in nicknames.variants(value)
+
+
+@given(text=st.text(max_size=60))
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@pytest.mark.django_db
+def test_patient_search_never_crashes_on_arbitrary_text(
+    clerk: Any, register: Any, text: str
+) -> None:
+    if not Patient.objects.exists():
+        register("Robert", "Quibley", dt.date(1960, 1, 2), phones=("(202) 555-0123",))
+    hits = patient_search(user=clerk, query=text)
+    assert len(hits) <= 25
+    assert all(hit.matched_on in MATCHED_ON for hit in hits)
+
+
+@given(
+    first=st.text(max_size=30),
+    last=st.text(max_size=30),
+    dob=st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date(2026, 11, 26)),
+    phone=st.text(alphabet="0123456789()-+ .", max_size=16),
+)
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@pytest.mark.django_db
+def test_duplicate_check_never_crashes(
+    clerk: Any, register: Any, first: str, last: str, dob: dt.date, phone: str
+) -> None:
+    if not Patient.objects.exists():
+        register("Robert", "Quibley", dt.date(1960, 1, 2), phones=("(202) 555-0123",))
+    candidates = patient_duplicates(
+        user=clerk, first_name=first, last_name=last, date_of_birth=dob, phones=[phone]
+    )
+    assert all(0 <= c.score <= 100 and c.reasons for c in candidates)

@@ -55,6 +55,8 @@ def test_parse_dob(text: str, expected: dt.date | None) -> None:
         ("Smith, John", "name"),
         ("1960-01-02", "dob"),
         ("smith 1/2/60", "name_dob"),
+        ("Smith, John 1/2/60", "name_dob"),
+        ("1960-01-02, smith", "name_dob"),
         ("(202) 555-0123", "phone"),
         ("+1 202.555.0123", "phone"),
         ("555-0123", "phone"),
@@ -118,6 +120,10 @@ def test_dob_formats(clerk: Any, people: dict[str, Any], query: str) -> None:
 def test_dob_with_name_narrows(clerk: Any, people: dict[str, Any], register: Any) -> None:
     twin = register("Zed", "Plonkham", dt.date(1960, 1, 2))
     assert _ids(patient_search(user=clerk, query="smith 1/2/60")) == [people["john"].pk]
+    assert _ids(patient_search(user=clerk, query="Smith, John 01/02/1960")) == [people["john"].pk]
+    # Same DOB and surname but another first name: offered, ranked as a loose match.
+    hits = patient_search(user=clerk, query="Smith, Johanna 01/02/1960")
+    assert [(hit.patient.pk, hit.rank) for hit in hits] == [(people["john"].pk, 4)]
     assert _ids(patient_search(user=clerk, query="1/2/60")) == [twin.pk, people["john"].pk]
 
 
@@ -270,3 +276,30 @@ def test_limit_caps_results(clerk: Any, register: Any) -> None:
     for number in range(6):
         register(f"Ann{'a' * number}", "Vexley", dt.date(1950 + number, 1, 1))
     assert len(patient_search(user=clerk, query="vexley", limit=4)) == 4
+
+
+def test_all_digit_member_id_and_phone_both_tried(clerk: Any, people: dict[str, Any]) -> None:
+    coverage_create(
+        actor=clerk,
+        patient=people["mary"],
+        data={"payer": PayerFactory(), "member_id": "2025550123"},
+    )
+    hits = patient_search(user=clerk, query="2025550123")
+    assert [(hit.patient.pk, hit.rank, hit.matched_on) for hit in hits] == [
+        (people["mary"].pk, 0, "member_id"),
+        (people["john"].pk, 1, "phone"),
+    ]
+    # With phone punctuation it is only a phone.
+    hits = patient_search(user=clerk, query="(202) 555-0123")
+    assert [(hit.patient.pk, hit.matched_on) for hit in hits] == [(people["john"].pk, "phone")]
+
+
+def test_nickname_typed_for_formal_name_and_formal_for_nickname(clerk: Any, register: Any) -> None:
+    elizabeth = register("Elizabeth", "Vexham", dt.date(1970, 1, 1))
+    peggy = register("Peggy", "Vexham", dt.date(1971, 1, 1))
+    assert [(h.patient.pk, h.rank) for h in patient_search(user=clerk, query="liz vexham")] == [
+        (elizabeth.pk, 3)
+    ]
+    assert [(h.patient.pk, h.rank) for h in patient_search(user=clerk, query="vex margaret")] == [
+        (peggy.pk, 3)
+    ]

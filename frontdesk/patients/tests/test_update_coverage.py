@@ -399,3 +399,14 @@ def test_change_history_newest_first_across_patient_and_coverage(clerk: Any, reg
     assert history[0].audit_event.actor_id == clerk.pk
     with pytest.raises(NotFound):
         patient_change_history(user=clerk, patient_id=patient.pk + 1000)
+
+
+def test_update_without_phones_key_keeps_phones_and_empty_list_removes_them(
+    clerk: Any, register: Any
+) -> None:
+    patient = register(phones=("(202) 555-0100",))
+    patient_update(actor=clerk, patient=patient, data={"employer_name": "Example Widgets"})
+    assert PatientPhone.objects.filter(patient=patient).count() == 1
+    patient_update(actor=clerk, patient=patient, data={"phones": []})
+    assert PatientPhone.objects.filter(patient=patient).count() == 0
+    assert FieldChange.objects.get(field="phones").new_value == ""
