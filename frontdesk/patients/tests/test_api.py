@@ -325,8 +325,13 @@ def test_create_registers_the_patient_and_answers_201() -> None:
 
 def test_create_answers_409_with_candidates_then_accepts_a_reason() -> None:
     caller = key_client_for(Role.FRONT_DESK)
+    # No SSN on file: a different SSN would argue against a match (twins).
     existing = _patient(
-        first_name="Quintessa", last_name="Yyexample", date_of_birth=dt.date(1971, 3, 4)
+        first_name="Quintessa",
+        last_name="Yyexample",
+        date_of_birth=dt.date(1971, 3, 4),
+        ssn="",
+        ssn_last4="",
     )
     before = _last_sequence()
     response = caller.post("/api/v1/patients", REGISTRATION)
