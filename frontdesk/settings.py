@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "axes",
     "django_tasks",
     "django_tasks_db",
+    "ninja",  # serves the API docs page's Swagger UI from our own static files (CSP: no CDN)
     "frontdesk.core",
     "frontdesk.accounts",
     "frontdesk.audit",

@@ -1,0 +1,270 @@
+# mypy: disable-error-code="arg-type, attr-defined, misc, operator, union-attr"
+# (factory_boy's metaclass __call__ is untyped: mypy sees factory instances, not model rows.)
+"""The API's authorization matrix, generated from the operation list and the policy table.
+
+Every operation x every role: no key -> 401, revoked key -> 401, a role without the operation's action
+-> 403 with nothing changed, a permitted role -> 2xx; objects outside the caller's scope (a location
+the key is not bound to, a restricted chart) -> 404. An operation that declares no action, or has no
+sample request below, fails the suite, so a new endpoint cannot escape the matrix.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from frontdesk.accounts import apikeys
+from frontdesk.accounts.choices import Role
+from frontdesk.accounts.policy import ALL_ACTIONS, ALL_LOCATION_ROLES, POLICY
+from frontdesk.api.root import ApiOperation, operations
+from frontdesk.audit.models import AuditEvent
+from frontdesk.patients.models import Coverage, Patient, PatientPhone
+from tests.factories import (
+    CoverageFactory,
+    LocationFactory,
+    PatientFactory,
+    PayerFactory,
+    PlanFactory,
+)
+
+OPERATIONS = sorted(operations(), key=lambda op: (op.path, op.method))
+ROLES = list(Role.values)
+
+
+@dataclass
+class World:
+    location: Any
+    other_location: Any
+    patient: Any
+    restricted_patient: Any
+    coverage: Any
+    restricted_coverage: Any
+    payer: Any
+    plan: Any
+
+
+def _world() -> World:
+    payer = PayerFactory()
+    patient = PatientFactory(first_name="Matrixa", last_name="Zzexample")
+    restricted = PatientFactory(first_name="Hiddena", last_name="Zzexample", is_restricted=True)
+    PatientPhone.objects.create(patient=patient, number="+12025550142", digits="2025550142")
+    return World(
+        location=LocationFactory(),
+        other_location=LocationFactory(),
+        patient=patient,
+        restricted_patient=restricted,
+        coverage=CoverageFactory(patient=patient, payer=payer),
+        restricted_coverage=CoverageFactory(patient=restricted, payer=payer),
+        payer=payer,
+        plan=PlanFactory(payer=payer),
+    )
+
+
+NEW_PATIENT = {
+    "first_name": "Quintessa",
+    "last_name": "Yyexample",
+    "date_of_birth": "1971-03-04",
+    "sex_at_birth": "F",
+    "phones": [{"number": "202-555-0177", "phone_type": "home"}],
+}
+
+
+def _new_coverage(world: World) -> dict[str, Any]:
+    return {
+        "payer_id": str(world.payer.pk),
+        "plan_id": str(world.plan.pk),
+        "member_id": "ZX998877",
+        "priority": 2,
+    }
+
+
+# (method, path) -> (URL, body) for a request the permitted roles can make successfully.
+SAMPLES: dict[tuple[str, str], Callable[[World], tuple[str, Any]]] = {
+    ("GET", "/api/v1/patients"): lambda w: ("/api/v1/patients?q=matrixa", None),
+    ("POST", "/api/v1/patients"): lambda w: ("/api/v1/patients", NEW_PATIENT),
+    ("GET", "/api/v1/patients/{patient_id}"): lambda w: (f"/api/v1/patients/{w.patient.pk}", None),
+    ("PATCH", "/api/v1/patients/{patient_id}"): lambda w: (
+        f"/api/v1/patients/{w.patient.pk}",
+        {"preferred_name": "Mat"},
+    ),
+    ("GET", "/api/v1/patients/{patient_id}/coverages"): lambda w: (
+        f"/api/v1/patients/{w.patient.pk}/coverages",
+        None,
+    ),
+    ("POST", "/api/v1/patients/{patient_id}/coverages"): lambda w: (
+        f"/api/v1/patients/{w.patient.pk}/coverages",
+        _new_coverage(w),
+    ),
+    ("GET", "/api/v1/coverages/{coverage_id}"): lambda w: (
+        f"/api/v1/coverages/{w.coverage.pk}",
+        None,
+    ),
+    ("PATCH", "/api/v1/coverages/{coverage_id}"): lambda w: (
+        f"/api/v1/coverages/{w.coverage.pk}",
+        {"group_number": "GRP-7"},
+    ),
+    ("GET", "/api/v1/locations"): lambda w: ("/api/v1/locations", None),
+    ("GET", "/api/v1/locations/{location_id}"): lambda w: (
+        f"/api/v1/locations/{w.location.pk}",
+        None,
+    ),
+    ("GET", "/api/v1/providers"): lambda w: ("/api/v1/providers", None),
+    ("GET", "/api/v1/payers"): lambda w: ("/api/v1/payers", None),
+}
+
+# The same operations aimed at an object outside the caller's scope.
+OUT_OF_SCOPE: dict[tuple[str, str], Callable[[World], tuple[str, Any]]] = {
+    ("GET", "/api/v1/patients/{patient_id}"): lambda w: (
+        f"/api/v1/patients/{w.restricted_patient.pk}",
+        None,
+    ),
+    ("PATCH", "/api/v1/patients/{patient_id}"): lambda w: (
+        f"/api/v1/patients/{w.restricted_patient.pk}",
+        {"preferred_name": "Mat"},
+    ),
+    ("GET", "/api/v1/patients/{patient_id}/coverages"): lambda w: (
+        f"/api/v1/patients/{w.restricted_patient.pk}/coverages",
+        None,
+    ),
+    ("POST", "/api/v1/patients/{patient_id}/coverages"): lambda w: (
+        f"/api/v1/patients/{w.restricted_patient.pk}/coverages",
+        _new_coverage(w),
+    ),
+    ("GET", "/api/v1/coverages/{coverage_id}"): lambda w: (
+        f"/api/v1/coverages/{w.restricted_coverage.pk}",
+        None,
+    ),
+    ("PATCH", "/api/v1/coverages/{coverage_id}"): lambda w: (
+        f"/api/v1/coverages/{w.restricted_coverage.pk}",
+        {"group_number": "GRP-7"},
+    ),
+    ("GET", "/api/v1/locations/{location_id}"): lambda w: (
+        f"/api/v1/locations/{w.other_location.pk}",
+        None,
+    ),
+}
+
+
+def _key(op: ApiOperation) -> tuple[str, str]:
+    return (op.method, op.path)
+
+
+def _snapshot() -> dict[str, Any]:
+    return {
+        "patients": list(Patient.objects.order_by("pk").values()),
+        "phones": list(PatientPhone.objects.order_by("pk").values()),
+        "coverages": list(Coverage.objects.order_by("pk").values()),
+        "audit": AuditEvent.objects.count(),
+    }
+
+
+def test_every_operation_declares_a_known_action() -> None:
+    undeclared = [f"{op.method} {op.path}" for op in OPERATIONS if op.action not in ALL_ACTIONS]
+    assert undeclared == []
+
+
+def test_every_operation_has_a_sample_request() -> None:
+    assert sorted(_key(op) for op in OPERATIONS) == sorted(SAMPLES)
+
+
+def test_every_object_operation_has_an_out_of_scope_sample() -> None:
+    with_ids = sorted(_key(op) for op in OPERATIONS if "{" in op.path)
+    assert with_ids == sorted(OUT_OF_SCOPE)
+
+
+def test_the_operation_list_is_what_the_issue_asks_for() -> None:
+    assert sorted((op.method, op.path, op.action) for op in OPERATIONS) == sorted(
+        [
+            ("GET", "/api/v1/coverages/{coverage_id}", "coverage.view"),
+            ("PATCH", "/api/v1/coverages/{coverage_id}", "coverage.edit"),
+            ("GET", "/api/v1/locations", "practice.view"),
+            ("GET", "/api/v1/locations/{location_id}", "practice.view"),
+            ("GET", "/api/v1/patients", "patient.search"),
+            ("POST", "/api/v1/patients", "patient.create"),
+            ("GET", "/api/v1/patients/{patient_id}", "patient.view"),
+            ("PATCH", "/api/v1/patients/{patient_id}", "patient.update"),
+            ("GET", "/api/v1/patients/{patient_id}/coverages", "coverage.view"),
+            ("POST", "/api/v1/patients/{patient_id}/coverages", "coverage.edit"),
+            ("GET", "/api/v1/payers", "practice.view"),
+            ("GET", "/api/v1/providers", "practice.view"),
+        ]
+    )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("op", OPERATIONS, ids=lambda op: f"{op.method} {op.path}")
+def test_no_key_is_401(op, client) -> None:
+    world = _world()
+    url, body = SAMPLES[_key(op)](world)
+    before = _snapshot()
+    response = getattr(client, op.method.lower())(
+        url, *([] if body is None else [body]), content_type="application/json"
+    )
+    assert response.status_code == 401
+    assert response.json()["code"] == "unauthenticated"
+    assert _snapshot() == before
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("op", OPERATIONS, ids=lambda op: f"{op.method} {op.path}")
+def test_revoked_key_is_401(op, key_client) -> None:
+    world = _world()
+    caller = key_client(Role.PRACTICE_MANAGER, world.location)
+    apikeys.apikey_revoke(actor=None, api_key=caller.api_key)
+    url, body = SAMPLES[_key(op)](world)
+    before = _snapshot()
+    response = caller.request(op.method, url, body)
+    assert response.status_code == 401
+    assert _snapshot() == before
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("op", OPERATIONS, ids=lambda op: f"{op.method} {op.path}")
+def test_role_matrix(op, role, key_client) -> None:
+    world = _world()
+    caller = key_client(role, world.location)
+    url, body = SAMPLES[_key(op)](world)
+    before = _snapshot()
+    response = caller.request(op.method, url, body)
+    if op.action in POLICY[role]:
+        expected = 201 if op.method == "POST" else 200
+        assert response.status_code == expected, (role, response.json())
+    else:
+        assert response.status_code == 403, (role, response.status_code)
+        assert response.json()["code"] == "forbidden"
+        assert _snapshot() == before
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("op", "role"),
+    [
+        (op, role)
+        for op in OPERATIONS
+        if _key(op) in OUT_OF_SCOPE
+        for role in ROLES
+        if op.action in POLICY[role]  # the others get 403 (test_role_matrix)
+    ],
+    ids=lambda value: f"{value.method} {value.path}" if isinstance(value, ApiOperation) else value,
+)
+def test_out_of_scope_objects_are_404(op, role, key_client) -> None:
+    world = _world()
+    caller = key_client(role, world.location)
+    url, body = OUT_OF_SCOPE[_key(op)](world)
+    sees_it = (
+        role in ALL_LOCATION_ROLES
+        if "locations" in op.path
+        else "patient.view_restricted" in POLICY[role]
+    )
+    before = _snapshot()
+    response = caller.request(op.method, url, body)
+    if sees_it:
+        assert response.status_code in (200, 201)
+    else:
+        assert response.status_code == 404, (role, response.json())
+        assert response.json() == {"code": "not_found", "message": "Not found.", "fields": {}}
+        assert _snapshot() == before
