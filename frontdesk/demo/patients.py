@@ -335,25 +335,25 @@ class PatientGenerator:
 
     def _phones(self, patient: Patient, location: Location) -> list[PatientPhone]:
         rng = self.rng
-        mobile, mobile_digits = _phone(self._area_code(location), rng.randint(0, 99))
+        mobile, _ = _phone(self._area_code(location), rng.randint(0, 99))
         phones = [
             PatientPhone(
                 patient=patient,
                 number=mobile,
-                digits=mobile_digits,
+                **normalize.phone_search_columns(mobile),
                 phone_type=PhoneType.MOBILE,
                 sms_capable=patient.sms_consent_at is not None,
                 rank=1,
             )
         ]
         if rng.random() < 0.35:
-            home, home_digits = _phone(self._area_code(location), rng.randint(0, 99))
+            home, _ = _phone(self._area_code(location), rng.randint(0, 99))
             if home != mobile:
                 phones.append(
                     PatientPhone(
                         patient=patient,
                         number=home,
-                        digits=home_digits,
+                        **normalize.phone_search_columns(home),
                         phone_type=PhoneType.HOME,
                         rank=2,
                     )

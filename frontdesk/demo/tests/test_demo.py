@@ -113,6 +113,7 @@ def test_demo_builds_a_complete_synthetic_practice():
     for phone in PatientPhone.objects.all():
         assert FICTION_PHONE.match(phone.number), phone.number
         assert phone.digits == normalize.phone_digits(phone.number)
+        assert phone.digits_reversed == phone.digits[::-1]
     for coverage in Coverage.objects.all():
         assert coverage.member_id_key == normalize.member_id_key(coverage.member_id)
     with_primary = Coverage.objects.filter(priority=1, status="active").count()
