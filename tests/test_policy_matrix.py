@@ -83,6 +83,23 @@ def _objects() -> dict[str, Any]:
     }
 
 
+def _ended_grant() -> Any:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from frontdesk.audit.models import EmergencyAccessGrant
+
+    started = timezone.now() - timedelta(hours=2)
+    return EmergencyAccessGrant.objects.create(
+        user=UserFactory(role=Role.NURSE),
+        reason="Unconscious patient in the waiting room",
+        started_at=started,
+        expires_at=started + timedelta(hours=1),
+        ended_at=started + timedelta(minutes=20),
+    )
+
+
 # Parameters for URLs that take them, by URL name. A URL with parameters and no entry fails
 # test_every_parameterised_url_has_a_sample, so new URLs must be added here (and thus walked).
 SAMPLE_KWARGS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
@@ -110,6 +127,8 @@ SAMPLE_KWARGS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     },
     "patients:verify": lambda o: {"pk": o["patient"].pk},
     "patients:merge": lambda o: {"pk": o["patient"].pk},
+    # The privacy officer reviews a nurse's ended break-glass grant.
+    "audit:emergency_review": lambda o: {"grant_id": _ended_grant().pk},
     # Staff administration acts on another staff member (a fresh front-desk account).
     **{
         f"accounts:{name}": (lambda o: {"user_id": UserFactory(role=Role.FRONT_DESK).pk})

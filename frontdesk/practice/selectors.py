@@ -101,7 +101,11 @@ def provider_get(*, user: User, provider_id: int, action: str = A.PRACTICE_VIEW)
 
 def payer_list(*, user: User, include_inactive: bool = True) -> QuerySet[Payer]:
     """Payers with their plan counts."""
-    queryset = Payer.objects.restrict(user, A.PRACTICE_VIEW).annotate(plan_count=Count("plans"))
+    queryset = (
+        Payer.objects.restrict(user, A.PRACTICE_VIEW)
+        .annotate(plan_count=Count("plans"))
+        .order_by("name", "pk")
+    )
     if not include_inactive:
         queryset = queryset.filter(is_active=True)
     return queryset
