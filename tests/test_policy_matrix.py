@@ -118,6 +118,7 @@ SAMPLE_KWARGS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     # patients web UI
     "patients:detail": lambda o: {"pk": o["patient"].pk},
     "patients:edit": lambda o: {"pk": o["patient"].pk},
+    "patients:photo": lambda o: {"pk": o["patient"].pk},
     "patients:coverage_create": lambda o: {"pk": o["patient"].pk},
     "patients:coverage_edit": lambda o: {"pk": o["patient"].pk, "coverage_pk": o["coverage"].pk},
     "patients:coverage_card": lambda o: {

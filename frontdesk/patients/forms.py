@@ -165,6 +165,7 @@ class PatientForm(forms.Form):
             ],
         ),
         ("Communication consent", ["sms_consent_at", "email_consent_at", "voice_consent_at"]),
+        ("Photo", ["photo"]),
         (
             "Emergency contact",
             ["emergency_contact_name", "emergency_contact_relationship", "emergency_contact_phone"],
@@ -183,6 +184,13 @@ class PatientForm(forms.Form):
             ],
         ),
     ]
+
+    photo = forms.FileField(
+        required=False,
+        label="Patient photo",
+        help_text="JPEG or PNG, e.g. taken at the desk; helps confirm identity at check-in.",
+        widget=forms.FileInput(attrs={"accept": "image/jpeg,image/png"}),
+    )
 
     def __init__(self, *args: Any, editing: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -227,6 +235,8 @@ class PatientForm(forms.Form):
         data["phones"] = phones
         if self.editing and not data.get("ssn"):
             data.pop("ssn", None)  # an empty box on the edit form keeps the SSN on file
+        if not data.get("photo"):
+            data.pop("photo", None)  # no new upload keeps the photo on file
         if data.get("guarantor_kind") == GuarantorKind.PATIENT:
             data["guarantor_patient"] = guarantor
         return data
@@ -238,7 +248,7 @@ class PatientForm(forms.Form):
         initial = {
             name: getattr(patient, name)
             for name in names
-            if name not in {"ssn", "guarantor_mrn"} and hasattr(patient, name)
+            if name not in {"ssn", "guarantor_mrn", "photo"} and hasattr(patient, name)
         }
         if patient.guarantor_patient_id is not None and patient.guarantor_patient is not None:
             initial["guarantor_mrn"] = patient.guarantor_patient.mrn

@@ -11,6 +11,7 @@ urlpatterns = [
     path("register/", views.register, name="register"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/edit/", views.edit, name="edit"),
+    path("<int:pk>/photo/", views.photo, name="photo"),
     path("<int:pk>/coverages/new/", views.coverage_create, name="coverage_create"),
     path("<int:pk>/coverages/<int:coverage_pk>/edit/", views.coverage_edit, name="coverage_edit"),
     path(

@@ -180,7 +180,7 @@ def _resolve_guarantor(request: HttpRequest, form: PatientForm) -> tuple[bool, P
 @require_http_methods(["GET", "POST"])
 def register(request: HttpRequest) -> HttpResponse:
     user = _user(request)
-    form = PatientForm(_posted(request))
+    form = PatientForm(_posted(request), _files(request))
     reason_form = DuplicateReasonForm(_posted(request))
     candidates: list[Any] = []
     status = 200
@@ -273,7 +273,9 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
 def edit(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
     patient = _patient(request, pk, audit=request.method == "GET")
-    form = PatientForm(_posted(request), initial=PatientForm.initial_for(patient), editing=True)
+    form = PatientForm(
+        _posted(request), _files(request), initial=PatientForm.initial_for(patient), editing=True
+    )
     if request.method == "POST" and form.is_valid():
         found, guarantor = _resolve_guarantor(request, form)
         if found:
@@ -405,6 +407,33 @@ def coverage_card(request: HttpRequest, pk: int, coverage_pk: int, side: str) ->
     )
     response["X-Content-Type-Options"] = "nosniff"
     return cast(HttpResponse, response)  # a streaming response; the decorators only pass it on
+
+
+@requires(A.PATIENT_VIEW)
+@require_GET
+@_handles_merged
+def photo(request: HttpRequest, pk: int) -> HttpResponse:
+    """The patient's photo, audited; served as an attachment with nosniff like every stored file."""
+    patient = _patient(request, pk, audit=False)
+    if not patient.photo:
+        raise Http404
+    content_type, extension = _image_type(patient.photo)
+    audit_record(
+        actor=_user(request),
+        action=AuditAction.READ,
+        category=AuditCategory.DEMOGRAPHICS,
+        patient_id=patient.pk,
+        object_type="patient_photo",
+        object_id=patient.pk,
+    )
+    response = FileResponse(
+        patient.photo.open("rb"),
+        as_attachment=True,
+        filename=f"patient-photo-{patient.pk}{extension}",
+        content_type=content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return cast(HttpResponse, response)
 
 
 def _image_type(stored: Any) -> tuple[str, str]:

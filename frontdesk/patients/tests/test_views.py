@@ -800,3 +800,66 @@ def test_merge_can_keep_the_other_record():
     assert response["Location"] == reverse("patients:detail", args=[other.pk])
     this.refresh_from_db()
     assert this.merged_into_id == other.pk
+
+
+# --- photo ------------------------------------------------------------------------------------
+
+
+def test_register_with_photo_then_photo_is_shown_and_served_audited():
+    client, _user = _login()
+    response = client.post(
+        reverse("patients:register"), {**_registration_post(), "photo": _png((48, 48))}
+    )
+    assert response.status_code == 302
+    patient = Patient.objects.get(last_name="Zzexampleton")
+    assert patient.photo
+    assert not patient.photo.name.endswith(".png")  # server-generated name, not the upload's
+
+    page = client.get(reverse("patients:detail", args=[patient.pk])).content.decode()
+    assert f'src="{reverse("patients:photo", args=[patient.pk])}"' in page
+
+    before = AuditEvent.objects.count()
+    served = client.get(reverse("patients:photo", args=[patient.pk]))
+    assert served.status_code == 200
+    assert served["Content-Type"] == "image/png"
+    assert served["X-Content-Type-Options"] == "nosniff"
+    assert served["Content-Disposition"] == f'attachment; filename="patient-photo-{patient.pk}.png"'
+    rows = list(
+        AuditEvent.objects.filter(sequence__gt=before).values_list(
+            "action", "category", "patient_id", "object_type"
+        )
+    )
+    assert rows == [("read", "demographics", patient.pk, "patient_photo")]
+
+
+def test_photo_that_is_not_an_image_is_refused_beside_the_field_and_nothing_saved():
+    client, _user = _login()
+    fake = io.BytesIO(b"<svg xmlns='http://www.w3.org/2000/svg'><script>alert(1)</script></svg>")
+    fake.name = "face.png"
+    response = client.post(reverse("patients:register"), {**_registration_post(), "photo": fake})
+    assert response.status_code == 400
+    assert _error_beside(
+        response.content.decode(),
+        "id_photo",
+        "The file is not an image we can read (use JPEG or PNG).",
+    )
+    assert Patient.objects.count() == 0
+
+
+def test_edit_without_a_new_photo_keeps_the_photo_on_file():
+    client, _user = _login()
+    client.post(reverse("patients:register"), {**_registration_post(), "photo": _png()})
+    patient = Patient.objects.get(last_name="Zzexampleton")
+    stored = patient.photo.name
+    response = client.post(
+        reverse("patients:edit", args=[patient.pk]), _registration_post(city="Shelbyville")
+    )
+    assert response.status_code == 302
+    patient.refresh_from_db()
+    assert (patient.city, patient.photo.name) == ("Shelbyville", stored)
+
+
+def test_photo_of_a_patient_without_one_is_404():
+    client, user = _login()
+    patient = _register(user)
+    assert client.get(reverse("patients:photo", args=[patient.pk])).status_code == 404
