@@ -432,10 +432,12 @@ def iter_slots(
             if search is not None and not search.accepts(visit, calendar.tz):
                 slot += step
                 continue
-            if kind.daily_cap is not None:
-                if caps.get(slot.astimezone(calendar.tz).date(), 0) >= kind.daily_cap:
-                    slot += step
-                    continue
+            if (
+                kind.daily_cap is not None
+                and caps.get(slot.astimezone(calendar.tz).date(), 0) >= kind.daily_cap
+            ):
+                slot += step
+                continue
             if patient and overlaps_any(patient, visit):
                 slot += step
                 continue
@@ -539,9 +541,11 @@ def is_bookable(
         return Verdict(False, BLOCKED)
     if overlaps_any(calendar.busy, footprint):
         return Verdict(False, BUSY)
-    if kind.daily_cap is not None:
-        if calendar.cap_counts().get(start.astimezone(calendar.tz).date(), 0) >= kind.daily_cap:
-            return Verdict(False, DAILY_CAP)
+    if (
+        kind.daily_cap is not None
+        and calendar.cap_counts().get(start.astimezone(calendar.tz).date(), 0) >= kind.daily_cap
+    ):
+        return Verdict(False, DAILY_CAP)
     if overlaps_any(patient_busy, visit):
         return Verdict(False, PATIENT_BUSY)
     room_id = equipment_id = None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -48,7 +49,7 @@ def minutes_in(items: list[Interval]) -> set[int]:
 def test_merge_is_sorted_disjoint_and_covers_the_same_time(items: list[Interval]) -> None:
     merged = av.merge(items)
     assert minutes_in(merged) == minutes_in(items)
-    for left, right in zip(merged, merged[1:], strict=False):
+    for left, right in itertools.pairwise(merged):
         assert left.end < right.start  # disjoint and not touching
     assert all(not m.is_empty for m in merged)
     assert av.merge(merged) == merged
