@@ -43,9 +43,8 @@ from frontdesk.scheduling.models import (
     SlotHold,
 )
 
-# The action a user needs to search for slots. TODO(slots): switch to "schedule.view" once the
-# booking branch's policy actions are merged (they were not on any branch when this was written).
-SLOT_SEARCH_ACTION = "patient.search"
+# The action a user needs to search for slots (the schedule is what they read).
+SLOT_SEARCH_ACTION = "schedule.view"
 # Seeing a patient's own appointments (so they do not clash) needs the patient to be in scope.
 PATIENT_ACTION = "patient.search"
 
