@@ -128,6 +128,7 @@ def test_reschedule_outside_availability_changes_nothing(clinic, book):
 def test_reschedule_to_another_provider(clinic, book):
     appointment = book()
     other = ProviderFactory()
+    other.locations.add(clinic.location)
     AvailabilityTemplateFactory(provider=other, location=clinic.location)
     moved = appointment_reschedule(
         actor=clinic.clerk, appointment=appointment, starts_at=monday(9), provider=other
@@ -139,6 +140,7 @@ def test_reschedule_to_another_provider(clinic, book):
 def test_reschedule_into_the_patients_other_appointment_is_refused(clinic, book):
     appointment = book()
     other = ProviderFactory()
+    other.locations.add(clinic.location)
     AvailabilityTemplateFactory(provider=other, location=clinic.location)
     book(provider=other, starts_at=monday(10))
     before = snapshot(appointment)

@@ -201,6 +201,7 @@ def test_a_patient_race_the_checks_miss_is_answered_patient_overlap(clinic, book
 
     book()
     other = ProviderFactory()
+    other.locations.add(clinic.location)
     AvailabilityTemplateFactory(provider=other, location=clinic.location)
     monkeypatch.setattr(services, "_patient_clash", lambda *args, **kwargs: False)
     with pytest.raises(services.PatientDoubleBooked):
