@@ -793,10 +793,9 @@ def slot_hold(
 
 
 def slot_hold_release(*, actor: Any, hold: SlotHold) -> None:
-    """Give a hold back early (the holder, or anyone who may overbook)."""
+    """Give a hold back early (the holder or a colleague who books at that location)."""
     _require(actor, BOOK)
-    if hold.held_by_id != actor.pk and not actor.can(OVERBOOK):
-        raise PermissionDenied()
+    _require_location(actor, hold.location, BOOK)
     now = timezone.now()
     with transaction.atomic():
         released = SlotHold.objects.filter(pk=hold.pk, released_at__isnull=True).update(

@@ -10,7 +10,7 @@ import time_machine
 
 from frontdesk.accounts.choices import Role
 from frontdesk.audit.models import AuditEvent
-from frontdesk.core.errors import Conflict, PermissionDenied, ValidationFailed
+from frontdesk.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from frontdesk.scheduling.errors import PatientDoubleBooked, SlotTaken
 from frontdesk.scheduling.models import Appointment, AppointmentEvent, SlotHold
 from frontdesk.scheduling.services import (
@@ -398,7 +398,7 @@ def test_hold_length_is_bounded(clinic, minutes):
     assert SlotHold.objects.count() == 0
 
 
-def test_release_frees_the_slot_and_only_the_holder_releases(clinic, book, make_user):
+def test_release_frees_the_slot_for_colleagues_at_the_location(clinic, book, make_user):
     holder = make_user(Role.SCHEDULER, clinic.location)
     hold = slot_hold(
         actor=holder,
@@ -407,18 +407,25 @@ def test_release_frees_the_slot_and_only_the_holder_releases(clinic, book, make_
         appointment_type=clinic.type,
         starts_at=monday(9),
     )
-    with pytest.raises(PermissionDenied):
-        slot_hold_release(actor=clinic.clerk, hold=hold)
-    hold.refresh_from_db()
-    assert hold.released_at is None
-    slot_hold_release(actor=holder, hold=hold)
+    for outsider in (make_user(Role.NURSE, clinic.location), make_user(Role.FRONT_DESK)):
+        with pytest.raises((PermissionDenied, NotFound)):
+            slot_hold_release(actor=outsider, hold=hold)
+        hold.refresh_from_db()
+        assert hold.released_at is None
+    slot_hold_release(actor=clinic.clerk, hold=hold)
     assert hold.released_at == clinic.now
+    slot_hold_release(actor=holder, hold=hold)  # releasing twice changes nothing
     assert list(
         AuditEvent.objects.filter(object_type="slot_hold").values_list(
-            "action", "patient_id", "detail"
+            "action", "actor_id", "patient_id", "detail"
         )
     ) == [
-        ("create", None, {"event": "held", "provider_id": clinic.provider.pk, "minutes": 5}),
-        ("update", None, {"event": "released"}),
+        (
+            "create",
+            holder.pk,
+            None,
+            {"event": "held", "provider_id": clinic.provider.pk, "minutes": 5},
+        ),
+        ("update", clinic.clerk.pk, None, {"event": "released"}),
     ]
     assert book().starts_at == monday(9)
