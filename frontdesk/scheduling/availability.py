@@ -72,7 +72,13 @@ class Interval:
         return self.end <= self.start
 
     def overlaps(self, other: Interval) -> bool:
-        return self.start < other.end and other.start < self.end
+        """Share some time (an empty interval shares time with nothing)."""
+        return (
+            self.start < other.end
+            and other.start < self.end
+            and self.start < self.end
+            and other.start < other.end
+        )
 
     def contains(self, other: Interval) -> bool:
         return self.start <= other.start and other.end <= self.end
