@@ -23,6 +23,7 @@ Rules (see docs/architecture.md and the scheduling contract):
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import heapq
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -72,7 +73,13 @@ class Interval:
         return self.end <= self.start
 
     def overlaps(self, other: Interval) -> bool:
-        return self.start < other.end and other.start < self.end
+        """Share some time (an empty interval shares time with nothing)."""
+        return (
+            self.start < other.end
+            and other.start < self.end
+            and self.start < self.end
+            and other.start < other.end
+        )
 
     def contains(self, other: Interval) -> bool:
         return self.start <= other.start and other.end <= self.end
@@ -146,6 +153,7 @@ def _exists(naive: dt.datetime, tz: ZoneInfo) -> bool:
     return aware.astimezone(UTC).astimezone(tz).replace(tzinfo=None) == naive
 
 
+@functools.lru_cache(maxsize=65536)
 def wall_to_utc(day: dt.date, wall: dt.time, tz: ZoneInfo) -> dt.datetime:
     """The UTC instant of a local wall time; gap times clip to the transition, overlaps take fold=0."""
     naive = dt.datetime.combine(day, wall)
@@ -324,13 +332,38 @@ class ProviderCalendar:
     blocks: Sequence[Interval] = ()
     busy: Sequence[Interval] = ()
     type_starts: Sequence[dt.datetime] = ()
-    _windows: dict[tuple[dt.date, dt.date], list[Window]] = field(default_factory=dict)
+    _days: dict[dt.date, list[Window]] = field(default_factory=dict)
+
+    def day_windows(self, day: dt.date) -> list[Window]:
+        """The windows of one local date (cached: searches revisit days)."""
+        if day not in self._days:
+            self._days[day] = expand_templates(self.rules, self.tz, day, day)
+        return self._days[day]
 
     def windows(self, first_day: dt.date, last_day: dt.date) -> list[Window]:
-        key = (first_day, last_day)
-        if key not in self._windows:
-            self._windows[key] = expand_templates(self.rules, self.tz, first_day, last_day)
-        return self._windows[key]
+        result: list[Window] = []
+        for n in range((last_day - first_day).days + 1):
+            result.extend(self.day_windows(first_day + dt.timedelta(days=n)))
+        result.sort(key=lambda w: w.interval)
+        return result
+
+    def next_usable(
+        self, type_id: int, now: dt.datetime, after: dt.datetime, before: dt.datetime
+    ) -> dt.datetime | None:
+        """The first instant in ``[after, before)`` that some window lets the type use, else None.
+
+        Looks one local day at a time. A day's usable time computed from that day's windows alone is
+        a superset of the true usable time (a neighbour day's window can only take time away), so
+        this never skips time where a slot could start: it is a safe lower bound for where to look.
+        """
+        day = after.astimezone(self.tz).date() - dt.timedelta(days=1)
+        last = before.astimezone(self.tz).date()
+        while day <= last:
+            for interval in usable_intervals(self.day_windows(day), type_id, now):
+                if interval.end > after and interval.start < before:
+                    return max(interval.start, after)
+            day += dt.timedelta(days=1)
+        return None
 
     def cap_counts(self) -> dict[dt.date, int]:
         counts: dict[dt.date, int] = {}

@@ -19,14 +19,17 @@ at most ``ceil(log2(days)) + 1`` and is 1 whenever the first day has enough free
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Max, Q
+from django.db import connections
+from django.db.models import CharField, Max, Q, QuerySet
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from frontdesk.core.errors import NotFound, ValidationFailed
@@ -116,8 +119,13 @@ def _eligible_pairs(
 def _load_rules(
     pairs: Sequence[tuple[int, int]], first_day: dt.date, last_day: dt.date
 ) -> dict[tuple[int, int], list[av.TemplateRule]]:
-    """Templates of the pairs in force during the days, with their allowed types (one joined query)."""
+    """Templates of the pairs in force during the days, with their allowed types (one joined query).
+
+    Times and dates are read as text and parsed once per distinct value: a practice has thousands of
+    template rows but a handful of distinct wall times, and per-row conversion dominated the search.
+    """
     wanted = set(pairs)
+    text: CharField[str, str] = CharField()
     rows = (
         AvailabilityTemplate.objects.filter(
             provider_id__in={p for p, _ in pairs},
@@ -125,36 +133,63 @@ def _load_rules(
             effective_from__lte=last_day,
         )
         .filter(Q(effective_until__isnull=True) | Q(effective_until__gte=first_day))
+        .annotate(
+            st=Cast("start_time", text),
+            et=Cast("end_time", text),
+            ef=Cast("effective_from", text),
+            eu=Cast("effective_until", text),
+        )
         .values_list(
             "pk",
             "provider_id",
             "location_id",
             "weekday",
-            "start_time",
-            "end_time",
-            "effective_from",
-            "effective_until",
+            "st",
+            "et",
+            "ef",
+            "eu",
             "kind",
             "release_minutes_before",
             "appointment_types__id",
         )
         .order_by("pk")
     )
-    by_pk: dict[int, list[Any]] = {}
+    by_pk: dict[int, tuple[Any, ...]] = {}
     types: dict[int, set[int]] = defaultdict(set)
-    for row in rows:
-        pk = row[0]
-        if (row[1], row[2]) not in wanted:
-            continue
-        by_pk.setdefault(pk, list(row[:10]))
+    for row in _raw_rows(rows):
         if row[10] is not None:
-            types[pk].add(row[10])
+            types[row[0]].add(row[10])
+        if row[0] not in by_pk and (row[1], row[2]) in wanted:
+            by_pk[row[0]] = row
     rules: dict[tuple[int, int], list[av.TemplateRule]] = defaultdict(list)
-    for pk, (_, provider, location, weekday, st, et, ef, eu, kind, release) in by_pk.items():
+    for pk, (_, provider, location, weekday, st, et, ef, eu, kind, release, _t) in by_pk.items():
         rules[(provider, location)].append(
-            av.TemplateRule(weekday, st, et, ef, eu, kind, frozenset(types[pk]), release, pk)
+            av.TemplateRule(
+                weekday,
+                _time(st),
+                _time(et),
+                _date(ef),
+                _date(eu) if eu else None,
+                kind,
+                frozenset(types[pk]) if pk in types else _NO_TYPES,
+                release,
+                pk,
+            )
         )
     return rules
+
+
+_NO_TYPES: frozenset[int] = frozenset()
+
+
+@functools.lru_cache(maxsize=4096)
+def _time(text: str) -> dt.time:
+    return dt.time.fromisoformat(text)
+
+
+@functools.lru_cache(maxsize=4096)
+def _date(text: str) -> dt.date:
+    return dt.date.fromisoformat(text[:10])
 
 
 def _load_exceptions(
@@ -215,16 +250,19 @@ def _load_busy(
     )
     if exclude_appointment_id is not None:
         appointments = appointments.exclude(pk=exclude_appointment_id)
-    for provider, room, gear, kind, s, e, before, after in appointments.values_list(
-        "provider_id",
-        "room_id",
-        "equipment_id",
-        "appointment_type_id",
-        "starts_at",
-        "ends_at",
-        "appointment_type__buffer_before_minutes",
-        "appointment_type__buffer_after_minutes",
-    ).order_by():
+    for provider, room, gear, kind, s_raw, e_raw, before, after in _raw_rows(
+        appointments.values_list(
+            "provider_id",
+            "room_id",
+            "equipment_id",
+            "appointment_type_id",
+            "starts_at",
+            "ends_at",
+            "appointment_type__buffer_before_minutes",
+            "appointment_type__buffer_after_minutes",
+        ).order_by()
+    ):
+        s, e = _instant(s_raw), _instant(e_raw)
         if provider in provider_ids:
             busy.provider[provider].append(
                 av.Interval(s - dt.timedelta(minutes=before), e + dt.timedelta(minutes=after))
@@ -246,17 +284,45 @@ def _load_busy(
         holds = holds.exclude(held_by_id=not_held_by)
     if exclude_hold_id is not None:
         holds = holds.exclude(pk=exclude_hold_id)
-    for provider, s, e, before, after in holds.values_list(
-        "provider_id",
-        "starts_at",
-        "ends_at",
-        "appointment_type__buffer_before_minutes",
-        "appointment_type__buffer_after_minutes",
-    ).order_by():
+    for provider, s_raw, e_raw, before, after in _raw_rows(
+        holds.values_list(
+            "provider_id",
+            "starts_at",
+            "ends_at",
+            "appointment_type__buffer_before_minutes",
+            "appointment_type__buffer_after_minutes",
+        ).order_by()
+    ):
+        s, e = _instant(s_raw), _instant(e_raw)
         busy.provider[provider].append(
             av.Interval(s - dt.timedelta(minutes=before), e + dt.timedelta(minutes=after))
         )
     return busy
+
+
+def _raw_rows(queryset: QuerySet[Any, Any]) -> list[tuple[Any, ...]]:
+    """Run a values_list queryset's SQL and return the driver's tuples.
+
+    The hot reads of a search (templates, busy intervals) return thousands of rows; Django's
+    per-row iterator and converters cost several times the SQL itself, so these two skip them.
+    Columns must be plain values: ids, integers, text, and datetimes (see ``_instant``).
+    """
+    sql, params = queryset.query.sql_with_params()
+    with connections[queryset.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _instant(value: Any) -> dt.datetime:
+    """A datetime column from the driver as an aware UTC datetime.
+
+    PostgreSQL (psycopg) already returns aware datetimes; SQLite returns the ISO text Django wrote
+    (UTC, without an offset).
+    """
+    if isinstance(value, dt.datetime):
+        return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
+    parsed = dt.datetime.fromisoformat(value)
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=dt.UTC)
 
 
 def _longest_buffer() -> dt.timedelta:
@@ -280,13 +346,29 @@ def _resources(
     return by_location
 
 
-def _chunks(start: dt.datetime, end: dt.datetime) -> Iterator[tuple[dt.datetime, dt.datetime]]:
-    size = dt.timedelta(days=1)
-    while start < end:
-        stop = min(end, start + size)
-        yield start, stop
-        start = stop
-        size *= 2
+FIRST_CHUNK = dt.timedelta(hours=3)
+LONGEST_CHUNK = dt.timedelta(days=7)
+TEMPLATE_HORIZON = dt.timedelta(days=7)
+
+
+def _calendars(
+    pairs: Sequence[tuple[int, int]],
+    zones: dict[int, ZoneInfo],
+    exceptions: Sequence[tuple[int | None, int | None, av.Interval]],
+    start: dt.datetime,
+    end: dt.datetime,
+) -> list[av.ProviderCalendar]:
+    """One calendar per pair with templates in force during ``[start, end)`` (one query)."""
+    rules = _load_rules(
+        pairs, (start - dt.timedelta(days=1)).date(), (end + dt.timedelta(days=1)).date()
+    )
+    return [
+        av.ProviderCalendar(
+            pair[0], pair[1], zones[pair[1]], rules[pair], _exceptions_for(exceptions, *pair)
+        )
+        for pair in pairs
+        if rules.get(pair)
+    ]
 
 
 # --------------------------------------------------------------------------------------------------
@@ -358,14 +440,9 @@ def slot_search(
     begin = max(start, now)
     if begin >= end:
         return []
-    first_day = (begin - dt.timedelta(days=2)).date()
-    last_day = (end + dt.timedelta(days=2)).date()
-    rules = _load_rules(pairs, first_day, last_day)
-    pairs = [pair for pair in pairs if rules.get(pair)]
-    if not pairs:
-        return []
     providers = {p for p, _ in pairs}
     used_locations = {loc for _, loc in pairs}
+    grid = grid_minutes()
     exceptions = _load_exceptions(
         providers, used_locations, begin - dt.timedelta(days=1), end + dt.timedelta(days=1)
     )
@@ -387,7 +464,6 @@ def slot_search(
     search = av.SearchFilter(
         frozenset(weekdays) if weekdays is not None else None, earliest_time, latest_time
     )
-    grid = grid_minutes()
 
     def rank(c: av.Candidate) -> tuple[Any, ...]:
         return (
@@ -398,33 +474,41 @@ def slot_search(
             c.location_id,
         )
 
+    calendars: list[av.ProviderCalendar] = []
+    horizon = begin  # templates are loaded up to here (a week at a time, only as far as needed)
     found: list[av.Candidate] = []
-    calendars = {
-        pair: av.ProviderCalendar(
-            pair[0], pair[1], zones[pair[1]], rules[pair], _exceptions_for(exceptions, *pair)
-        )
-        for pair in pairs
-    }
-    for chunk_start, chunk_end in _chunks(begin, end):
+    cursor, size = begin, FIRST_CHUNK
+    while cursor < end and len(found) < limit:
+        if cursor >= horizon - dt.timedelta(days=1) and horizon < end:
+            horizon = min(end, max(horizon, cursor) + TEMPLATE_HORIZON)
+            calendars = _calendars(pairs, zones, exceptions, cursor, horizon)
+        # Jump over nights, weekends and closed days without touching the database.
+        starts = [c.next_usable(spec.id, now, cursor, horizon) for c in calendars]
+        first = min((t for t in starts if t is not None), default=None)
+        if first is None:
+            cursor = horizon  # nothing open before the templates run out: load the next week
+            continue
+        chunk_start, chunk_end = cursor, min(horizon, first + size)
         busy = _load_busy(
             provider_ids=providers,
             room_ids=room_ids,
             equipment_ids=gear_ids,
-            start=chunk_start - slack,
+            start=first - slack,
             end=chunk_end + slack,
             now=now,
             type_id=spec.id,
             not_held_by=getattr(user, "pk", None),
         )
         streams = []
-        for (provider, location), calendar in calendars.items():
-            calendar.busy = busy.provider.get(provider, [])
-            calendar.type_starts = busy.type_starts.get(provider, [])
+        for calendar in calendars:
+            calendar.busy = busy.provider.get(calendar.provider_id, [])
+            calendar.type_starts = busy.type_starts.get(calendar.provider_id, [])
+            location = calendar.location_id
             streams.append(
                 av.iter_slots(
                     calendar,
                     spec,
-                    start=chunk_start,
+                    start=max(chunk_start, first),
                     end=chunk_end,
                     now=now,
                     grid_minutes=grid,
@@ -435,8 +519,7 @@ def slot_search(
                 )
             )
         found.extend(av.first_slots(streams, limit=limit - len(found), rank=rank))
-        if len(found) >= limit:
-            break
+        cursor, size = chunk_end, min(size * 2, LONGEST_CHUNK)
     return [
         SlotOption(
             provider_id=c.provider_id,

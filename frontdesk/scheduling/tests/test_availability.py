@@ -73,6 +73,7 @@ def test_intersect_equals_set_intersection(a: list[Interval], b: list[Interval])
 def test_half_open_intervals_touching_do_not_overlap() -> None:
     assert not iv(0, 30).overlaps(iv(30, 60))
     assert iv(0, 31).overlaps(iv(30, 60))
+    assert not iv(0, 60).overlaps(iv(30, 30))  # empty
     assert av.merge([iv(0, 30), iv(30, 60)]) == [iv(0, 60)]
     assert av.subtract([iv(0, 60)], [iv(20, 30)]) == [iv(0, 20), iv(30, 60)]
 
