@@ -115,7 +115,7 @@ def _world() -> World:
         provider=provider,
         location=other_location,
         appointment_type=visit,
-        starts_at=tomorrow_nine,
+        starts_at=tomorrow_nine + dt.timedelta(hours=1),  # one provider is in one place at a time
     )
     holder = UserFactory()
     world.hold = SlotHoldFactory(
