@@ -469,3 +469,13 @@ def test_booking_the_day_after_spring_forward_lands_on_the_right_utc_instant(cli
             patient=PatientFactory(), starts_at=dt.datetime(2027, 3, 15, 15, 40, tzinfo=UTC)
         )
         assert late.starts_at.astimezone(ny).time() == dt.time(11, 40)
+
+
+def test_the_same_wall_time_either_side_of_fall_back_is_an_hour_apart_in_utc(clinic, book):
+    # 2026-11-01 02:00 EDT -> 01:00 EST. Monday 26 Oct 09:00 is 13:00 UTC; Monday 2 Nov 09:00 is 14:00.
+    ny = clinic.location.tzinfo
+    with time_machine.travel(dt.datetime(2026, 10, 20, 12, 0, tzinfo=UTC), tick=False):
+        before = book(starts_at=dt.datetime(2026, 10, 26, 9, 0, tzinfo=ny))
+        after = book(starts_at=dt.datetime(2026, 11, 2, 9, 0, tzinfo=ny))
+    assert before.starts_at == dt.datetime(2026, 10, 26, 13, 0, tzinfo=UTC)
+    assert after.starts_at == dt.datetime(2026, 11, 2, 14, 0, tzinfo=UTC)
