@@ -99,6 +99,7 @@ INSTALLED_APPS = [
     "frontdesk.audit",
     "frontdesk.practice",
     "frontdesk.patients",
+    "frontdesk.scheduling",
     "frontdesk.web",
     "frontdesk.demo",
     "frontdesk.ops",

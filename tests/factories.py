@@ -20,6 +20,13 @@ from frontdesk.practice.models import (
     Room,
     StaffLocation,
 )
+from frontdesk.scheduling.models import (
+    Appointment,
+    AppointmentType,
+    AvailabilityTemplate,
+    ScheduleException,
+    SlotHold,
+)
 from frontdesk.standards import npi
 
 TEST_PASSWORD = "correct horse battery staple 42"
@@ -147,3 +154,69 @@ class CoverageFactory(factory.django.DjangoModelFactory):
     member_id = factory.Sequence(lambda n: f"XM{n:08d}")
     member_id_key = factory.LazyAttribute(lambda o: o.member_id.lower())
     effective_on = dt.date(2026, 1, 1)
+
+
+# --- scheduling ---------------------------------------------------------------------------------
+
+
+class AppointmentTypeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AppointmentType
+
+    name = factory.Sequence(lambda n: f"Office visit {n}")
+    code = factory.Sequence(lambda n: f"visit-{n}")
+    duration_minutes = 20
+
+
+class AvailabilityTemplateFactory(factory.django.DjangoModelFactory):
+    """An open window, Monday 09:00–12:00, effective from 2026-01-01 with no end."""
+
+    class Meta:
+        model = AvailabilityTemplate
+
+    provider = factory.SubFactory(ProviderFactory)
+    location = factory.SubFactory(LocationFactory)
+    weekday = 0
+    start_time = dt.time(9, 0)
+    end_time = dt.time(12, 0)
+    effective_from = dt.date(2026, 1, 1)
+    kind = "open"
+
+
+class ScheduleExceptionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ScheduleException
+
+    reason = "vacation"
+
+
+class AppointmentFactory(factory.django.DjangoModelFactory):
+    """An appointment row written directly (no service, no availability check)."""
+
+    class Meta:
+        model = Appointment
+
+    patient = factory.SubFactory(PatientFactory)
+    provider = factory.SubFactory(ProviderFactory)
+    location = factory.SubFactory(LocationFactory)
+    appointment_type = factory.SubFactory(AppointmentTypeFactory)
+    starts_at = dt.datetime(2026, 12, 7, 15, 0, tzinfo=dt.UTC)
+    ends_at = factory.LazyAttribute(
+        lambda o: o.starts_at + dt.timedelta(minutes=o.appointment_type.duration_minutes)
+    )
+    status = "booked"
+
+
+class SlotHoldFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SlotHold
+
+    provider = factory.SubFactory(ProviderFactory)
+    location = factory.SubFactory(LocationFactory)
+    appointment_type = factory.SubFactory(AppointmentTypeFactory)
+    starts_at = dt.datetime(2026, 12, 7, 15, 0, tzinfo=dt.UTC)
+    ends_at = factory.LazyAttribute(
+        lambda o: o.starts_at + dt.timedelta(minutes=o.appointment_type.duration_minutes)
+    )
+    expires_at = factory.LazyAttribute(lambda o: o.starts_at)
+    held_by = factory.SubFactory(UserFactory)

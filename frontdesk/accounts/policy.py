@@ -37,6 +37,9 @@ class A:
     BREAKGLASS_USE = "breakglass.use"
     BREAKGLASS_REVIEW = "breakglass.review"
     ACCOUNT_SELF = "account.self"  # own profile, password, MFA enrollment
+    SCHEDULE_VIEW = "schedule.view"  # appointment types, appointments, holds
+    APPOINTMENT_BOOK = "appointment.book"  # book, reschedule, cancel, no-show, hold slots
+    APPOINTMENT_OVERBOOK = "appointment.overbook"  # any provider (else Provider.allows_overbooking)
 
 
 ALL_ACTIONS: frozenset[str] = frozenset(
@@ -45,17 +48,25 @@ ALL_ACTIONS: frozenset[str] = frozenset(
 
 _PATIENT_READ = {A.PATIENT_SEARCH, A.PATIENT_VIEW, A.COVERAGE_VIEW, A.PRACTICE_VIEW, A.ACCOUNT_SELF}
 _REGISTRATION = {A.PATIENT_CREATE, A.PATIENT_UPDATE, A.COVERAGE_EDIT, A.VERIFICATION_RECORD}
+_SCHEDULING = {A.SCHEDULE_VIEW, A.APPOINTMENT_BOOK}
 
 POLICY: dict[str, frozenset[str]] = {
-    Role.FRONT_DESK: frozenset(_PATIENT_READ | _REGISTRATION),
-    Role.SCHEDULER: frozenset(_PATIENT_READ | {A.PATIENT_CREATE, A.PATIENT_UPDATE}),
-    Role.BILLING: frozenset(_PATIENT_READ | _REGISTRATION | {A.PATIENT_VIEW_SSN}),
-    Role.NURSE: frozenset(_PATIENT_READ | {A.BREAKGLASS_USE}),
-    Role.PROVIDER: frozenset(_PATIENT_READ | {A.BREAKGLASS_USE}),
+    Role.FRONT_DESK: frozenset(_PATIENT_READ | _REGISTRATION | _SCHEDULING),
+    Role.SCHEDULER: frozenset(_PATIENT_READ | _SCHEDULING | {A.PATIENT_CREATE, A.PATIENT_UPDATE}),
+    Role.BILLING: frozenset(_PATIENT_READ | _REGISTRATION | {A.PATIENT_VIEW_SSN, A.SCHEDULE_VIEW}),
+    Role.NURSE: frozenset(_PATIENT_READ | {A.BREAKGLASS_USE, A.SCHEDULE_VIEW}),
+    Role.PROVIDER: frozenset(_PATIENT_READ | {A.BREAKGLASS_USE, A.SCHEDULE_VIEW}),
     Role.PRACTICE_MANAGER: frozenset(
         _PATIENT_READ
         | _REGISTRATION
-        | {A.PATIENT_MERGE, A.PRACTICE_MANAGE, A.USER_MANAGE, A.BREAKGLASS_USE}
+        | _SCHEDULING
+        | {
+            A.PATIENT_MERGE,
+            A.PRACTICE_MANAGE,
+            A.USER_MANAGE,
+            A.BREAKGLASS_USE,
+            A.APPOINTMENT_OVERBOOK,
+        }
     ),
     Role.PRIVACY_OFFICER: frozenset(
         _PATIENT_READ
