@@ -130,13 +130,14 @@ def main() -> int:
         "FROM scheduling_appointment a JOIN scheduling_appointmenttype t "
         "ON t.id = a.appointment_type_id "
         f"WHERE a.provider_id IN ({placeholders}) AND a.status IN ({statuses}) "
-        "AND a.starts_at < %s AND a.ends_at > %s"
+        "AND a.starts_at < %s AND a.ends_at > %s AND a.starts_at > %s"
     )
     raw_cursor = connection.cursor().cursor  # the DB-API cursor under Django's wrapper
 
     def raw(start: dt.datetime, end: dt.datetime) -> tuple[float, int]:
         adapt = connection.ops.adapt_datetimefield_value
-        params = [*provider_ids, *ACTIVE_STATUSES, adapt(end), adapt(start)]
+        lower = start - dt.timedelta(hours=24)  # slots.LONGEST_APPOINTMENT
+        params = [*provider_ids, *ACTIVE_STATUSES, adapt(end), adapt(start), adapt(lower)]
         sql_text = sql.replace("%s", "?") if connection.vendor == "sqlite" else sql
         started = time.perf_counter()
         raw_cursor.execute(sql_text, params)

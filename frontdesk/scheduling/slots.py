@@ -52,6 +52,9 @@ SLOT_SEARCH_ACTION = "schedule.view"
 PATIENT_ACTION = "patient.search"
 
 MAX_LIMIT = 100
+# No appointment or hold lasts longer than this (an outpatient visit; see the index note in
+# ``_load_busy``). The booking service should refuse longer ones (suggested DB check constraint).
+LONGEST_APPOINTMENT = dt.timedelta(hours=24)
 MAX_RANGE = dt.timedelta(days=366)
 # Visits that count as "where the patient was last seen" (ranking).
 VISITED_STATUSES = (
@@ -163,20 +166,33 @@ def _load_rules(
             by_pk[row[0]] = row
     rules: dict[tuple[int, int], list[av.TemplateRule]] = defaultdict(list)
     for pk, (_, provider, location, weekday, st, et, ef, eu, kind, release, _t) in by_pk.items():
-        rules[(provider, location)].append(
-            av.TemplateRule(
-                weekday,
-                _time(st),
-                _time(et),
-                _date(ef),
-                _date(eu) if eu else None,
-                kind,
-                frozenset(types[pk]) if pk in types else _NO_TYPES,
-                release,
-                pk,
-            )
-        )
+        allowed = frozenset(types[pk]) if pk in types else _NO_TYPES
+        rules[(provider, location)].append(_rule(weekday, st, et, ef, eu, kind, allowed, release))
     return rules
+
+
+@functools.lru_cache(maxsize=8192)
+def _rule(
+    weekday: int,
+    start: str,
+    end: str,
+    effective_from: str,
+    effective_until: str | None,
+    kind: str,
+    allowed: frozenset[int],
+    release: int | None,
+) -> av.TemplateRule:
+    """One shared rule per distinct pattern: most providers' templates repeat the same few."""
+    return av.TemplateRule(
+        weekday,
+        _time(start),
+        _time(end),
+        _date(effective_from),
+        _date(effective_until) if effective_until else None,
+        kind,
+        allowed,
+        release,
+    )
 
 
 _NO_TYPES: frozenset[int] = frozenset()
@@ -246,21 +262,29 @@ def _load_busy(
     if equipment_ids:
         who |= Q(equipment_id__in=equipment_ids)
     appointments = Appointment.objects.filter(
-        who, status__in=ACTIVE_STATUSES, starts_at__lt=end, ends_at__gt=start
+        who,
+        status__in=ACTIVE_STATUSES,
+        starts_at__lt=end,
+        ends_at__gt=start,
+        # A lower bound on the indexed column turns "everything that started before ``end``" (all
+        # of history) into a short index range scan.
+        starts_at__gt=start - LONGEST_APPOINTMENT,
     )
     if exclude_appointment_id is not None:
         appointments = appointments.exclude(pk=exclude_appointment_id)
     for provider, room, gear, kind, s_raw, e_raw, before, after in _raw_rows(
-        appointments.values_list(
+        appointments.annotate(s=_text("starts_at"), e=_text("ends_at"))
+        .values_list(
             "provider_id",
             "room_id",
             "equipment_id",
             "appointment_type_id",
-            "starts_at",
-            "ends_at",
+            "s",
+            "e",
             "appointment_type__buffer_before_minutes",
             "appointment_type__buffer_after_minutes",
-        ).order_by()
+        )
+        .order_by()
     ):
         s, e = _instant(s_raw), _instant(e_raw)
         if provider in provider_ids:
@@ -279,19 +303,22 @@ def _load_busy(
         expires_at__gt=now,
         starts_at__lt=end,
         ends_at__gt=start,
+        starts_at__gt=start - LONGEST_APPOINTMENT,
     )
     if not_held_by is not None:
         holds = holds.exclude(held_by_id=not_held_by)
     if exclude_hold_id is not None:
         holds = holds.exclude(pk=exclude_hold_id)
     for provider, s_raw, e_raw, before, after in _raw_rows(
-        holds.values_list(
+        holds.annotate(s=_text("starts_at"), e=_text("ends_at"))
+        .values_list(
             "provider_id",
-            "starts_at",
-            "ends_at",
+            "s",
+            "e",
             "appointment_type__buffer_before_minutes",
             "appointment_type__buffer_after_minutes",
-        ).order_by()
+        )
+        .order_by()
     ):
         s, e = _instant(s_raw), _instant(e_raw)
         busy.provider[provider].append(
@@ -313,11 +340,17 @@ def _raw_rows(queryset: QuerySet[Any, Any]) -> list[tuple[Any, ...]]:
         return cursor.fetchall()
 
 
-def _instant(value: Any) -> dt.datetime:
-    """A datetime column from the driver as an aware UTC datetime.
+def _text(column: str) -> Cast:
+    """A datetime column read as text: the drivers' own datetime loaders cost more than the query."""
+    return Cast(column, CharField())
 
-    PostgreSQL (psycopg) already returns aware datetimes; SQLite returns the ISO text Django wrote
-    (UTC, without an offset).
+
+@functools.lru_cache(maxsize=65536)  # schedules share start times: most rows are cache hits
+def _instant(value: Any) -> dt.datetime:
+    """A datetime column (as text, see ``_text``) as an aware UTC datetime.
+
+    PostgreSQL writes "2026-11-27 13:00:00+00" (the connection runs in UTC); SQLite returns the
+    text Django stored (UTC, without an offset).
     """
     if isinstance(value, dt.datetime):
         return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
@@ -421,6 +454,7 @@ def slot_search(
                 status__in=ACTIVE_STATUSES,
                 starts_at__lt=end,
                 ends_at__gt=start,
+                starts_at__gt=start - LONGEST_APPOINTMENT,
             ).values_list("starts_at", "ends_at")
         ]
         last_location = (
