@@ -444,11 +444,14 @@ def iter_slots(
     ``rooms`` / ``equipment``: ``None`` when the type needs none; a (possibly empty) list otherwise.
     """
     kind = appointment_type
-    days = local_dates(start, end, calendar.tz)
-    if not days:
+    if end <= start:
         return
-    # One day of slack either side: buffers and windows may straddle the requested range's edges.
-    windows = calendar.windows(days[0] - dt.timedelta(days=1), days[-1] + dt.timedelta(days=1))
+    # Every local date a footprint of a start in [start, end) can touch (windows never cross
+    # midnight, so other days' windows cannot matter).
+    days = local_dates(
+        start - kind.buffer_before, end + kind.duration + kind.buffer_after, calendar.tz
+    )
+    windows = calendar.windows(days[0], days[-1])
     usable = usable_intervals(windows, kind.id, now)
     blocks = [w.interval for w in windows if w.kind == KIND_BLOCK]
     free = subtract(usable, [*blocks, *calendar.blocks, *calendar.busy])
