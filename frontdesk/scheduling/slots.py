@@ -1,19 +1,22 @@
-"""Slot search glue: load what a search needs in a fixed number of queries, let ``availability`` decide.
+"""Slot search glue: load what a search needs in a bounded number of queries; ``availability`` decides.
 
-The search walks the requested range in growing chunks (1 day, then 2, 4, 8 ... days) and stops as
-soon as a chunk yields enough options, so "the first 10 slots in the next 90 days" reads one or two
-days of appointments instead of 90. Per search the queries are:
+How a search reads the database (technique and figures: docs/performance.md, "Scheduling"):
 
-- setup (independent of the range): the scope check on the locations, the appointment type, the
-  type's explicit providers, the eligible provider-location pairs, the templates of those pairs (with
-  their allowed types, one joined query), the schedule exceptions, the longest buffers of any type,
-  rooms / equipment of the required kind (only when the type needs them), and for a patient: the
-  scope check, their active appointments in the range and the location of their last visit;
+- setup, independent of the range and of how many providers or appointments there are: the
+  locations in the user's scope, the appointment type, its explicit providers, the eligible
+  provider-location pairs, schedule exceptions, the longest buffer of any type, rooms / equipment
+  of the required kind (only when the type needs them), and for a patient: the scope check, their
+  active appointments in the range and the location of their last visit;
+- templates of every pair, one joined query per week of the range actually walked (usually one);
 - per chunk: one query for busy appointments (providers, required rooms and equipment together,
-  with their type's buffers) and one for live holds.
+  with their type's buffers) and one for live holds of other users.
 
-None of these depends on the number of providers, templates or appointments; the number of chunks is
-at most ``ceil(log2(days)) + 1`` and is 1 whenever the first day has enough free time.
+The walk starts at the first instant any template lets the type be booked (nights, weekends and
+holidays are skipped in Python, without queries), reads a 3-hour chunk from there, and doubles the
+chunk (up to a week) while fewer than ``limit`` options are found. "The first 10 slots in the next
+90 days" therefore reads a few hundred appointment rows instead of the whole quarter. The two hot
+reads (templates, busy intervals) take the driver's rows directly and read datetimes as text: the
+ORM's per-row conversion cost several times the SQL itself.
 """
 
 from __future__ import annotations
