@@ -37,9 +37,11 @@ def _add_routers() -> None:
     # frontdesk.api.errors, and must find them initialised.
     from frontdesk.patients.api import router as patients_router
     from frontdesk.practice.api import router as practice_router
+    from frontdesk.scheduling.api import router as scheduling_router
 
     api.add_router("/", patients_router)
     api.add_router("/", practice_router)
+    api.add_router("/", scheduling_router)
 
 
 _add_routers()

@@ -12,7 +12,6 @@ IMMEDIATE (serialized), so the checks below, made inside the transaction, are th
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +24,7 @@ from frontdesk.audit.services import audit_record
 from frontdesk.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from frontdesk.patients.models import Patient
 from frontdesk.practice.models import Equipment, Location, Provider, Room
+from frontdesk.scheduling import availability as av
 from frontdesk.scheduling.choices import (
     ACTIVE_STATUSES,
     OPEN_STATUSES,
@@ -32,17 +32,15 @@ from frontdesk.scheduling.choices import (
     CancellationReason,
     CancelledBy,
     EventKind,
-    TemplateKind,
 )
 from frontdesk.scheduling.errors import PatientDoubleBooked, SlotTaken
 from frontdesk.scheduling.models import (
     Appointment,
     AppointmentEvent,
     AppointmentType,
-    AvailabilityTemplate,
-    ScheduleException,
     SlotHold,
 )
+from frontdesk.scheduling.slots import slot_check
 
 BOOK = "appointment.book"
 OVERBOOK = "appointment.overbook"
@@ -50,6 +48,10 @@ OVERBOOK = "appointment.overbook"
 MSG_PAST = "That time is in the past."
 MSG_OFF_GRID = "Appointments start on a {grid}-minute grid."
 MSG_OUTSIDE = "That time is outside the provider's availability at this location."
+MSG_RESERVED = "That time is reserved for other appointment types until closer to the day."
+_OUTSIDE_REASONS = frozenset(
+    {av.IN_PAST, av.OFF_GRID, av.OUTSIDE_AVAILABILITY, av.TYPE_NOT_ALLOWED, av.BLOCKED}
+)
 MSG_TYPE_INACTIVE = "This appointment type is no longer offered."
 MSG_PROVIDER_TYPE = "This provider does not take this appointment type."
 MSG_PROVIDER_INACTIVE = "This provider is not active."
@@ -113,106 +115,6 @@ def provider_takes_type(provider: Provider, appointment_type: AppointmentType) -
 class _Span:
     start: dt.datetime
     end: dt.datetime
-
-
-def _merge(spans: Iterable[_Span]) -> list[_Span]:
-    out: list[_Span] = []
-    for span in sorted(spans, key=lambda s: s.start):
-        if out and span.start <= out[-1].end:
-            if span.end > out[-1].end:
-                out[-1] = _Span(out[-1].start, span.end)
-        else:
-            out.append(span)
-    return out
-
-
-def _subtract(base: Sequence[_Span], remove: Iterable[_Span]) -> list[_Span]:
-    result = list(base)
-    for cut in remove:
-        next_result: list[_Span] = []
-        for span in result:
-            if cut.end <= span.start or cut.start >= span.end:
-                next_result.append(span)
-                continue
-            if cut.start > span.start:
-                next_result.append(_Span(span.start, cut.start))
-            if cut.end < span.end:
-                next_result.append(_Span(cut.end, span.end))
-        result = next_result
-    return result
-
-
-def _local(day: dt.date, wall: dt.time, location: Location) -> dt.datetime:
-    # fold=0: in the fall-back overlap the first occurrence; a wall time in the spring-forward gap
-    # resolves to the instant just after the gap (window edges only; starts are aware instants).
-    return dt.datetime.combine(day, wall, tzinfo=location.tzinfo).astimezone(dt.UTC)
-
-
-def _is_available(
-    *,
-    provider: Provider,
-    location: Location,
-    appointment_type: AppointmentType,
-    start: dt.datetime,
-    end: dt.datetime,
-    now: dt.datetime,
-) -> bool:
-    """Is [start, end) inside the provider's usable windows at the location?
-
-    Usable = open windows (restricted to listed types) and reserved windows (for their listed types, or
-    for every type once ``release_minutes_before`` has passed), minus blocks and schedule exceptions.
-    """
-    tz = location.tzinfo
-    first = start.astimezone(tz).date() - dt.timedelta(days=1)
-    last = end.astimezone(tz).date() + dt.timedelta(days=1)
-    templates = (
-        AvailabilityTemplate.objects.filter(provider=provider, location=location)
-        .filter(effective_from__lte=last)
-        .exclude(effective_until__lt=first)
-        .prefetch_related("appointment_types")
-    )
-    usable: list[_Span] = []
-    blocked: list[_Span] = []
-    day = first
-    while day <= last:
-        for template in templates:
-            if template.weekday != day.weekday() or template.effective_from > day:
-                continue
-            if template.effective_until is not None and template.effective_until < day:
-                continue
-            span = _Span(
-                _local(day, template.start_time, location), _local(day, template.end_time, location)
-            )
-            if span.end <= span.start:
-                continue
-            type_ids = {t.pk for t in template.appointment_types.all()}
-            if template.kind == TemplateKind.BLOCK:
-                blocked.append(span)
-            elif template.kind == TemplateKind.OPEN:
-                if not type_ids or appointment_type.pk in type_ids:
-                    usable.append(span)
-            elif appointment_type.pk in type_ids or (
-                template.release_minutes_before is not None
-                and now >= span.start - dt.timedelta(minutes=template.release_minutes_before)
-            ):
-                usable.append(span)
-        day += dt.timedelta(days=1)
-    exceptions = ScheduleException.objects.filter(starts_at__lt=end, ends_at__gt=start).filter(
-        _exception_applies(provider, location)
-    )
-    blocked.extend(_Span(e.starts_at, e.ends_at) for e in exceptions)
-    free = _subtract(_merge(usable), blocked)
-    return any(span.start <= start and end <= span.end for span in free)
-
-
-def _exception_applies(provider: Provider, location: Location) -> Any:
-    from django.db.models import Q
-
-    return (
-        Q(provider=provider, location=location)
-        | Q(provider=provider, location__isnull=True)
-        | Q(provider__isnull=True, location=location)
-    )
 
 
 def _busy_span(appointment: Appointment) -> _Span:
@@ -329,8 +231,14 @@ def _validate_common(
     appointment_type: AppointmentType,
     starts_at: Any,
     now: dt.datetime,
+    exclude_pk: int | None = None,
 ) -> dt.datetime:
-    """Checks that need no lock; returns the normalized aware start."""
+    """Checks that need no lock; returns the normalized aware start.
+
+    Availability (templates, blocks, reserved windows, exceptions, the provider working at the location)
+    is the slot engine's ``slot_check``; the busy/cap/resource rules it also reports are checked again
+    under the provider lock in ``_place``, where overbooking and holds are decided.
+    """
     if not isinstance(starts_at, dt.datetime) or timezone.is_naive(starts_at):
         raise _invalid("starts_at", "Give the start as a date and time with its timezone.")
     if not appointment_type.is_active:
@@ -347,16 +255,17 @@ def _validate_common(
     grid = _grid_minutes()
     if start.second or start.microsecond or start.astimezone(location.tzinfo).minute % grid:
         raise _invalid("starts_at", MSG_OFF_GRID.format(grid=grid))
-    end = start + appointment_type.duration
-    span = _Span(start - appointment_type.buffer_before, end + appointment_type.buffer_after)
-    if not _is_available(
-        provider=provider,
-        location=location,
+    verdict = slot_check(
+        provider_id=provider.pk,
+        location_id=location.pk,
         appointment_type=appointment_type,
-        start=span.start,
-        end=span.end,
-        now=now,
-    ):
+        starts_at=start,
+        now=min(now, start),  # inside the grace period the start itself is "now"
+        exclude_appointment_id=exclude_pk,
+    )
+    if verdict.reason == av.RESERVED:
+        raise _invalid("starts_at", MSG_RESERVED)
+    if verdict.reason in _OUTSIDE_REASONS:
         raise _invalid("starts_at", MSG_OUTSIDE)
     return start
 
@@ -692,6 +601,7 @@ def appointment_reschedule(
         appointment_type=kind,
         starts_at=starts_at,
         now=now,
+        exclude_pk=appointment.pk,
     )
     end = start + kind.duration
     with transaction.atomic():
@@ -883,10 +793,9 @@ def slot_hold(
 
 
 def slot_hold_release(*, actor: Any, hold: SlotHold) -> None:
-    """Give a hold back early (the holder, or anyone who may overbook)."""
+    """Give a hold back early (the holder or a colleague who books at that location)."""
     _require(actor, BOOK)
-    if hold.held_by_id != actor.pk and not actor.can(OVERBOOK):
-        raise PermissionDenied()
+    _require_location(actor, hold.location, BOOK)
     now = timezone.now()
     with transaction.atomic():
         released = SlotHold.objects.filter(pk=hold.pk, released_at__isnull=True).update(

@@ -18,7 +18,16 @@ from hypothesis import HealthCheck, settings
 from frontdesk.accounts.choices import Role
 from frontdesk.api.root import api
 from frontdesk.api.tests.support import key_client_for
-from tests.factories import CoverageFactory, LocationFactory, PatientFactory, PlanFactory
+from tests.factories import (
+    AppointmentFactory,
+    AppointmentTypeFactory,
+    CoverageFactory,
+    LocationFactory,
+    PatientFactory,
+    PlanFactory,
+    ProviderFactory,
+    SlotHoldFactory,
+)
 
 schema = schemathesis.openapi.from_dict(api.get_openapi_schema())
 APP = WSGIHandler()
@@ -35,18 +44,33 @@ def world(db):
     plan = PlanFactory()
     coverage = CoverageFactory(patient=patient, payer=plan.payer, plan=plan)
     caller = key_client_for(Role.PRACTICE_MANAGER, location)
+    provider = ProviderFactory()
+    provider.locations.add(location)
+    visit = AppointmentTypeFactory()
+    appointment = AppointmentFactory(
+        patient=patient, provider=provider, location=location, appointment_type=visit
+    )
+    hold = SlotHoldFactory(
+        provider=provider, location=location, appointment_type=visit, held_by=caller.user
+    )
     yield {
         "headers": {"Authorization": f"Bearer {caller.key}"},
         "ids": {
             "patient_id": patient.pk,
             "coverage_id": coverage.pk,
             "location_id": location.pk,
+            "appointment_id": appointment.pk,
+            "hold_id": hold.pk,
         },
         "body_ids": {
             "payer_id": str(plan.payer_id),
             "plan_id": str(plan.pk),
             "subscriber_patient_id": str(patient.pk),
             "guarantor_patient_id": str(patient.pk),
+            "patient_id": str(patient.pk),
+            "provider_id": str(provider.pk),
+            "location_id": str(location.pk),
+            "appointment_type_id": str(visit.pk),
         },
     }
     signals.request_started.connect(close_old_connections)

@@ -10,11 +10,13 @@ sample request below, fails the suite, so a new endpoint cannot escape the matri
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
 from frontdesk.accounts import apikeys
 from frontdesk.accounts.choices import Role
@@ -22,12 +24,19 @@ from frontdesk.accounts.policy import ALL_ACTIONS, ALL_LOCATION_ROLES, POLICY
 from frontdesk.api.root import ApiOperation, operations
 from frontdesk.audit.models import AuditEvent
 from frontdesk.patients.models import Coverage, Patient, PatientPhone
+from frontdesk.scheduling.models import Appointment, SlotHold
 from tests.factories import (
+    AppointmentFactory,
+    AppointmentTypeFactory,
+    AvailabilityTemplateFactory,
     CoverageFactory,
     LocationFactory,
     PatientFactory,
     PayerFactory,
     PlanFactory,
+    ProviderFactory,
+    SlotHoldFactory,
+    UserFactory,
 )
 
 OPERATIONS = sorted(operations(), key=lambda op: (op.path, op.method))
@@ -44,6 +53,18 @@ class World:
     restricted_coverage: Any
     payer: Any
     plan: Any
+    provider: Any
+    appointment_type: Any
+    appointment: Any
+    other_appointment: Any
+    hold: Any
+    other_hold: Any
+
+    def at(self, hour: int) -> str:
+        """Tomorrow at ``hour`` (New York wall time), inside the provider's availability."""
+        tz = self.location.tzinfo
+        day = timezone.now().astimezone(tz).date() + dt.timedelta(days=1)
+        return dt.datetime.combine(day, dt.time(hour), tzinfo=tz).isoformat()
 
 
 def _world() -> World:
@@ -51,16 +72,91 @@ def _world() -> World:
     patient = PatientFactory(first_name="Matrixa", last_name="Zzexample")
     restricted = PatientFactory(first_name="Hiddena", last_name="Zzexample", is_restricted=True)
     PatientPhone.objects.create(patient=patient, number="+12025550142", digits="2025550142")
-    return World(
-        location=LocationFactory(),
-        other_location=LocationFactory(),
+    location, other_location = LocationFactory(), LocationFactory()
+    provider = ProviderFactory()
+    provider.locations.add(location, other_location)
+    today = timezone.now().date()
+    for place in (location, other_location):
+        for weekday in range(7):
+            AvailabilityTemplateFactory(
+                provider=provider,
+                location=place,
+                weekday=weekday,
+                start_time=dt.time(8),
+                end_time=dt.time(18),
+                effective_from=today - dt.timedelta(days=2),
+            )
+    visit = AppointmentTypeFactory(duration_minutes=20)
+    world = World(
+        location=location,
+        other_location=other_location,
         patient=patient,
         restricted_patient=restricted,
         coverage=CoverageFactory(patient=patient, payer=payer),
         restricted_coverage=CoverageFactory(patient=restricted, payer=payer),
         payer=payer,
         plan=PlanFactory(payer=payer),
+        provider=provider,
+        appointment_type=visit,
+        appointment=None,
+        other_appointment=None,
+        hold=None,
+        other_hold=None,
     )
+    tomorrow_nine = dt.datetime.fromisoformat(world.at(9))
+    world.appointment = AppointmentFactory(
+        patient=patient,
+        provider=provider,
+        location=location,
+        appointment_type=visit,
+        starts_at=tomorrow_nine,
+    )
+    world.other_appointment = AppointmentFactory(
+        provider=provider,
+        location=other_location,
+        appointment_type=visit,
+        starts_at=tomorrow_nine + dt.timedelta(hours=1),  # one provider is in one place at a time
+    )
+    holder = UserFactory()
+    world.hold = SlotHoldFactory(
+        provider=provider,
+        location=location,
+        appointment_type=visit,
+        held_by=holder,
+        starts_at=tomorrow_nine + dt.timedelta(hours=7),
+        expires_at=timezone.now() + dt.timedelta(minutes=5),
+    )
+    world.other_hold = SlotHoldFactory(
+        provider=provider,
+        location=other_location,
+        appointment_type=visit,
+        held_by=holder,
+        starts_at=tomorrow_nine + dt.timedelta(hours=7),
+        expires_at=timezone.now() + dt.timedelta(minutes=5),
+    )
+    return world
+
+
+def _book(world: World) -> dict[str, Any]:
+    return {
+        "patient_id": str(world.patient.pk),
+        "appointment_type_id": str(world.appointment_type.pk),
+        "provider_id": str(world.provider.pk),
+        "location_id": str(world.location.pk),
+        "starts_at": world.at(11),
+    }
+
+
+def _hold(world: World) -> dict[str, Any]:
+    return {
+        "appointment_type_id": str(world.appointment_type.pk),
+        "provider_id": str(world.provider.pk),
+        "location_id": str(world.location.pk),
+        "starts_at": world.at(15),
+    }
+
+
+CANCEL = {"reason": "patient_request", "cancelled_by": "patient"}
 
 
 NEW_PATIENT = {
@@ -113,6 +209,32 @@ SAMPLES: dict[tuple[str, str], Callable[[World], tuple[str, Any]]] = {
     ),
     ("GET", "/api/v1/providers"): lambda w: ("/api/v1/providers", None),
     ("GET", "/api/v1/payers"): lambda w: ("/api/v1/payers", None),
+    ("GET", "/api/v1/appointment-types"): lambda w: ("/api/v1/appointment-types", None),
+    ("GET", "/api/v1/appointments"): lambda w: (
+        f"/api/v1/appointments?location={w.location.pk}&date={w.at(9)[:10]}",
+        None,
+    ),
+    ("POST", "/api/v1/appointments"): lambda w: ("/api/v1/appointments", _book(w)),
+    ("POST", "/api/v1/appointments/{appointment_id}/cancel"): lambda w: (
+        f"/api/v1/appointments/{w.appointment.pk}/cancel",
+        CANCEL,
+    ),
+    ("POST", "/api/v1/appointments/{appointment_id}/reschedule"): lambda w: (
+        f"/api/v1/appointments/{w.appointment.pk}/reschedule",
+        {"starts_at": w.at(13)},
+    ),
+    ("POST", "/api/v1/holds"): lambda w: ("/api/v1/holds", _hold(w)),
+    ("POST", "/api/v1/holds/{hold_id}/release"): lambda w: (
+        f"/api/v1/holds/{w.hold.pk}/release",
+        {},
+    ),
+}
+
+# Successful answers other than "201 for POST, 200 otherwise" (actions on an existing object).
+SUCCESS_STATUS: dict[tuple[str, str], int] = {
+    ("POST", "/api/v1/appointments/{appointment_id}/cancel"): 200,
+    ("POST", "/api/v1/appointments/{appointment_id}/reschedule"): 200,
+    ("POST", "/api/v1/holds/{hold_id}/release"): 200,
 }
 
 # The same operations aimed at an object outside the caller's scope.
@@ -145,6 +267,18 @@ OUT_OF_SCOPE: dict[tuple[str, str], Callable[[World], tuple[str, Any]]] = {
         f"/api/v1/locations/{w.other_location.pk}",
         None,
     ),
+    ("POST", "/api/v1/appointments/{appointment_id}/cancel"): lambda w: (
+        f"/api/v1/appointments/{w.other_appointment.pk}/cancel",
+        CANCEL,
+    ),
+    ("POST", "/api/v1/appointments/{appointment_id}/reschedule"): lambda w: (
+        f"/api/v1/appointments/{w.other_appointment.pk}/reschedule",
+        {"starts_at": w.at(13)},
+    ),
+    ("POST", "/api/v1/holds/{hold_id}/release"): lambda w: (
+        f"/api/v1/holds/{w.other_hold.pk}/release",
+        {},
+    ),
 }
 
 
@@ -157,6 +291,8 @@ def _snapshot() -> dict[str, Any]:
         "patients": list(Patient.objects.order_by("pk").values()),
         "phones": list(PatientPhone.objects.order_by("pk").values()),
         "coverages": list(Coverage.objects.order_by("pk").values()),
+        "appointments": list(Appointment.objects.order_by("pk").values()),
+        "holds": list(SlotHold.objects.order_by("pk").values()),
         "audit": AuditEvent.objects.count(),
     }
 
@@ -190,6 +326,13 @@ def test_the_operation_list_is_what_the_issue_asks_for() -> None:
             ("POST", "/api/v1/patients/{patient_id}/coverages", "coverage.edit"),
             ("GET", "/api/v1/payers", "practice.view"),
             ("GET", "/api/v1/providers", "practice.view"),
+            ("GET", "/api/v1/appointment-types", "schedule.view"),
+            ("GET", "/api/v1/appointments", "schedule.view"),
+            ("POST", "/api/v1/appointments", "appointment.book"),
+            ("POST", "/api/v1/appointments/{appointment_id}/cancel", "appointment.book"),
+            ("POST", "/api/v1/appointments/{appointment_id}/reschedule", "appointment.book"),
+            ("POST", "/api/v1/holds", "appointment.book"),
+            ("POST", "/api/v1/holds/{hold_id}/release", "appointment.book"),
         ]
     )
 
@@ -231,7 +374,7 @@ def test_role_matrix(op, role, key_client) -> None:
     before = _snapshot()
     response = caller.request(op.method, url, body)
     if op.action in POLICY[role]:
-        expected = 201 if op.method == "POST" else 200
+        expected = SUCCESS_STATUS.get(_key(op), 201 if op.method == "POST" else 200)
         assert response.status_code == expected, (role, response.json())
     else:
         assert response.status_code == 403, (role, response.status_code)
@@ -255,10 +398,9 @@ def test_out_of_scope_objects_are_404(op, role, key_client) -> None:
     world = _world()
     caller = key_client(role, world.location)
     url, body = OUT_OF_SCOPE[_key(op)](world)
+    location_scoped = any(part in op.path for part in ("locations", "appointments", "holds"))
     sees_it = (
-        role in ALL_LOCATION_ROLES
-        if "locations" in op.path
-        else "patient.view_restricted" in POLICY[role]
+        role in ALL_LOCATION_ROLES if location_scoped else "patient.view_restricted" in POLICY[role]
     )
     before = _snapshot()
     response = caller.request(op.method, url, body)

@@ -92,6 +92,7 @@ def test_overlapping_time_with_the_same_provider_is_taken(clinic, book):
 def test_the_same_patient_cannot_be_in_two_places_at_once(clinic, book, location):
     book()
     other = ProviderFactory()
+    other.locations.add(location)
     AvailabilityTemplateFactory(provider=other, location=location)
     with pytest.raises(PatientDoubleBooked) as caught:
         book(provider=other, starts_at=monday(9, 10))
@@ -116,6 +117,14 @@ def _refusal(book: Any, exc: type[Exception], **kwargs: Any) -> Any:
         book(**kwargs)
     assert (Appointment.objects.count(), AuditEvent.objects.count()) == before
     return caught.value
+
+
+def test_a_provider_who_does_not_work_at_the_location_is_outside_availability(clinic, book):
+    clinic.provider.locations.clear()
+    error = _refusal(book, ValidationFailed)
+    assert error.fields == {
+        "starts_at": ["That time is outside the provider's availability at this location."]
+    }
 
 
 @pytest.mark.parametrize(
@@ -222,7 +231,7 @@ def test_a_reserved_window_opens_to_every_type_when_released(clinic, book):
     assert book(appointment_type=urgent, starts_at=monday(13)).starts_at == monday(13)
     error = _refusal(book, ValidationFailed, starts_at=monday(13, 30))
     assert error.fields["starts_at"] == [
-        "That time is outside the provider's availability at this location."
+        "That time is reserved for other appointment types until closer to the day."
     ]
     with time_machine.travel(monday(11, 30), tick=False):
         assert book(starts_at=monday(13, 30)).starts_at == monday(13, 30)
@@ -316,6 +325,7 @@ def test_a_room_and_equipment_of_the_required_kind_are_taken(clinic, book):
     assert (appointment.room, appointment.equipment) == (room, cart)
 
     second_provider = ProviderFactory()
+    second_provider.locations.add(clinic.location)
     AvailabilityTemplateFactory(provider=second_provider, location=clinic.location)
     error = _refusal(
         book, Conflict, appointment_type=ecg, provider=second_provider, patient=PatientFactory()
