@@ -520,7 +520,7 @@ def slot_search(
             horizon = min(end, max(horizon, cursor) + TEMPLATE_HORIZON)
             calendars = _calendars(pairs, zones, exceptions, cursor, horizon)
         # Jump over nights, weekends and closed days without touching the database.
-        starts = [c.next_usable(spec.id, now, cursor, horizon) for c in calendars]
+        starts = [c.next_usable(spec.id, now, cursor, horizon, search) for c in calendars]
         first = min((t for t in starts if t is not None), default=None)
         if first is None:
             cursor = horizon  # nothing open before the templates run out: load the next week

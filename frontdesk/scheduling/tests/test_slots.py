@@ -437,3 +437,27 @@ def test_chunked_search_equals_one_pass_over_the_whole_range(
             now=NOW,
         )
         assert verdict.ok, (starts_at, verdict.reason)
+
+
+def test_filtered_out_days_cost_no_busy_reads(desk: Any) -> None:
+    """Days and hours the search excludes are skipped before any appointment is read."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    user, location = desk
+    doctor = ProviderFactory()
+    open_window(doctor, location, "08:00", "12:00")  # Mondays only
+    kind = make_type()
+    book(doctor, location, kind, local(9))
+    with CaptureQueriesContext(connection) as on_saturdays:
+        assert search(user, kind, end=local(0) + dt.timedelta(days=60), weekdays=[5]) == []
+    with CaptureQueriesContext(connection) as evenings:
+        assert (
+            search(user, kind, end=local(0) + dt.timedelta(days=60), earliest_time=dt.time(18))
+            == []
+        )
+    for captured in (on_saturdays, evenings):
+        assert all(
+            'FROM "scheduling_appointment"' not in q["sql"] for q in captured.captured_queries
+        )
+        assert all('FROM "scheduling_slothold"' not in q["sql"] for q in captured.captured_queries)
