@@ -348,20 +348,30 @@ class ProviderCalendar:
         return result
 
     def next_usable(
-        self, type_id: int, now: dt.datetime, after: dt.datetime, before: dt.datetime
+        self,
+        type_id: int,
+        now: dt.datetime,
+        after: dt.datetime,
+        before: dt.datetime,
+        search: SearchFilter | None = None,
     ) -> dt.datetime | None:
         """The first instant in ``[after, before)`` that some window lets the type use, else None.
 
-        Looks one local day at a time. A day's usable time computed from that day's windows alone is
-        a superset of the true usable time (a neighbour day's window can only take time away), so
-        this never skips time where a slot could start: it is a safe lower bound for where to look.
+        Looks one local day at a time, skipping weekdays and times of day the search excludes. A
+        day's usable time computed from that day's windows alone is a superset of the true usable
+        time (a neighbour day's window can only take time away), so this never skips time where a
+        slot could start: it is a safe lower bound for where to look.
         """
         day = after.astimezone(self.tz).date() - dt.timedelta(days=1)
         last = before.astimezone(self.tz).date()
         while day <= last:
-            for interval in usable_intervals(self.day_windows(day), type_id, now):
-                if interval.end > after and interval.start < before:
-                    return max(interval.start, after)
+            if search is None or search.weekdays is None or day.weekday() in search.weekdays:
+                usable = usable_intervals(self.day_windows(day), type_id, now)
+                if search is not None and (search.earliest_time or search.latest_time):
+                    usable = intersect(usable, [search.day_span(day, self.tz)])
+                for interval in usable:
+                    if interval.end > after and interval.start < before:
+                        return max(interval.start, after)
             day += dt.timedelta(days=1)
         return None
 
@@ -380,6 +390,15 @@ class SearchFilter:
     weekdays: frozenset[int] | None = None
     earliest_time: dt.time | None = None  # visit starts at or after
     latest_time: dt.time | None = None  # visit ends at or before
+
+    def day_span(self, day: dt.date, tz: ZoneInfo) -> Interval:
+        """The part of a local date the time-of-day bounds allow."""
+        start = wall_to_utc(day, self.earliest_time or dt.time(0), tz)
+        if self.latest_time is not None:
+            end = wall_to_utc(day, self.latest_time, tz)
+        else:
+            end = wall_to_utc(day + dt.timedelta(days=1), dt.time(0), tz)
+        return Interval(start, max(start, end))
 
     def accepts(self, visit: Interval, tz: ZoneInfo) -> bool:
         local_start = visit.start.astimezone(tz)
@@ -444,11 +463,14 @@ def iter_slots(
     ``rooms`` / ``equipment``: ``None`` when the type needs none; a (possibly empty) list otherwise.
     """
     kind = appointment_type
-    days = local_dates(start, end, calendar.tz)
-    if not days:
+    if end <= start:
         return
-    # One day of slack either side: buffers and windows may straddle the requested range's edges.
-    windows = calendar.windows(days[0] - dt.timedelta(days=1), days[-1] + dt.timedelta(days=1))
+    # Every local date a footprint of a start in [start, end) can touch (windows never cross
+    # midnight, so other days' windows cannot matter).
+    days = local_dates(
+        start - kind.buffer_before, end + kind.duration + kind.buffer_after, calendar.tz
+    )
+    windows = calendar.windows(days[0], days[-1])
     usable = usable_intervals(windows, kind.id, now)
     blocks = [w.interval for w in windows if w.kind == KIND_BLOCK]
     free = subtract(usable, [*blocks, *calendar.blocks, *calendar.busy])

@@ -1,19 +1,22 @@
-"""Slot search glue: load what a search needs in a fixed number of queries, let ``availability`` decide.
+"""Slot search glue: load what a search needs in a bounded number of queries; ``availability`` decides.
 
-The search walks the requested range in growing chunks (1 day, then 2, 4, 8 ... days) and stops as
-soon as a chunk yields enough options, so "the first 10 slots in the next 90 days" reads one or two
-days of appointments instead of 90. Per search the queries are:
+How a search reads the database (technique and figures: docs/performance.md, "Scheduling"):
 
-- setup (independent of the range): the scope check on the locations, the appointment type, the
-  type's explicit providers, the eligible provider-location pairs, the templates of those pairs (with
-  their allowed types, one joined query), the schedule exceptions, the longest buffers of any type,
-  rooms / equipment of the required kind (only when the type needs them), and for a patient: the
-  scope check, their active appointments in the range and the location of their last visit;
+- setup, independent of the range and of how many providers or appointments there are: the
+  locations in the user's scope, the appointment type, its explicit providers, the eligible
+  provider-location pairs, schedule exceptions, the longest buffer of any type, rooms / equipment
+  of the required kind (only when the type needs them), and for a patient: the scope check, their
+  active appointments in the range and the location of their last visit;
+- templates of every pair, one joined query per week of the range actually walked (usually one);
 - per chunk: one query for busy appointments (providers, required rooms and equipment together,
-  with their type's buffers) and one for live holds.
+  with their type's buffers) and one for live holds of other users.
 
-None of these depends on the number of providers, templates or appointments; the number of chunks is
-at most ``ceil(log2(days)) + 1`` and is 1 whenever the first day has enough free time.
+The walk starts at the first instant any template lets the type be booked (nights, weekends and
+holidays are skipped in Python, without queries), reads a 3-hour chunk from there, and doubles the
+chunk (up to a week) while fewer than ``limit`` options are found. "The first 10 slots in the next
+90 days" therefore reads a few hundred appointment rows instead of the whole quarter. The two hot
+reads (templates, busy intervals) take the driver's rows directly and read datetimes as text: the
+ORM's per-row conversion cost several times the SQL itself.
 """
 
 from __future__ import annotations
@@ -52,6 +55,9 @@ SLOT_SEARCH_ACTION = "schedule.view"
 PATIENT_ACTION = "patient.search"
 
 MAX_LIMIT = 100
+# No appointment or hold lasts longer than this (an outpatient visit; see the index note in
+# ``_load_busy``). The booking service should refuse longer ones (suggested DB check constraint).
+LONGEST_APPOINTMENT = dt.timedelta(hours=24)
 MAX_RANGE = dt.timedelta(days=366)
 # Visits that count as "where the patient was last seen" (ranking).
 VISITED_STATUSES = (
@@ -163,20 +169,33 @@ def _load_rules(
             by_pk[row[0]] = row
     rules: dict[tuple[int, int], list[av.TemplateRule]] = defaultdict(list)
     for pk, (_, provider, location, weekday, st, et, ef, eu, kind, release, _t) in by_pk.items():
-        rules[(provider, location)].append(
-            av.TemplateRule(
-                weekday,
-                _time(st),
-                _time(et),
-                _date(ef),
-                _date(eu) if eu else None,
-                kind,
-                frozenset(types[pk]) if pk in types else _NO_TYPES,
-                release,
-                pk,
-            )
-        )
+        allowed = frozenset(types[pk]) if pk in types else _NO_TYPES
+        rules[(provider, location)].append(_rule(weekday, st, et, ef, eu, kind, allowed, release))
     return rules
+
+
+@functools.lru_cache(maxsize=8192)
+def _rule(
+    weekday: int,
+    start: str,
+    end: str,
+    effective_from: str,
+    effective_until: str | None,
+    kind: str,
+    allowed: frozenset[int],
+    release: int | None,
+) -> av.TemplateRule:
+    """One shared rule per distinct pattern: most providers' templates repeat the same few."""
+    return av.TemplateRule(
+        weekday,
+        _time(start),
+        _time(end),
+        _date(effective_from),
+        _date(effective_until) if effective_until else None,
+        kind,
+        allowed,
+        release,
+    )
 
 
 _NO_TYPES: frozenset[int] = frozenset()
@@ -246,21 +265,29 @@ def _load_busy(
     if equipment_ids:
         who |= Q(equipment_id__in=equipment_ids)
     appointments = Appointment.objects.filter(
-        who, status__in=ACTIVE_STATUSES, starts_at__lt=end, ends_at__gt=start
+        who,
+        status__in=ACTIVE_STATUSES,
+        starts_at__lt=end,
+        ends_at__gt=start,
+        # A lower bound on the indexed column turns "everything that started before ``end``" (all
+        # of history) into a short index range scan.
+        starts_at__gt=start - LONGEST_APPOINTMENT,
     )
     if exclude_appointment_id is not None:
         appointments = appointments.exclude(pk=exclude_appointment_id)
     for provider, room, gear, kind, s_raw, e_raw, before, after in _raw_rows(
-        appointments.values_list(
+        appointments.annotate(s=_text("starts_at"), e=_text("ends_at"))
+        .values_list(
             "provider_id",
             "room_id",
             "equipment_id",
             "appointment_type_id",
-            "starts_at",
-            "ends_at",
+            "s",
+            "e",
             "appointment_type__buffer_before_minutes",
             "appointment_type__buffer_after_minutes",
-        ).order_by()
+        )
+        .order_by()
     ):
         s, e = _instant(s_raw), _instant(e_raw)
         if provider in provider_ids:
@@ -279,19 +306,22 @@ def _load_busy(
         expires_at__gt=now,
         starts_at__lt=end,
         ends_at__gt=start,
+        starts_at__gt=start - LONGEST_APPOINTMENT,
     )
     if not_held_by is not None:
         holds = holds.exclude(held_by_id=not_held_by)
     if exclude_hold_id is not None:
         holds = holds.exclude(pk=exclude_hold_id)
     for provider, s_raw, e_raw, before, after in _raw_rows(
-        holds.values_list(
+        holds.annotate(s=_text("starts_at"), e=_text("ends_at"))
+        .values_list(
             "provider_id",
-            "starts_at",
-            "ends_at",
+            "s",
+            "e",
             "appointment_type__buffer_before_minutes",
             "appointment_type__buffer_after_minutes",
-        ).order_by()
+        )
+        .order_by()
     ):
         s, e = _instant(s_raw), _instant(e_raw)
         busy.provider[provider].append(
@@ -313,11 +343,17 @@ def _raw_rows(queryset: QuerySet[Any, Any]) -> list[tuple[Any, ...]]:
         return cursor.fetchall()
 
 
-def _instant(value: Any) -> dt.datetime:
-    """A datetime column from the driver as an aware UTC datetime.
+def _text(column: str) -> Cast:
+    """A datetime column read as text: the drivers' own datetime loaders cost more than the query."""
+    return Cast(column, CharField())
 
-    PostgreSQL (psycopg) already returns aware datetimes; SQLite returns the ISO text Django wrote
-    (UTC, without an offset).
+
+@functools.lru_cache(maxsize=65536)  # schedules share start times: most rows are cache hits
+def _instant(value: Any) -> dt.datetime:
+    """A datetime column (as text, see ``_text``) as an aware UTC datetime.
+
+    PostgreSQL writes "2026-11-27 13:00:00+00" (the connection runs in UTC); SQLite returns the
+    text Django stored (UTC, without an offset).
     """
     if isinstance(value, dt.datetime):
         return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
@@ -421,6 +457,7 @@ def slot_search(
                 status__in=ACTIVE_STATUSES,
                 starts_at__lt=end,
                 ends_at__gt=start,
+                starts_at__gt=start - LONGEST_APPOINTMENT,
             ).values_list("starts_at", "ends_at")
         ]
         last_location = (
@@ -483,7 +520,7 @@ def slot_search(
             horizon = min(end, max(horizon, cursor) + TEMPLATE_HORIZON)
             calendars = _calendars(pairs, zones, exceptions, cursor, horizon)
         # Jump over nights, weekends and closed days without touching the database.
-        starts = [c.next_usable(spec.id, now, cursor, horizon) for c in calendars]
+        starts = [c.next_usable(spec.id, now, cursor, horizon, search) for c in calendars]
         first = min((t for t in starts if t is not None), default=None)
         if first is None:
             cursor = horizon  # nothing open before the templates run out: load the next week

@@ -456,3 +456,40 @@ def test_generated_slots_are_inside_open_time_and_clear_of_busy(
         if probe not in found_starts and probe >= now:
             assert not av.is_bookable(calendar, kind, probe, now=now).ok
         probe += dt.timedelta(minutes=5)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    data=st.data(),
+    place=st.sampled_from(DST_DAYS),
+    weekdays=st.one_of(st.none(), st.sets(st.integers(0, 6), min_size=1).map(frozenset)),
+    earliest=st.one_of(st.none(), wall_times),
+)
+def test_next_usable_never_skips_a_slot_and_filters_hold(
+    data: st.DataObject,
+    place: tuple[ZoneInfo, dt.date],
+    weekdays: frozenset[int] | None,
+    earliest: dt.time | None,
+) -> None:
+    tz, day = place
+    rules = [
+        r
+        for offset in range(3)
+        for r in data.draw(
+            day_rules((day + dt.timedelta(days=offset)).weekday(), day + dt.timedelta(days=offset))
+        )
+    ]
+    calendar = av.ProviderCalendar(1, 1, tz, rules)
+    kind = av.TypeSpec(1, 20, 5, 0)
+    search = av.SearchFilter(weekdays, earliest, None)
+    start = dt.datetime.combine(day, dt.time(), tzinfo=tz).astimezone(UTC)
+    end = start + dt.timedelta(days=3)
+    now = start - dt.timedelta(hours=1)
+    found = list(av.iter_slots(calendar, kind, start=start, end=end, now=now, search=search))
+    hint = calendar.next_usable(1, now, start, end, search)
+    if found:
+        assert hint is not None and hint <= found[0].start
+    for slot in found:
+        local_start = slot.start.astimezone(tz)
+        assert weekdays is None or local_start.weekday() in weekdays
+        assert earliest is None or local_start.time() >= earliest

@@ -11,6 +11,7 @@ import pytest
 from frontdesk.accounts.choices import Role
 from frontdesk.core.errors import NotFound, ValidationFailed
 from frontdesk.scheduling import availability as av
+from frontdesk.scheduling import slots
 from frontdesk.scheduling.models import (
     Appointment,
     AppointmentType,
@@ -383,3 +384,80 @@ def test_slot_check_reasons_and_exclusions(desk: Any) -> None:
         ).reason
         == av.OUTSIDE_AVAILABILITY
     )
+
+
+def test_chunked_search_equals_one_pass_over_the_whole_range(
+    desk: Any, monkeypatch: Any, settings: Any
+) -> None:
+    """The search reads the range in growing chunks, jumps over closed time and loads templates a
+    week at a time; the same search done in one chunk must give the same options, and each of them
+    must pass ``slot_check`` (the one-start path booking uses)."""
+    user, location = desk
+    settings.SCHEDULE_GRID_MINUTES = 60  # fewer options a day, so 100 of them span two weeks
+    chicago = LocationFactory(timezone="America/Chicago")
+    assign(user, chicago)
+    kind = make_type(duration_minutes=40, buffer_before_minutes=5, buffer_after_minutes=10)
+    doctors = [ProviderFactory() for _ in range(3)]
+    places = [location, location, chicago]
+    for doctor, place, n in zip(doctors, places, range(3), strict=True):
+        for weekday in (0, 2, 4):
+            open_window(doctor, place, "08:00", "12:00", weekday=weekday)
+            open_window(doctor, place, f"1{3 + n}:00", "17:00", weekday=weekday)
+        open_window(doctor, place, "10:00", "10:30", weekday=2, kind="block")
+    for day, hour in ((0, 8), (0, 9), (2, 13), (7, 8), (9, 15), (14, 11)):
+        for doctor, place, n in zip(doctors, places, range(3), strict=True):
+            book(doctor, place, kind, local(hour + n % 2, 20, day=MONDAY + dt.timedelta(days=day)))
+    ScheduleException.objects.create(
+        provider=doctors[0],
+        starts_at=local(0, day=MONDAY + dt.timedelta(days=2)),
+        ends_at=local(0, day=MONDAY + dt.timedelta(days=5)),
+        reason="vacation",
+    )
+    start = local(11, 7)  # a Monday late morning, off the grid
+    end = start + dt.timedelta(days=20)
+
+    def run() -> list[tuple[dt.datetime, int, int]]:
+        options = slot_search(
+            user=user, appointment_type_id=kind.pk, start=start, end=end, now=NOW, limit=80
+        )
+        return [(o.starts_at, o.provider_id, o.location_id) for o in options]
+
+    chunked = run()
+    monkeypatch.setattr(slots, "FIRST_CHUNK", dt.timedelta(days=30))
+    monkeypatch.setattr(slots, "TEMPLATE_HORIZON", dt.timedelta(days=30))
+    assert run() == chunked
+    assert len(chunked) == 80 and chunked == sorted(chunked)
+    assert chunked[-1][0] - chunked[0][0] > dt.timedelta(days=7)  # several chunks and horizons
+    for starts_at, provider_id, location_id in chunked:
+        verdict = slot_check(
+            provider_id=provider_id,
+            location_id=location_id,
+            appointment_type=kind,
+            starts_at=starts_at,
+            now=NOW,
+        )
+        assert verdict.ok, (starts_at, verdict.reason)
+
+
+def test_filtered_out_days_cost_no_busy_reads(desk: Any) -> None:
+    """Days and hours the search excludes are skipped before any appointment is read."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    user, location = desk
+    doctor = ProviderFactory()
+    open_window(doctor, location, "08:00", "12:00")  # Mondays only
+    kind = make_type()
+    book(doctor, location, kind, local(9))
+    with CaptureQueriesContext(connection) as on_saturdays:
+        assert search(user, kind, end=local(0) + dt.timedelta(days=60), weekdays=[5]) == []
+    with CaptureQueriesContext(connection) as evenings:
+        assert (
+            search(user, kind, end=local(0) + dt.timedelta(days=60), earliest_time=dt.time(18))
+            == []
+        )
+    for captured in (on_saturdays, evenings):
+        assert all(
+            'FROM "scheduling_appointment"' not in q["sql"] for q in captured.captured_queries
+        )
+        assert all('FROM "scheduling_slothold"' not in q["sql"] for q in captured.captured_queries)
