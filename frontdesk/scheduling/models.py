@@ -67,7 +67,8 @@ class AppointmentType(TimeStampedModel):
         ordering = ["name"]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(duration_minutes__gt=0), name="apptype_duration_positive"
+                condition=models.Q(duration_minutes__gt=0, duration_minutes__lte=720),
+                name="apptype_duration_range",
             ),
             models.CheckConstraint(
                 condition=models.Q(color__regex=r"^#[0-9a-fA-F]{6}$"), name="apptype_color_hex"
@@ -80,8 +81,15 @@ class AppointmentType(TimeStampedModel):
                 condition=models.Q(modality__in=Modality.values), name="apptype_modality_valid"
             ),
             models.CheckConstraint(
-                condition=models.Q(buffer_before_minutes__gte=0, buffer_after_minutes__gte=0),
-                name="apptype_buffers_nonnegative",
+                # Bounded so a visit plus its buffers never spans more than 24 hours: slot search
+                # relies on that to read busy time through a short index range.
+                condition=models.Q(
+                    buffer_before_minutes__gte=0,
+                    buffer_after_minutes__gte=0,
+                    buffer_before_minutes__lte=240,
+                    buffer_after_minutes__lte=240,
+                ),
+                name="apptype_buffers_range",
             ),
             models.CheckConstraint(
                 condition=models.Q(daily_cap_per_provider__isnull=True)
