@@ -37,6 +37,12 @@ from frontdesk.scheduling.models import Appointment, AppointmentType, SlotHold
 router = Router(tags=["scheduling"])
 LOCATION_QUERY = Query(..., ge=1, le=MAX_ID, description="The location's id.")
 DATE_QUERY = Query(..., description="The day, in the location's timezone (YYYY-MM-DD).")
+TYPE_QUERY = Query(..., ge=1, le=MAX_ID, description="The appointment type's id.")
+START_QUERY = Query(..., description="Search from (ISO 8601 with an offset).")
+END_QUERY = Query(..., description="Search until (ISO 8601 with an offset).")
+PROVIDER_QUERY = Query(None, ge=1, le=MAX_ID, description="One provider; default any who can.")
+OPTIONAL_LOCATION_QUERY = Query(None, ge=1, le=MAX_ID, description="One location; default all.")
+LIMIT_QUERY = Query(10, ge=1, le=100, description="How many options, earliest first.")
 
 
 # --- Answers ---------------------------------------------------------------------------------------
@@ -89,6 +95,23 @@ class AppointmentOut(Schema):
 
 class AppointmentList(Schema):
     items: list[AppointmentOut]
+    count: int
+
+
+class SlotOut(Schema):
+    """One open option: exactly the fields ``POST /api/v1/appointments`` takes, plus the end."""
+
+    appointment_type_id: str
+    provider_id: str
+    location_id: str
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    room_id: str | None
+    equipment_id: str | None
+
+
+class SlotList(Schema):
+    items: list[SlotOut]
     count: int
 
 
@@ -215,6 +238,48 @@ def appointment_type_list(request: HttpRequest) -> dict[str, Any]:
             }
         )
     return list_answer(items)
+
+
+@router.get(
+    "/slots",
+    auth=requires(A.SCHEDULE_VIEW),
+    response={200: SlotList, **READ_ERRORS},
+    summary="Find open slots for an appointment type",
+    operation_id="slot_search",
+)
+def slot_search(
+    request: HttpRequest,
+    appointment_type: int = TYPE_QUERY,
+    start: AwareDatetime = START_QUERY,
+    end: AwareDatetime = END_QUERY,
+    provider: int | None = PROVIDER_QUERY,
+    location: int | None = OPTIONAL_LOCATION_QUERY,
+    limit: int = LIMIT_QUERY,
+) -> dict[str, Any]:
+    """The first ``limit`` open options, ranked earliest first (availability, holds, rooms, caps)."""
+    options = selectors.slot_search(
+        user=api_user(request),
+        appointment_type_id=appointment_type,
+        provider_ids=[provider] if provider else None,
+        location_ids=[location] if location else None,
+        start=start,
+        end=end,
+        limit=limit,
+    )
+    return list_answer(
+        [
+            {
+                "appointment_type_id": str(option.appointment_type_id),
+                "provider_id": str(option.provider_id),
+                "location_id": str(option.location_id),
+                "starts_at": option.starts_at,
+                "ends_at": option.ends_at,
+                "room_id": _id(option.room_id),
+                "equipment_id": _id(option.equipment_id),
+            }
+            for option in options
+        ]
+    )
 
 
 @router.get(

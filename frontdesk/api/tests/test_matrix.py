@@ -14,6 +14,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from django.utils import timezone
@@ -210,6 +211,11 @@ SAMPLES: dict[tuple[str, str], Callable[[World], tuple[str, Any]]] = {
     ("GET", "/api/v1/providers"): lambda w: ("/api/v1/providers", None),
     ("GET", "/api/v1/payers"): lambda w: ("/api/v1/payers", None),
     ("GET", "/api/v1/appointment-types"): lambda w: ("/api/v1/appointment-types", None),
+    ("GET", "/api/v1/slots"): lambda w: (
+        f"/api/v1/slots?appointment_type={w.appointment_type.pk}&start={quote(w.at(8))}"
+        f"&end={quote(w.at(18))}&limit=3",
+        None,
+    ),
     ("GET", "/api/v1/appointments"): lambda w: (
         f"/api/v1/appointments?location={w.location.pk}&date={w.at(9)[:10]}",
         None,
@@ -327,6 +333,7 @@ def test_the_operation_list_is_what_the_issue_asks_for() -> None:
             ("GET", "/api/v1/payers", "practice.view"),
             ("GET", "/api/v1/providers", "practice.view"),
             ("GET", "/api/v1/appointment-types", "schedule.view"),
+            ("GET", "/api/v1/slots", "schedule.view"),
             ("GET", "/api/v1/appointments", "schedule.view"),
             ("POST", "/api/v1/appointments", "appointment.book"),
             ("POST", "/api/v1/appointments/{appointment_id}/cancel", "appointment.book"),
