@@ -334,7 +334,7 @@ def _coverage_page(
 @_handles_merged
 def coverage_create(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
-    patient = _patient(request, pk, audit=False)
+    patient = _patient(request, pk, audit=request.method == "GET")
     form = CoverageForm(_posted(request), _files(request), **_coverage_choices(request))
     if request.method == "POST" and form.is_valid():
         try:
@@ -458,7 +458,7 @@ def _image_type(stored: Any) -> tuple[str, str]:
 @_handles_merged
 def verify(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
-    patient = _patient(request, pk, audit=False)
+    patient = _patient(request, pk, audit=request.method == "GET")
     form = VerificationForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         try:
@@ -483,7 +483,7 @@ def verify(request: HttpRequest, pk: int) -> HttpResponse:
 def merge(request: HttpRequest, pk: int) -> HttpResponse:
     """Merge two charts in two steps: pick the other record and give a reason, then confirm."""
     user = _user(request)
-    patient = _patient(request, pk, audit=False)
+    patient = _patient(request, pk, audit=request.method == "GET")
     form = MergeForm(_posted(request))
     context: dict[str, Any] = {"form": form, "patient": patient}
     if request.method == "POST" and form.is_valid():
