@@ -13,6 +13,8 @@ from django.db import models
 
 from frontdesk.core.errors import PermissionDenied, ValidationFailed
 from frontdesk.patients.choices import PhoneType
+from frontdesk.patients.errors import PatientMerged
+from frontdesk.patients.models import Patient
 from frontdesk.patients.normalize import InvalidPhone, phone_e164
 
 SENSITIVE_FIELDS = frozenset({"ssn"})  # recorded masked in the change history
@@ -22,6 +24,18 @@ IMAGE_FORMATS = frozenset({"JPEG", "PNG", "GIF", "WEBP", "TIFF", "BMP"})
 def require(actor: Any, action: str) -> None:
     if actor is None or not actor.can(action):
         raise PermissionDenied()
+
+
+def lock_unmerged(patient: Patient) -> Patient:
+    """Lock the patient's row for this transaction and return it fresh; PatientMerged if retired.
+
+    Checked under the lock, not on the caller's copy: a chart merged after the caller loaded it must
+    not receive new data (the merge has already moved everything else to the survivor).
+    """
+    locked = Patient.objects.select_for_update().get(pk=patient.pk)
+    if locked.merged_into_id is not None:
+        raise PatientMerged(survivor_id=locked.merged_into_id)
+    return locked
 
 
 class FieldErrors:

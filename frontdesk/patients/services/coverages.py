@@ -15,7 +15,13 @@ from frontdesk.patients.choices import CoverageStatus, SubscriberRelationship
 from frontdesk.patients.errors import PatientMerged
 from frontdesk.patients.models import Coverage, Patient
 from frontdesk.patients.normalize import member_id_key
-from frontdesk.patients.services._common import FieldErrors, clean_fields, display_value, require
+from frontdesk.patients.services._common import (
+    FieldErrors,
+    clean_fields,
+    display_value,
+    lock_unmerged,
+    require,
+)
 from frontdesk.practice.models import Payer, Plan
 
 # Fields a service never takes from input: identity, derived key, timestamps.
@@ -130,6 +136,7 @@ def coverage_create(*, actor: Any, patient: Patient, data: dict[str, Any]) -> Co
     cleaned = _validate_coverage(data, patient=patient, existing=None)
     try:
         with transaction.atomic():
+            patient = lock_unmerged(patient)
             coverage = Coverage(patient=patient, **cleaned)
             coverage.save()
             audit_record(

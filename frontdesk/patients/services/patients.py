@@ -33,6 +33,7 @@ from frontdesk.patients.services._common import (
     clean_fields,
     clean_phones,
     display_value,
+    lock_unmerged,
     require,
 )
 
@@ -262,9 +263,7 @@ def patient_update(*, actor: Any, patient: Patient, data: dict[str, Any]) -> Pat
     """Change only the given fields (and phones when given); each change goes to the history."""
     require(actor, "patient.update")
     with transaction.atomic():
-        locked = Patient.objects.select_for_update().get(pk=patient.pk)
-        if locked.merged_into_id is not None:
-            raise PatientMerged(survivor_id=locked.merged_into_id)
+        locked = lock_unmerged(patient)
         cleaned, phones = _validate_patient(data, existing=locked)
         changes: list[Change] = []
         changed_fields: list[str] = []
@@ -332,6 +331,7 @@ def verification_record(
         errors.add("changed_fields", "Name the changed fields briefly.")
     errors.raise_if_any()
     with transaction.atomic():
+        patient = lock_unmerged(patient)
         verification = Verification.objects.create(
             patient=patient,
             verified_at=timezone.now(),
