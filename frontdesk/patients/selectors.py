@@ -14,6 +14,7 @@ from django.db.models import Prefetch
 
 from frontdesk.audit.choices import AuditAction, AuditCategory
 from frontdesk.audit.models import FieldChange
+from frontdesk.audit.selectors import field_change_list
 from frontdesk.audit.services import audit_record
 from frontdesk.core.errors import NotFound
 from frontdesk.core.queryset import get_restricted
@@ -128,16 +129,15 @@ def patient_get(*, user: Any, patient_id: int, audit: bool = True) -> Patient:
     return patient
 
 
-def patient_change_history(*, user: Any, patient_id: int) -> list[FieldChange]:
+def patient_change_history(
+    *, user: Any, patient_id: int, limit: int | None = None
+) -> list[FieldChange]:
     """Field-level changes to the patient and its coverages, newest first (with who and when).
 
-    Each row's ``audit_event`` is loaded (actor name, time). Scoped like ``patient_get``.
+    Each row's ``audit_event`` is loaded (actor name, time); at most ``limit`` rows when given.
+    Scoped like ``patient_get``.
     """
     visible = Patient.objects.restrict(user, "patient.view").filter(pk=patient_id)
     if not visible.exists():
         raise NotFound()
-    return list(
-        FieldChange.objects.filter(patient_id=patient_id)
-        .select_related("audit_event")
-        .order_by("-audit_event__sequence", "object_type", "field", "id")
-    )
+    return field_change_list(patient_id=patient_id, limit=limit)

@@ -245,7 +245,7 @@ def _ssn_display(user: Any, patient: Patient) -> str:
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
     patient = _patient(request, pk, audit=True)
-    history = selectors.patient_change_history(user=user, patient_id=patient.pk)[:HISTORY_ROWS]
+    history = selectors.patient_change_history(user=user, patient_id=patient.pk, limit=HISTORY_ROWS)
     return render(
         request,
         "patients/detail.html",
