@@ -11,7 +11,7 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import models
 
-from frontdesk.core.errors import PermissionDenied, ValidationFailed
+from frontdesk.core.errors import FieldErrors, PermissionDenied
 from frontdesk.patients.choices import PhoneType
 from frontdesk.patients.errors import PatientMerged
 from frontdesk.patients.models import Patient
@@ -36,18 +36,6 @@ def lock_unmerged(patient: Patient) -> Patient:
     if locked.merged_into_id is not None:
         raise PatientMerged(survivor_id=locked.merged_into_id)
     return locked
-
-
-class FieldErrors:
-    def __init__(self) -> None:
-        self.fields: dict[str, list[str]] = {}
-
-    def add(self, field: str, message: str) -> None:
-        self.fields.setdefault(field, []).append(message)
-
-    def raise_if_any(self) -> None:
-        if self.fields:
-            raise ValidationFailed("Please correct the highlighted fields.", fields=self.fields)
 
 
 def check_upload(value: Any, field: str, errors: FieldErrors) -> None:
