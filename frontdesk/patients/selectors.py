@@ -26,6 +26,7 @@ from frontdesk.patients.search import PatientHit, load_hits, parse_query, run_se
 __all__ = [
     "DuplicateCandidate",
     "PatientHit",
+    "coverage_read_record",
     "patient_change_history",
     "patient_duplicates",
     "patient_get",
@@ -127,6 +128,19 @@ def patient_get(*, user: Any, patient_id: int, audit: bool = True) -> Patient:
             object_id=patient.pk,
         )
     return patient
+
+
+def coverage_read_record(*, user: Any, patient_id: int, coverage_id: int | None = None) -> None:
+    """Audit that ``user`` was shown a coverage (or, without ``coverage_id``, all coverages) of an
+    already scoped patient: one insurance read."""
+    audit_record(
+        actor=user,
+        action=AuditAction.READ,
+        category=AuditCategory.INSURANCE,
+        patient_id=patient_id,
+        object_type="coverage",
+        object_id="" if coverage_id is None else coverage_id,
+    )
 
 
 def patient_change_history(

@@ -352,8 +352,10 @@ def coverage_create(request: HttpRequest, pk: int) -> HttpResponse:
 @_handles_merged
 def coverage_edit(request: HttpRequest, pk: int, coverage_pk: int) -> HttpResponse:
     user = _user(request)
-    patient = _patient(request, pk, audit=request.method == "GET")
+    patient = _patient(request, pk, audit=False)
     coverage = _coverage(patient, coverage_pk)
+    if request.method == "GET":  # the page shows the coverage: an insurance read, as in the API
+        selectors.coverage_read_record(user=user, patient_id=patient.pk, coverage_id=coverage.pk)
     initial = {
         name: getattr(coverage, name)
         for name in CoverageForm.base_fields
