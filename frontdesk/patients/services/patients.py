@@ -230,6 +230,19 @@ def patient_register(
     )
     likely = [c for c in candidates if c.score >= DUPLICATE_THRESHOLD]
     if likely and not reason:
+        # The caller shows these charts (name, birth date, MRN) to decide: each is a disclosure to
+        # record, or typing look-alike registrations would find people without a trace.
+        with transaction.atomic():
+            for candidate in likely:
+                audit_record(
+                    actor=actor,
+                    action=AuditAction.QUERY,
+                    category=AuditCategory.DEMOGRAPHICS,
+                    patient_id=candidate.patient.pk,
+                    object_type="patient",
+                    object_id=candidate.patient.pk,
+                    detail={"event": "duplicate_candidate", "candidates": len(likely)},
+                )
         raise PossibleDuplicates(likely)
     with transaction.atomic():
         patient = Patient(**cleaned)
