@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import models
 
+from frontdesk.audit.services import Change
 from frontdesk.core.errors import FieldErrors, PermissionDenied
 from frontdesk.patients.choices import PhoneType
 from frontdesk.patients.errors import PatientMerged
@@ -210,3 +211,30 @@ def display_value(instance: models.Model, name: str) -> str:
     if isinstance(value, dt.date):
         return value.isoformat()
     return str(value)
+
+
+def apply_changes(
+    instance: models.Model, cleaned: Mapping[str, Any], *, derived: frozenset[str] = frozenset()
+) -> tuple[list[str], list[Change]]:
+    """Set the cleaned values that differ on ``instance``; return the changed names and their
+    history entries (display text, masked when sensitive). ``derived`` columns are set silently.
+
+    An empty upload for a field that holds no file is no change (the form sends one every time).
+    """
+    changed_fields: list[str] = []
+    changes: list[Change] = []
+    for name, value in cleaned.items():
+        if name in derived:
+            setattr(instance, name, value)
+            continue
+        old_value = getattr(instance, name)
+        if isinstance(instance._meta.get_field(name), models.FileField):
+            if value == "" and not old_value:
+                continue
+        elif old_value == value:
+            continue
+        old = display_value(instance, name)
+        setattr(instance, name, value)
+        changed_fields.append(name)
+        changes.append(Change(field=name, old=old, new=display_value(instance, name)))
+    return changed_fields, changes

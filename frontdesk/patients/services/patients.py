@@ -9,7 +9,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import models, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from frontdesk.audit.choices import AuditAction, AuditCategory
@@ -30,9 +30,9 @@ from frontdesk.patients.normalize import (
 from frontdesk.patients.selectors import patient_duplicates
 from frontdesk.patients.services._common import (
     FieldErrors,
+    apply_changes,
     clean_fields,
     clean_phones,
-    display_value,
     lock_unmerged,
     require,
 )
@@ -278,19 +278,7 @@ def patient_update(*, actor: Any, patient: Patient, data: dict[str, Any]) -> Pat
     with transaction.atomic():
         locked = lock_unmerged(patient)
         cleaned, phones = _validate_patient(data, existing=locked)
-        changes: list[Change] = []
-        changed_fields: list[str] = []
-        for name, value in cleaned.items():
-            old = display_value(locked, name)
-            old_value = getattr(locked, name)
-            if isinstance(Patient._meta.get_field(name), models.FileField):
-                if value == "" and not old_value:
-                    continue
-            elif old_value == value:
-                continue
-            setattr(locked, name, value)
-            changed_fields.append(name)
-            changes.append(Change(field=name, old=old, new=display_value(locked, name)))
+        changed_fields, changes = apply_changes(locked, cleaned)
         if "ssn" in changed_fields:
             locked.ssn_last4 = locked.ssn[-4:] if locked.ssn else ""
         if {"first_name", "last_name"} & set(changed_fields):
