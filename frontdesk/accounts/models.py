@@ -6,6 +6,7 @@ from typing import ClassVar
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils.crypto import salted_hmac
 
 from frontdesk.accounts.choices import Role
@@ -33,6 +34,9 @@ class User(AbstractUser):
             models.CheckConstraint(
                 condition=models.Q(role__in=Role.values), name="user_role_valid"
             ),
+            # "Alice" and "alice" would be one person to a reader of the audit log: the database,
+            # not only the form's check, keeps usernames unique regardless of case.
+            models.UniqueConstraint(Lower("username"), name="user_username_unique_ci"),
         ]
 
     def get_session_auth_hash(self) -> str:

@@ -15,7 +15,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import logout, password_validation
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.http import HttpRequest
 from django.utils import timezone
@@ -312,7 +312,15 @@ def user_create(
             role=role,
         )
         user.set_password(password)
-        user.save()
+        try:
+            with transaction.atomic():
+                user.save()
+        except IntegrityError:  # created meanwhile by another request (any letter case)
+            raise ValidationFailed(
+                "Check the highlighted fields.",
+                code="invalid",
+                fields={"username": ["That username is taken."]},
+            ) from None
         _, new_locations = staff_locations_assign(user=user, location_ids=location_ids)
         audit_record(
             actor=actor,

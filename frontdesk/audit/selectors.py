@@ -156,19 +156,19 @@ def emergency_grant_events(*, user: Any, grant_ids: Collection[int]) -> dict[int
 
 
 def field_change_list(
-    *, patient_id: int, object_type: str = "", object_id: str = ""
+    *, patient_id: int, object_type: str = "", object_id: str = "", limit: int | None = None
 ) -> list[FieldChange]:
     """Return a patient's field changes, newest first, each with its audit event (who and when).
 
     The caller has already scoped the patient (``patient.view``); this only reads its history.
+    ``limit`` keeps a long-lived chart's page from loading its whole history.
     """
     changes = FieldChange.objects.filter(patient_id=patient_id)
     if object_type:
         changes = changes.filter(object_type=object_type)
     if object_id:
         changes = changes.filter(object_id=object_id)
-    return list(
-        changes.select_related("audit_event").order_by(
-            "-audit_event__sequence", "object_type", "field", "id"
-        )
+    ordered = changes.select_related("audit_event").order_by(
+        "-audit_event__sequence", "object_type", "field", "id"
     )
+    return list(ordered if limit is None else ordered[:limit])

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.ipv6 import clean_ipv6_address
 
@@ -73,6 +73,22 @@ def _grant_in_force(actor: AuditActor | None, at: datetime) -> EmergencyAccessGr
     )
 
 
+def _chain_head_locked() -> AuditChainHead:
+    """Lock the chain head for this transaction, creating it on a fresh install.
+
+    Writers that all find no head race to insert it: the losers wait on the primary key, get an
+    IntegrityError once the winner commits, and then lock the winner's row like everyone else.
+    """
+    head = AuditChainHead.objects.select_for_update().filter(pk=1).first()
+    if head is not None:
+        return head
+    try:
+        with transaction.atomic():
+            return AuditChainHead.objects.create(pk=1)
+    except IntegrityError:
+        return AuditChainHead.objects.select_for_update().get(pk=1)
+
+
 def audit_record(
     *,
     actor: AuditActor | None,
@@ -95,9 +111,7 @@ def audit_record(
     request_ctx = context.current()
     grant = _grant_in_force(actor, now) if patient_id is not None else None
     with transaction.atomic():
-        head = AuditChainHead.objects.select_for_update().filter(pk=1).first()
-        if head is None:
-            head = AuditChainHead(pk=1)
+        head = _chain_head_locked()
         sequence = head.last_sequence + 1
         values: dict[str, Any] = {
             "sequence": sequence,

@@ -57,3 +57,18 @@ class Conflict(DomainError):
     """The write conflicts with the current state (already taken, already merged, stale)."""
 
     http_status = 409
+
+
+class FieldErrors:
+    """Collects per-field messages while a service checks its input; ``raise_if_any`` raises one
+    ValidationFailed carrying all of them, so a form shows every problem at once."""
+
+    def __init__(self) -> None:
+        self.fields: dict[str, list[str]] = {}
+
+    def add(self, field: str, message: str) -> None:
+        self.fields.setdefault(field, []).append(message)
+
+    def raise_if_any(self) -> None:
+        if self.fields:
+            raise ValidationFailed("Please correct the highlighted fields.", fields=self.fields)

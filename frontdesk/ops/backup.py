@@ -28,7 +28,7 @@ import tempfile
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from django.conf import settings
@@ -349,8 +349,21 @@ def _read_manifest(source: Path) -> dict[str, Any]:
     return manifest
 
 
+def _is_safe_relative(name: str) -> bool:
+    """A stored file's name as the manifest lists it: relative, and never climbing out with ``..``."""
+    path = PurePosixPath(name)
+    return bool(name) and not path.is_absolute() and "\\" not in name and ".." not in path.parts
+
+
 def _check_backup_intact(source: Path, manifest: dict[str, Any]) -> None:
+    # The manifest's names become paths under MEDIA_ROOT on restore: a crafted one such as
+    # "../secret-key" would otherwise overwrite files outside it.
+    unsafe = [name for name in manifest["files"] if not _is_safe_relative(name)]
+    if unsafe:
+        raise BackupError(f"The backup lists an unsafe file name ({unsafe[0]!r}); refusing it.")
     db = manifest["database"]
+    if not _is_safe_relative(db["file"]) or "/" in db["file"]:
+        raise BackupError(f"The backup lists an unsafe file name ({db['file']!r}); refusing it.")
     if sha256_file(source / db["file"]) != db["sha256"]:
         raise BackupError("The backup's database file does not match its manifest (damaged copy).")
     for relative, digest in manifest["files"].items():

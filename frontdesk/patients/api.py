@@ -29,8 +29,6 @@ from frontdesk.api.errors import (
     PossibleDuplicatesOut,
 )
 from frontdesk.api.schemas import ID_PATH, IdString, InputSchema, clean_text, list_answer
-from frontdesk.audit.choices import AuditAction, AuditCategory
-from frontdesk.audit.services import audit_record
 from frontdesk.core.errors import NotFound, ValidationFailed
 from frontdesk.core.queryset import get_restricted
 from frontdesk.patients import selectors, services
@@ -541,17 +539,6 @@ def patient_update(
     return patient_answer(fresh, user=user)
 
 
-def _coverage_read_audit(user: User, patient_id: int, object_id: int | str) -> None:
-    audit_record(
-        actor=user,
-        action=AuditAction.READ,
-        category=AuditCategory.INSURANCE,
-        patient_id=patient_id,
-        object_type="coverage",
-        object_id=object_id,
-    )
-
-
 @router.get(
     "/patients/{patient_id}/coverages",
     auth=requires(A.COVERAGE_VIEW),
@@ -568,7 +555,7 @@ def coverage_list(request: HttpRequest, patient_id: int = Path(..., **ID_PATH)) 
         .filter(patient=patient)
         .order_by("status", "priority", "-effective_on", "pk")
     )
-    _coverage_read_audit(user, patient.pk, "")
+    selectors.coverage_read_record(user=user, patient_id=patient.pk)
     return list_answer([coverage_answer(coverage) for coverage in coverages])
 
 
@@ -600,7 +587,9 @@ def coverage_create(
 def coverage_get(request: HttpRequest, coverage_id: int = Path(..., **ID_PATH)) -> dict[str, Any]:
     user = api_user(request)
     coverage = _coverage_in_scope(user, A.COVERAGE_VIEW, coverage_id)
-    _coverage_read_audit(user, coverage.patient_id, coverage.pk)
+    selectors.coverage_read_record(
+        user=user, patient_id=coverage.patient_id, coverage_id=coverage.pk
+    )
     return coverage_answer(coverage)
 
 

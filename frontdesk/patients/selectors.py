@@ -14,6 +14,7 @@ from django.db.models import Prefetch
 
 from frontdesk.audit.choices import AuditAction, AuditCategory
 from frontdesk.audit.models import FieldChange
+from frontdesk.audit.selectors import field_change_list
 from frontdesk.audit.services import audit_record
 from frontdesk.core.errors import NotFound
 from frontdesk.core.queryset import get_restricted
@@ -25,6 +26,7 @@ from frontdesk.patients.search import PatientHit, load_hits, parse_query, run_se
 __all__ = [
     "DuplicateCandidate",
     "PatientHit",
+    "coverage_read_record",
     "patient_change_history",
     "patient_duplicates",
     "patient_get",
@@ -128,16 +130,28 @@ def patient_get(*, user: Any, patient_id: int, audit: bool = True) -> Patient:
     return patient
 
 
-def patient_change_history(*, user: Any, patient_id: int) -> list[FieldChange]:
+def coverage_read_record(*, user: Any, patient_id: int, coverage_id: int | None = None) -> None:
+    """Audit that ``user`` was shown a coverage (or, without ``coverage_id``, all coverages) of an
+    already scoped patient: one insurance read."""
+    audit_record(
+        actor=user,
+        action=AuditAction.READ,
+        category=AuditCategory.INSURANCE,
+        patient_id=patient_id,
+        object_type="coverage",
+        object_id="" if coverage_id is None else coverage_id,
+    )
+
+
+def patient_change_history(
+    *, user: Any, patient_id: int, limit: int | None = None
+) -> list[FieldChange]:
     """Field-level changes to the patient and its coverages, newest first (with who and when).
 
-    Each row's ``audit_event`` is loaded (actor name, time). Scoped like ``patient_get``.
+    Each row's ``audit_event`` is loaded (actor name, time); at most ``limit`` rows when given.
+    Scoped like ``patient_get``.
     """
     visible = Patient.objects.restrict(user, "patient.view").filter(pk=patient_id)
     if not visible.exists():
         raise NotFound()
-    return list(
-        FieldChange.objects.filter(patient_id=patient_id)
-        .select_related("audit_event")
-        .order_by("-audit_event__sequence", "object_type", "field", "id")
-    )
+    return field_change_list(patient_id=patient_id, limit=limit)

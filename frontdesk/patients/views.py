@@ -245,7 +245,7 @@ def _ssn_display(user: Any, patient: Patient) -> str:
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
     patient = _patient(request, pk, audit=True)
-    history = selectors.patient_change_history(user=user, patient_id=patient.pk)[:HISTORY_ROWS]
+    history = selectors.patient_change_history(user=user, patient_id=patient.pk, limit=HISTORY_ROWS)
     return render(
         request,
         "patients/detail.html",
@@ -334,7 +334,7 @@ def _coverage_page(
 @_handles_merged
 def coverage_create(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
-    patient = _patient(request, pk, audit=False)
+    patient = _patient(request, pk, audit=request.method == "GET")
     form = CoverageForm(_posted(request), _files(request), **_coverage_choices(request))
     if request.method == "POST" and form.is_valid():
         try:
@@ -352,8 +352,10 @@ def coverage_create(request: HttpRequest, pk: int) -> HttpResponse:
 @_handles_merged
 def coverage_edit(request: HttpRequest, pk: int, coverage_pk: int) -> HttpResponse:
     user = _user(request)
-    patient = _patient(request, pk, audit=request.method == "GET")
+    patient = _patient(request, pk, audit=False)
     coverage = _coverage(patient, coverage_pk)
+    if request.method == "GET":  # the page shows the coverage: an insurance read, as in the API
+        selectors.coverage_read_record(user=user, patient_id=patient.pk, coverage_id=coverage.pk)
     initial = {
         name: getattr(coverage, name)
         for name in CoverageForm.base_fields
@@ -458,7 +460,7 @@ def _image_type(stored: Any) -> tuple[str, str]:
 @_handles_merged
 def verify(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
-    patient = _patient(request, pk, audit=False)
+    patient = _patient(request, pk, audit=request.method == "GET")
     form = VerificationForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         try:
@@ -483,7 +485,7 @@ def verify(request: HttpRequest, pk: int) -> HttpResponse:
 def merge(request: HttpRequest, pk: int) -> HttpResponse:
     """Merge two charts in two steps: pick the other record and give a reason, then confirm."""
     user = _user(request)
-    patient = _patient(request, pk, audit=False)
+    patient = _patient(request, pk, audit=request.method == "GET")
     form = MergeForm(_posted(request))
     context: dict[str, Any] = {"form": form, "patient": patient}
     if request.method == "POST" and form.is_valid():

@@ -24,7 +24,7 @@ from frontdesk.accounts.models import User
 from frontdesk.accounts.policy import A
 from frontdesk.audit.choices import AuditAction, AuditCategory
 from frontdesk.audit.services import audit_record
-from frontdesk.core.errors import PermissionDenied, ValidationFailed
+from frontdesk.core.errors import FieldErrors, PermissionDenied, ValidationFailed
 from frontdesk.practice.choices import PayerType, PlanType, RoomKind, Weekday
 from frontdesk.practice.models import (
     Equipment,
@@ -96,20 +96,6 @@ class HoursInterval:
     closes_at: time
 
 
-class _Errors:
-    """Collects per-field messages; ``raise_if_any`` raises one ValidationFailed for all of them."""
-
-    def __init__(self) -> None:
-        self.fields: dict[str, list[str]] = {}
-
-    def add(self, field: str, message: str) -> None:
-        self.fields.setdefault(field, []).append(message)
-
-    def raise_if_any(self) -> None:
-        if self.fields:
-            raise ValidationFailed("Please correct the highlighted fields.", fields=self.fields)
-
-
 # --- shared helpers ---------------------------------------------------------------------------
 
 
@@ -126,7 +112,7 @@ def _clean_values(data: Mapping[str, Any], allowed: Sequence[str]) -> dict[str, 
     return {key: value.strip() if isinstance(value, str) else value for key, value in data.items()}
 
 
-def _phone(values: dict[str, Any], field: str, errors: _Errors) -> None:
+def _phone(values: dict[str, Any], field: str, errors: FieldErrors) -> None:
     """Store phones in E.164; an empty value stays empty (phones are optional)."""
     raw = values.get(field)
     if not raw:
@@ -142,7 +128,7 @@ def _phone(values: dict[str, Any], field: str, errors: _Errors) -> None:
     values[field] = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
-def _address(values: dict[str, Any], errors: _Errors) -> None:
+def _address(values: dict[str, Any], errors: FieldErrors) -> None:
     if values.get("state"):
         values["state"] = values["state"].upper()
         if not STATE_RE.match(values["state"]):
@@ -151,7 +137,7 @@ def _address(values: dict[str, Any], errors: _Errors) -> None:
         errors.add("postal_code", MSG_ZIP)
 
 
-def _npi(values: dict[str, Any], field: str, errors: _Errors, *, required: bool) -> None:
+def _npi(values: dict[str, Any], field: str, errors: FieldErrors, *, required: bool) -> None:
     raw = values.get(field, "")
     if not raw:
         if required:
@@ -163,21 +149,21 @@ def _npi(values: dict[str, Any], field: str, errors: _Errors, *, required: bool)
         errors.add(field, str(exc))
 
 
-def _required(values: dict[str, Any], fields: Iterable[str], errors: _Errors) -> None:
+def _required(values: dict[str, Any], fields: Iterable[str], errors: FieldErrors) -> None:
     for field in fields:
         if field in values and not values[field]:
             errors.add(field, MSG_REQUIRED)
 
 
 def _choice(
-    values: dict[str, Any], field: str, allowed: Iterable[str], errors: _Errors, message: str
+    values: dict[str, Any], field: str, allowed: Iterable[str], errors: FieldErrors, message: str
 ) -> None:
     if field in values and values[field] not in set(allowed):
         errors.add(field, message)
 
 
 def _unique(
-    errors: _Errors,
+    errors: FieldErrors,
     field: str,
     queryset: models.QuerySet[Any],
     instance: models.Model | None,
@@ -244,7 +230,7 @@ def _save(
 
 
 def _validate_organization(values: dict[str, Any]) -> None:
-    errors = _Errors()
+    errors = FieldErrors()
     _required(values, ["name"], errors)
     if "npi" in values:
         _npi(values, "npi", errors, required=False)
@@ -280,7 +266,7 @@ def organization_update(
 # --- locations and opening hours --------------------------------------------------------------
 
 
-def _validate_hours(hours: Sequence[HoursInterval], errors: _Errors) -> None:
+def _validate_hours(hours: Sequence[HoursInterval], errors: FieldErrors) -> None:
     by_day: dict[int, list[HoursInterval]] = {}
     for interval in hours:
         field = f"hours_{interval.weekday}"
@@ -300,7 +286,9 @@ def _validate_hours(hours: Sequence[HoursInterval], errors: _Errors) -> None:
                 break
 
 
-def _validate_location(values: dict[str, Any], location: Location | None, errors: _Errors) -> None:
+def _validate_location(
+    values: dict[str, Any], location: Location | None, errors: FieldErrors
+) -> None:
     _required(values, ["name", "code", "timezone", "place_of_service"], errors)
     if values.get("code"):
         values["code"] = values["code"].lower()
@@ -364,7 +352,7 @@ def location_create(
     values = _clean_values(data, LOCATION_FIELDS)
     for field in ("name", "code", "timezone"):
         values.setdefault(field, "")
-    errors = _Errors()
+    errors = FieldErrors()
     _validate_location(values, None, errors)
     _validate_hours(hours, errors)
     errors.raise_if_any()
@@ -392,7 +380,7 @@ def location_update(
     """Change a location; ``hours`` (when given) replaces the whole weekly schedule."""
     _require(actor)
     values = _clean_values(data, LOCATION_FIELDS)
-    errors = _Errors()
+    errors = FieldErrors()
     _validate_location(values, location, errors)
     if hours is not None:
         _validate_hours(hours, errors)
@@ -417,7 +405,7 @@ def location_update(
 
 
 def _validate_room(values: dict[str, Any], location: Location, room: Room | None) -> None:
-    errors = _Errors()
+    errors = FieldErrors()
     _required(values, ["name", "kind"], errors)
     _choice(values, "kind", RoomKind.values, errors, "Choose a room kind from the list.")
     if values.get("name"):
@@ -468,7 +456,7 @@ def room_update(*, actor: User, room: Room, data: Mapping[str, Any]) -> Room:
 def _validate_equipment(
     values: dict[str, Any], location: Location, equipment: Equipment | None
 ) -> None:
-    errors = _Errors()
+    errors = FieldErrors()
     _required(values, ["name", "kind"], errors)
     if values.get("name"):
         _unique(
@@ -520,7 +508,7 @@ def equipment_update(*, actor: User, equipment: Equipment, data: Mapping[str, An
 
 
 def _validate_provider(values: dict[str, Any], provider: Provider | None) -> None:
-    errors = _Errors()
+    errors = FieldErrors()
     _required(values, ["first_name", "last_name"], errors)
     if "npi" in values:
         _npi(values, "npi", errors, required=True)
@@ -593,7 +581,7 @@ def provider_update(*, actor: User, provider: Provider, data: Mapping[str, Any])
 
 
 def _validate_payer(values: dict[str, Any], payer: Payer | None) -> None:
-    errors = _Errors()
+    errors = FieldErrors()
     _required(values, ["name", "payer_id", "payer_type"], errors)
     _choice(values, "payer_type", PayerType.values, errors, "Choose a payer type from the list.")
     if values.get("payer_id"):
@@ -648,7 +636,7 @@ def payer_update(*, actor: User, payer: Payer, data: Mapping[str, Any]) -> Payer
 
 
 def _validate_plan(values: dict[str, Any], payer: Payer, plan: Plan | None) -> None:
-    errors = _Errors()
+    errors = FieldErrors()
     _required(values, ["name", "plan_type"], errors)
     _choice(values, "plan_type", PlanType.values, errors, "Choose a plan type from the list.")
     if values.get("name"):

@@ -11,8 +11,11 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import models
 
-from frontdesk.core.errors import PermissionDenied, ValidationFailed
+from frontdesk.audit.services import Change
+from frontdesk.core.errors import FieldErrors, PermissionDenied
 from frontdesk.patients.choices import PhoneType
+from frontdesk.patients.errors import PatientMerged
+from frontdesk.patients.models import Patient
 from frontdesk.patients.normalize import InvalidPhone, phone_e164
 
 SENSITIVE_FIELDS = frozenset({"ssn"})  # recorded masked in the change history
@@ -24,16 +27,16 @@ def require(actor: Any, action: str) -> None:
         raise PermissionDenied()
 
 
-class FieldErrors:
-    def __init__(self) -> None:
-        self.fields: dict[str, list[str]] = {}
+def lock_unmerged(patient: Patient) -> Patient:
+    """Lock the patient's row for this transaction and return it fresh; PatientMerged if retired.
 
-    def add(self, field: str, message: str) -> None:
-        self.fields.setdefault(field, []).append(message)
-
-    def raise_if_any(self) -> None:
-        if self.fields:
-            raise ValidationFailed("Please correct the highlighted fields.", fields=self.fields)
+    Checked under the lock, not on the caller's copy: a chart merged after the caller loaded it must
+    not receive new data (the merge has already moved everything else to the survivor).
+    """
+    locked = Patient.objects.select_for_update().get(pk=patient.pk)
+    if locked.merged_into_id is not None:
+        raise PatientMerged(survivor_id=locked.merged_into_id)
+    return locked
 
 
 def check_upload(value: Any, field: str, errors: FieldErrors) -> None:
@@ -208,3 +211,30 @@ def display_value(instance: models.Model, name: str) -> str:
     if isinstance(value, dt.date):
         return value.isoformat()
     return str(value)
+
+
+def apply_changes(
+    instance: models.Model, cleaned: Mapping[str, Any], *, derived: frozenset[str] = frozenset()
+) -> tuple[list[str], list[Change]]:
+    """Set the cleaned values that differ on ``instance``; return the changed names and their
+    history entries (display text, masked when sensitive). ``derived`` columns are set silently.
+
+    An empty upload for a field that holds no file is no change (the form sends one every time).
+    """
+    changed_fields: list[str] = []
+    changes: list[Change] = []
+    for name, value in cleaned.items():
+        if name in derived:
+            setattr(instance, name, value)
+            continue
+        old_value = getattr(instance, name)
+        if isinstance(instance._meta.get_field(name), models.FileField):
+            if value == "" and not old_value:
+                continue
+        elif old_value == value:
+            continue
+        old = display_value(instance, name)
+        setattr(instance, name, value)
+        changed_fields.append(name)
+        changes.append(Change(field=name, old=old, new=display_value(instance, name)))
+    return changed_fields, changes

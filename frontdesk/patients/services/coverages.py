@@ -15,7 +15,14 @@ from frontdesk.patients.choices import CoverageStatus, SubscriberRelationship
 from frontdesk.patients.errors import PatientMerged
 from frontdesk.patients.models import Coverage, Patient
 from frontdesk.patients.normalize import member_id_key
-from frontdesk.patients.services._common import FieldErrors, clean_fields, display_value, require
+from frontdesk.patients.services._common import (
+    FieldErrors,
+    apply_changes,
+    clean_fields,
+    display_value,
+    lock_unmerged,
+    require,
+)
 from frontdesk.practice.models import Payer, Plan
 
 # Fields a service never takes from input: identity, derived key, timestamps.
@@ -130,6 +137,7 @@ def coverage_create(*, actor: Any, patient: Patient, data: dict[str, Any]) -> Co
     cleaned = _validate_coverage(data, patient=patient, existing=None)
     try:
         with transaction.atomic():
+            patient = lock_unmerged(patient)
             coverage = Coverage(patient=patient, **cleaned)
             coverage.save()
             audit_record(
@@ -158,22 +166,9 @@ def coverage_update(*, actor: Any, coverage: Coverage, data: dict[str, Any]) -> 
             locked = Coverage.objects.select_for_update().get(pk=coverage.pk)
             patient = Patient.objects.get(pk=locked.patient_id)
             cleaned = _validate_coverage(data, patient=patient, existing=locked)
-            changes: list[Change] = []
-            changed_fields: list[str] = []
-            for name, value in cleaned.items():
-                if name == "member_id_key":
-                    locked.member_id_key = value
-                    continue
-                old_value = getattr(locked, name)
-                if isinstance(Coverage._meta.get_field(name), models.FileField):
-                    if value == "" and not old_value:
-                        continue
-                elif old_value == value:
-                    continue
-                old = display_value(locked, name)
-                setattr(locked, name, value)
-                changed_fields.append(name)
-                changes.append(Change(field=name, old=old, new=display_value(locked, name)))
+            changed_fields, changes = apply_changes(
+                locked, cleaned, derived=frozenset({"member_id_key"})
+            )
             if changed_fields:
                 locked.save()
             audit_record(

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import models, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from frontdesk.audit.choices import AuditAction, AuditCategory
@@ -30,9 +30,10 @@ from frontdesk.patients.normalize import (
 from frontdesk.patients.selectors import patient_duplicates
 from frontdesk.patients.services._common import (
     FieldErrors,
+    apply_changes,
     clean_fields,
     clean_phones,
-    display_value,
+    lock_unmerged,
     require,
 )
 
@@ -229,6 +230,19 @@ def patient_register(
     )
     likely = [c for c in candidates if c.score >= DUPLICATE_THRESHOLD]
     if likely and not reason:
+        # The caller shows these charts (name, birth date, MRN) to decide: each is a disclosure to
+        # record, or typing look-alike registrations would find people without a trace.
+        with transaction.atomic():
+            for candidate in likely:
+                audit_record(
+                    actor=actor,
+                    action=AuditAction.QUERY,
+                    category=AuditCategory.DEMOGRAPHICS,
+                    patient_id=candidate.patient.pk,
+                    object_type="patient",
+                    object_id=candidate.patient.pk,
+                    detail={"event": "duplicate_candidate", "candidates": len(likely)},
+                )
         raise PossibleDuplicates(likely)
     with transaction.atomic():
         patient = Patient(**cleaned)
@@ -262,23 +276,9 @@ def patient_update(*, actor: Any, patient: Patient, data: dict[str, Any]) -> Pat
     """Change only the given fields (and phones when given); each change goes to the history."""
     require(actor, "patient.update")
     with transaction.atomic():
-        locked = Patient.objects.select_for_update().get(pk=patient.pk)
-        if locked.merged_into_id is not None:
-            raise PatientMerged(survivor_id=locked.merged_into_id)
+        locked = lock_unmerged(patient)
         cleaned, phones = _validate_patient(data, existing=locked)
-        changes: list[Change] = []
-        changed_fields: list[str] = []
-        for name, value in cleaned.items():
-            old = display_value(locked, name)
-            old_value = getattr(locked, name)
-            if isinstance(Patient._meta.get_field(name), models.FileField):
-                if value == "" and not old_value:
-                    continue
-            elif old_value == value:
-                continue
-            setattr(locked, name, value)
-            changed_fields.append(name)
-            changes.append(Change(field=name, old=old, new=display_value(locked, name)))
+        changed_fields, changes = apply_changes(locked, cleaned)
         if "ssn" in changed_fields:
             locked.ssn_last4 = locked.ssn[-4:] if locked.ssn else ""
         if {"first_name", "last_name"} & set(changed_fields):
@@ -332,6 +332,7 @@ def verification_record(
         errors.add("changed_fields", "Name the changed fields briefly.")
     errors.raise_if_any()
     with transaction.atomic():
+        patient = lock_unmerged(patient)
         verification = Verification.objects.create(
             patient=patient,
             verified_at=timezone.now(),

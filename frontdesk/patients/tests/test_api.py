@@ -345,7 +345,8 @@ def test_create_answers_409_with_candidates_then_accepts_a_reason() -> None:
     assert isinstance(candidate["score"], int) and 0 <= candidate["score"] <= 100
     assert "same date of birth" in candidate["reasons"]
     assert Patient.objects.count() == 1
-    assert _new_audit(before) == []
+    # The candidate shown is a recorded disclosure of that chart (nothing else is written).
+    assert [(e.action, e.patient_id) for e in _new_audit(before)] == [("query", existing.pk)]
 
     response = caller.post(
         "/api/v1/patients",

@@ -105,3 +105,27 @@ def test_search_result_queries_do_not_grow_with_hits(clerk: Any, register: Any) 
         return len(captured)
 
     assert count(2) == count(8)
+
+
+def test_patient_page_reads_only_the_history_rows_it_shows(clerk: Any, register: Any) -> None:
+    from django.test import Client
+    from django.urls import reverse
+
+    from frontdesk.audit.models import FieldChange
+    from frontdesk.patients.views import HISTORY_ROWS
+
+    patient = register()
+    for n in range(HISTORY_ROWS + 5):
+        patient_update(actor=clerk, patient=patient, data={"employer_name": f"Employer {n}"})
+    assert FieldChange.objects.filter(patient_id=patient.pk).count() > HISTORY_ROWS
+    client = Client()
+    client.force_login(clerk)
+
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(reverse("patients:detail", args=[patient.pk]))
+
+    assert response.status_code == 200
+    assert len(response.context["history"]) == HISTORY_ROWS
+    history_queries = [q["sql"] for q in captured if 'FROM "audit_fieldchange"' in q["sql"]]
+    assert len(history_queries) == 1
+    assert f"LIMIT {HISTORY_ROWS}" in history_queries[0]

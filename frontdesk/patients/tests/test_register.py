@@ -174,7 +174,10 @@ def test_likely_duplicate_stops_registration(clerk: Any, register: Any) -> None:
         "first name Bob is a nickname of Robert",
     ]
     assert Patient.objects.count() == 1
-    assert AuditEvent.objects.count() == audit_rows
+    # Only the disclosure of the candidate shown is recorded; nothing was registered.
+    assert list(
+        AuditEvent.objects.filter(sequence__gt=audit_rows).values_list("action", "patient_id")
+    ) == [("query", existing.pk)]
 
 
 def test_registering_anyway_needs_and_records_a_reason(clerk: Any, register: Any) -> None:
