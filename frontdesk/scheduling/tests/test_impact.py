@@ -44,11 +44,12 @@ def test_shortened_template_lists_the_appointments_now_outside(clinic, book):
     late = book(patient=PatientFactory(), starts_at=monday(11, 40))
     later_week = book(patient=PatientFactory(), starts_at=monday(11, 0, day=14))
     AvailabilityTemplate.objects.update(end_time=dt.time(11, 0))
-    assert impact(clinic) == [(late.pk, "outside_availability"), (later_week.pk, "outside_availability")]
+    assert impact(clinic) == [
+        (late.pk, "outside_availability"),
+        (later_week.pk, "outside_availability"),
+    ]
     # Never moved or cancelled.
-    assert list(
-        Appointment.objects.order_by("pk").values_list("pk", "starts_at", "status")
-    ) == [
+    assert list(Appointment.objects.order_by("pk").values_list("pk", "starts_at", "status")) == [
         (early.pk, monday(9), "booked"),
         (late.pk, monday(11, 40), "booked"),
         (later_week.pk, monday(11, 0, day=14), "booked"),
@@ -58,9 +59,7 @@ def test_shortened_template_lists_the_appointments_now_outside(clinic, book):
 def test_time_off_and_blocks_are_listed_with_their_reason(clinic, book):
     first = book()
     second = book(patient=PatientFactory(), starts_at=monday(10, day=14))
-    ScheduleExceptionFactory(
-        provider=clinic.provider, starts_at=monday(0), ends_at=monday(23, 59)
-    )
+    ScheduleExceptionFactory(provider=clinic.provider, starts_at=monday(0), ends_at=monday(23, 59))
     AvailabilityTemplateFactory(
         provider=clinic.provider,
         location=clinic.location,
@@ -86,7 +85,9 @@ def test_cancelled_and_out_of_range_appointments_are_not_listed(clinic, book):
     appointment_cancel(
         actor=clinic.clerk, appointment=cancelled, reason="other", cancelled_by="practice"
     )
-    january = book(patient=PatientFactory(), starts_at=monday(9) + dt.timedelta(weeks=4))  # 4 Jan 2027
+    january = book(
+        patient=PatientFactory(), starts_at=monday(9) + dt.timedelta(weeks=4)
+    )  # 4 Jan 2027
     AvailabilityTemplate.objects.all().delete()
     assert impact(clinic) == []
     assert Appointment.objects.get(pk=january.pk).status == "booked"

@@ -58,7 +58,11 @@ def test_linked_items_are_booked_together_with_one_group(clinic, lab):
 
 def test_one_failing_item_books_nothing_and_the_error_names_it(clinic, lab, book):
     book(patient=PatientFactory(), starts_at=monday(9))  # the provider visit's time is taken
-    before = (Appointment.objects.count(), AppointmentEvent.objects.count(), AuditEvent.objects.count())
+    before = (
+        Appointment.objects.count(),
+        AppointmentEvent.objects.count(),
+        AuditEvent.objects.count(),
+    )
     with pytest.raises(LinkedItemFailed) as caught:
         linked_book(actor=clinic.clerk, patient=clinic.patient, items=items(clinic, lab))
     assert caught.value.item == 2
@@ -89,7 +93,9 @@ def test_a_single_item_is_refused(clinic, lab):
 
 
 def test_cancel_one_leaves_the_rest(clinic, lab):
-    first, second = linked_book(actor=clinic.clerk, patient=clinic.patient, items=items(clinic, lab))
+    first, _second = linked_book(
+        actor=clinic.clerk, patient=clinic.patient, items=items(clinic, lab)
+    )
     cancelled = linked_cancel(
         actor=clinic.clerk,
         appointment=first,
@@ -105,7 +111,9 @@ def test_cancel_one_leaves_the_rest(clinic, lab):
 
 
 def test_cancel_group_cancels_every_linked_appointment(clinic, lab):
-    first, second = linked_book(actor=clinic.clerk, patient=clinic.patient, items=items(clinic, lab))
+    first, second = linked_book(
+        actor=clinic.clerk, patient=clinic.patient, items=items(clinic, lab)
+    )
     cancelled = linked_cancel(
         actor=clinic.clerk,
         appointment=second,

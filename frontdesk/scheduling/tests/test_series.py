@@ -156,9 +156,9 @@ def test_a_role_without_booking_is_denied_and_nothing_changes(clinic, make_user)
 
 def statuses(series: Any) -> list[str]:
     return list(
-        Appointment.objects.filter(series=series).order_by("starts_at").values_list(
-            "status", flat=True
-        )
+        Appointment.objects.filter(series=series)
+        .order_by("starts_at")
+        .values_list("status", flat=True)
     )
 
 
