@@ -30,6 +30,7 @@ from frontdesk.scheduling.choices import (
     CancellationReason,
     CancelledBy,
     ConfirmationStatus,
+    EventKind,
     Modality,
     PatientKind,
     TemplateKind,
@@ -327,7 +328,52 @@ def schedule_build(*, seed: int, today: dt.date | None = None) -> ScheduleStats:
                             now=now,
                         )
     Appointment.objects.bulk_create(rows, batch_size=BATCH)
+    AppointmentEvent.objects.bulk_create(_history(rng, rows), batch_size=BATCH)
     return ScheduleStats(len(types), template_count, len(rows))
+
+
+def _history(rng: random.Random, rows: list[Appointment]) -> list[AppointmentEvent]:
+    """Each appointment's history: booked 1–21 days ahead, then cancelled or marked a no-show."""
+    events = []
+    for appointment in rows:
+        assert appointment.pk is not None  # bulk_create returns keys on PostgreSQL and SQLite
+        booked_at = appointment.starts_at - dt.timedelta(days=rng.randint(1, 21))
+        events.append(
+            AppointmentEvent(
+                appointment_id=appointment.pk,
+                at=booked_at,
+                kind=EventKind.BOOKED,
+                to_status=AppointmentStatus.BOOKED,
+                new_starts_at=appointment.starts_at,
+                detail={"demo": True},
+            )
+        )
+        if appointment.status == AppointmentStatus.CANCELLED:
+            events.append(
+                AppointmentEvent(
+                    appointment_id=appointment.pk,
+                    at=booked_at + (appointment.starts_at - booked_at) / 2,
+                    kind=EventKind.CANCELLED,
+                    from_status=AppointmentStatus.BOOKED,
+                    to_status=AppointmentStatus.CANCELLED,
+                    new_starts_at=appointment.starts_at,
+                    reason=appointment.cancellation_reason,
+                    detail={"cancelled_by": appointment.cancelled_by, "demo": True},
+                )
+            )
+        elif appointment.status == AppointmentStatus.NOSHOW:
+            events.append(
+                AppointmentEvent(
+                    appointment_id=appointment.pk,
+                    at=appointment.ends_at,
+                    kind=EventKind.NO_SHOW,
+                    from_status=AppointmentStatus.BOOKED,
+                    to_status=AppointmentStatus.NOSHOW,
+                    new_starts_at=appointment.starts_at,
+                    detail={"demo": True},
+                )
+            )
+    return events
 
 
 def _fill(

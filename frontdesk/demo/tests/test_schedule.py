@@ -13,7 +13,12 @@ import time_machine
 from frontdesk.demo.services import demo_load
 from frontdesk.practice.models import Provider
 from frontdesk.scheduling.choices import ACTIVE_STATUSES
-from frontdesk.scheduling.models import Appointment, AppointmentType, AvailabilityTemplate
+from frontdesk.scheduling.models import (
+    Appointment,
+    AppointmentEvent,
+    AppointmentType,
+    AvailabilityTemplate,
+)
 from frontdesk.scheduling.slots import slot_check
 
 NOW = dt.datetime(2026, 12, 2, 15, 30, tzinfo=dt.UTC)  # a Wednesday
@@ -106,8 +111,16 @@ def test_demo_calendar_has_realistic_statuses_and_range(demo):
         "confirmed",
         "unconfirmed",
     }
+    history = {
+        (e.appointment_id, e.kind) for e in AppointmentEvent.objects.only("appointment_id", "kind")
+    }
+    closed = sum(a.status in ("cancelled", "noshow") for a in rows)
+    assert AppointmentEvent.objects.count() == len(rows) + closed
     for a in rows:
         assert a.ends_at - a.starts_at == a.appointment_type.duration
+        assert (a.pk, "booked") in history
+        if a.status in ("cancelled", "noshow"):
+            assert (a.pk, {"cancelled": "cancelled", "noshow": "no_show"}[a.status]) in history
         if a.status == "cancelled":
             assert a.cancellation_reason and a.cancelled_by == "patient"
         if a.appointment_type.required_room_kind and a.status != "cancelled":

@@ -6,10 +6,11 @@ import datetime as dt
 from typing import Any
 
 import pytest
+import time_machine
 
 from frontdesk.accounts.choices import Role
 from frontdesk.audit.models import AuditEvent
-from frontdesk.core.errors import PermissionDenied, ValidationFailed
+from frontdesk.core.errors import NotFound, PermissionDenied, ValidationFailed
 from frontdesk.scheduling.models import Appointment, AppointmentEvent, AppointmentSeries
 from frontdesk.scheduling.series import (
     OccurrenceConflict,
@@ -18,7 +19,13 @@ from frontdesk.scheduling.series import (
     series_reschedule,
 )
 from frontdesk.scheduling.tests.conftest import monday
-from tests.factories import PatientFactory, ScheduleExceptionFactory
+from tests.factories import (
+    AvailabilityTemplateFactory,
+    LocationFactory,
+    PatientFactory,
+    ProviderFactory,
+    ScheduleExceptionFactory,
+)
 
 pytestmark = pytest.mark.django_db
 UTC = dt.UTC
@@ -93,8 +100,6 @@ def test_conflicting_dates_are_reported_with_their_reason_and_the_rest_booked(cl
 
 
 def test_patient_clash_is_reported(clinic, book):
-    from tests.factories import AvailabilityTemplateFactory, ProviderFactory
-
     second = ProviderFactory()
     second.locations.add(clinic.location)
     AvailabilityTemplateFactory(provider=second, location=clinic.location)
@@ -149,6 +154,32 @@ def test_a_role_without_booking_is_denied_and_nothing_changes(clinic, make_user)
     with pytest.raises(PermissionDenied):
         book_series(clinic, actor=viewer)
     assert (AppointmentSeries.objects.count(), Appointment.objects.count()) == (0, 0)
+
+
+def test_a_location_outside_the_actors_scope_looks_absent(clinic, make_user):
+    elsewhere = make_user(Role.FRONT_DESK, LocationFactory())
+    with pytest.raises(NotFound):
+        book_series(clinic, actor=elsewhere)
+    assert (AppointmentSeries.objects.count(), Appointment.objects.count()) == (0, 0)
+
+
+def test_occurrences_keep_their_local_wall_time_across_a_dst_change(clinic):
+    AvailabilityTemplateFactory(
+        provider=clinic.provider,
+        location=clinic.location,
+        weekday=1,
+        effective_from=dt.date(2026, 1, 1),
+    )
+    # Tuesdays 2027-03-09 (EST) and 2027-03-16 (EDT, after 14 March), 09:00 New York.
+    with time_machine.travel(dt.datetime(2027, 3, 1, 12, tzinfo=UTC), tick=False):
+        result = book_series(
+            clinic, first_start=dt.datetime(2027, 3, 9, 14, 0, tzinfo=UTC), count=2
+        )
+    assert result.conflicts == []
+    assert starts(result.booked) == [
+        dt.datetime(2027, 3, 9, 14, 0, tzinfo=UTC),
+        dt.datetime(2027, 3, 16, 13, 0, tzinfo=UTC),
+    ]
 
 
 # --- cancel -------------------------------------------------------------------------------------
