@@ -163,6 +163,11 @@ def waitlist_entry_create(
         errors.add("appointment_type", "This appointment type is no longer offered.")
     if any(not isinstance(day, int) or not 0 <= day <= 6 for day in weekdays):
         errors.add("weekdays", "Weekdays are 0 (Monday) to 6 (Sunday).")
+    for name, value in (("earliest_time", earliest_time), ("latest_time", latest_time)):
+        if value is not None and value.tzinfo is not None:
+            errors.add(name, "Give a wall time at the location, without an offset.")
+    if errors.fields:
+        errors.raise_if_any()
     if earliest_time and latest_time and latest_time <= earliest_time:
         errors.add("latest_time", "Latest time must be after earliest time.")
     today = timezone.now().astimezone(location.tzinfo).date()
@@ -418,7 +423,7 @@ def waitlist_system_user() -> User:
 def _mark_gone(offer_pk: int, now: dt.datetime) -> None:
     with transaction.atomic():
         offer = (
-            WaitlistOffer.objects.select_for_update()
+            WaitlistOffer.objects.select_for_update(of=("self",))
             .select_related("entry", "location", "provider")
             .get(pk=offer_pk)
         )
@@ -459,13 +464,17 @@ def waitlist_offer_accept(*, offer: WaitlistOffer, actor: Any = None) -> Waitlis
     now = timezone.now()
     try:
         with transaction.atomic():
-            current = (
-                WaitlistOffer.objects.select_for_update()
+            # Lock every offer of this slot, in primary-key order, before anything else: concurrent
+            # accepts of sibling offers then queue here instead of deadlocking on each other later.
+            slot_offers = list(
+                WaitlistOffer.objects.select_for_update(of=("self",))
                 .select_related(
                     "entry", "entry__patient", "location", "provider", "appointment_type"
                 )
-                .get(pk=offer.pk)
+                .filter(provider_id=offer.provider_id, starts_at=offer.starts_at)
+                .order_by("pk")
             )
+            current = next(row for row in slot_offers if row.pk == offer.pk)
             if current.status == OfferStatus.GONE:
                 raise Conflict(MSG_OFFER_GONE, code="offer_gone")
             if current.status != OfferStatus.OFFERED:
@@ -505,19 +514,9 @@ def waitlist_offer_accept(*, offer: WaitlistOffer, actor: Any = None) -> Waitlis
                     reason=CancellationReason.PATIENT_REQUEST,
                     cancelled_by=CancelledBy.PATIENT,
                 )
-            siblings = (
-                WaitlistOffer.objects.select_for_update()
-                .select_related("entry", "location", "provider")
-                .filter(
-                    provider_id=current.provider_id,
-                    starts_at=current.starts_at,
-                    status=OfferStatus.OFFERED,
-                )
-                .exclude(pk=current.pk)
-                .order_by("pk")
-            )
-            for sibling in siblings:
-                _close_as_gone(sibling, now)
+            for sibling in slot_offers:
+                if sibling.pk != current.pk and sibling.status == OfferStatus.OFFERED:
+                    _close_as_gone(sibling, now)
     except (SlotTaken, PatientDoubleBooked, IntegrityError) as error:
         _mark_gone(offer.pk, now)
         if isinstance(error, IntegrityError):
@@ -537,7 +536,7 @@ def waitlist_offers_expire(*, now: dt.datetime | None = None) -> int:
     count = 0
     with transaction.atomic():
         due = (
-            WaitlistOffer.objects.select_for_update()
+            WaitlistOffer.objects.select_for_update(of=("self",))
             .select_related("entry")
             .filter(status=OfferStatus.OFFERED, expires_at__lte=now)
             .order_by("pk")
