@@ -163,12 +163,12 @@ def waitlist_entry_create(
         errors.add("appointment_type", "This appointment type is no longer offered.")
     if any(not isinstance(day, int) or not 0 <= day <= 6 for day in weekdays):
         errors.add("weekdays", "Weekdays are 0 (Monday) to 6 (Sunday).")
+    aware = False
     for name, value in (("earliest_time", earliest_time), ("latest_time", latest_time)):
         if value is not None and value.tzinfo is not None:
             errors.add(name, "Give a wall time at the location, without an offset.")
-    if errors.fields:
-        errors.raise_if_any()
-    if earliest_time and latest_time and latest_time <= earliest_time:
+            aware = True
+    if not aware and earliest_time and latest_time and latest_time <= earliest_time:
         errors.add("latest_time", "Latest time must be after earliest time.")
     today = timezone.now().astimezone(location.tzinfo).date()
     if wanted_before is not None and wanted_before <= today:

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.apps import apps
 
 from frontdesk.scheduling.tests.conftest import (  # noqa: F401  (fixtures re-exported)
     NOW,
@@ -22,6 +23,12 @@ from frontdesk.scheduling.tests.conftest import (  # noqa: F401  (fixtures re-ex
 )
 from frontdesk.waitlist.models import WaitlistEntry
 from tests.factories import PatientFactory
+
+
+def delivery_without_consent() -> str:
+    """An offer to a patient who consented to no channel: "none" once notifications are installed,
+    "pending" (staff phone them) while the notifications app is absent."""
+    return "none" if apps.is_installed("frontdesk.notifications") else "pending"
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from frontdesk.audit.models import AuditEvent
 from frontdesk.scheduling.models import Appointment
 from frontdesk.waitlist.models import WaitlistEntry, WaitlistOffer
 from frontdesk.waitlist.services import offer_text
-from frontdesk.waitlist.tests.conftest import NOW, monday
+from frontdesk.waitlist.tests.conftest import NOW, delivery_without_consent, monday
 from tests.factories import (
     AppointmentFactory,
     AppointmentTypeFactory,
@@ -72,9 +72,7 @@ def test_ranking_filters_preferences_and_orders_by_priority_then_longest_waiting
     assert WaitlistEntry.objects.get(pk=fourth.pk).status == "active"
 
 
-def test_offers_carry_the_slot_and_an_expiry_and_are_pending_without_notifications(
-    clinic, make_entry, open_slot, settings
-):
+def test_offers_carry_the_slot_and_an_expiry(clinic, make_entry, open_slot, settings):
     settings.WAITLIST_OFFERS_PER_OPENING = 2
     settings.WAITLIST_OFFER_MINUTES = 10
     first, second, _third = (make_entry(minutes_ago=m) for m in (30, 20, 10))
@@ -106,7 +104,7 @@ def test_offers_carry_the_slot_and_an_expiry_and_are_pending_without_notificatio
         "status": "offered",
         "created_at": NOW,
         "expires_at": NOW + dt.timedelta(minutes=10),
-        "delivery": "pending",
+        "delivery": delivery_without_consent(),
         "message_ids": [],
     }
     assert rows == [
@@ -142,7 +140,7 @@ def test_offer_audit_rows_are_one_per_patient_offered(clinic, make_entry, open_s
                 "event": "waitlist_offer_made",
                 "entry_id": entry.pk,
                 "rank": offer.rank,
-                "delivery": "pending",
+                "delivery": delivery_without_consent(),
             },
             "actor_id": None,
         }
