@@ -14,6 +14,7 @@ from frontdesk.waitlist.tests.conftest import NOW, delivery_without_consent, mon
 from tests.factories import (
     AppointmentFactory,
     AppointmentTypeFactory,
+    AvailabilityTemplateFactory,
     LocationFactory,
     ProviderFactory,
 )
@@ -195,3 +196,32 @@ def test_offer_text_names_place_time_and_clinician_but_not_the_visit(clinic, mak
     )
     assert "Diabetes" not in text
     assert "mornings" not in text
+
+
+def test_without_a_type_any_type_that_fits_is_offered(clinic, make_entry, open_slot):
+    short = AppointmentTypeFactory(duration_minutes=10)
+    long = AppointmentTypeFactory(duration_minutes=40)
+    fits = make_entry(minutes_ago=30, appointment_type=short)
+    make_entry(minutes_ago=40, appointment_type=long)  # 40 minutes do not fit in a 20-minute gap
+
+    offers = open_slot()
+
+    assert [(o.entry_id, o.appointment_type_id, o.ends_at) for o in offers] == [
+        (fits.pk, short.pk, dt.datetime(2026, 12, 7, 15, 10, tzinfo=UTC))
+    ]
+
+
+def test_an_offer_never_outlasts_the_slot(clinic, make_entry, open_slot):
+    # Tuesday 1 December, 07:00-09:00 New York: NOW is 07:00 there; the slot starts at 07:15.
+    AvailabilityTemplateFactory(
+        provider=clinic.provider,
+        location=clinic.location,
+        weekday=1,
+        start_time=dt.time(7),
+        end_time=dt.time(9),
+    )
+    make_entry()
+
+    (offer,) = open_slot(monday(7, 15, day=1))
+
+    assert offer.expires_at == dt.datetime(2026, 12, 1, 12, 15, tzinfo=UTC)
