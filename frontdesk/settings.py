@@ -100,6 +100,7 @@ INSTALLED_APPS = [
     "frontdesk.practice",
     "frontdesk.patients",
     "frontdesk.scheduling",
+    "frontdesk.waitlist",
     "frontdesk.web",
     "frontdesk.demo",
     "frontdesk.ops",

@@ -40,6 +40,7 @@ class A:
     SCHEDULE_VIEW = "schedule.view"  # appointment types, appointments, holds
     APPOINTMENT_BOOK = "appointment.book"  # book, reschedule, cancel, no-show, hold slots
     APPOINTMENT_OVERBOOK = "appointment.overbook"  # any provider (else Provider.allows_overbooking)
+    WAITLIST_MANAGE = "waitlist.manage"  # waitlist entries and offers
 
 
 ALL_ACTIONS: frozenset[str] = frozenset(
@@ -48,7 +49,7 @@ ALL_ACTIONS: frozenset[str] = frozenset(
 
 _PATIENT_READ = {A.PATIENT_SEARCH, A.PATIENT_VIEW, A.COVERAGE_VIEW, A.PRACTICE_VIEW, A.ACCOUNT_SELF}
 _REGISTRATION = {A.PATIENT_CREATE, A.PATIENT_UPDATE, A.COVERAGE_EDIT, A.VERIFICATION_RECORD}
-_SCHEDULING = {A.SCHEDULE_VIEW, A.APPOINTMENT_BOOK}
+_SCHEDULING = {A.SCHEDULE_VIEW, A.APPOINTMENT_BOOK, A.WAITLIST_MANAGE}
 
 POLICY: dict[str, frozenset[str]] = {
     Role.FRONT_DESK: frozenset(_PATIENT_READ | _REGISTRATION | _SCHEDULING),

@@ -26,6 +26,7 @@ from frontdesk.api.root import ApiOperation, operations
 from frontdesk.audit.models import AuditEvent
 from frontdesk.patients.models import Coverage, Patient, PatientPhone
 from frontdesk.scheduling.models import Appointment, SlotHold
+from frontdesk.waitlist.models import WaitlistEntry, WaitlistOffer
 from tests.factories import (
     AppointmentFactory,
     AppointmentTypeFactory,
@@ -60,6 +61,10 @@ class World:
     other_appointment: Any
     hold: Any
     other_hold: Any
+    entry: Any = None
+    other_entry: Any = None
+    offer: Any = None
+    other_offer: Any = None
 
     def at(self, hour: int) -> str:
         """Tomorrow at ``hour`` (New York wall time), inside the provider's availability."""
@@ -135,7 +140,38 @@ def _world() -> World:
         starts_at=tomorrow_nine + dt.timedelta(hours=7),
         expires_at=timezone.now() + dt.timedelta(minutes=5),
     )
+    _waitlist(world, holder)
     return world
+
+
+def _waitlist(world: World, staff: Any) -> None:
+    """A waiting entry with an open offer at each location (noon and 14:00 tomorrow)."""
+    for place, patient, hour, name in (
+        (world.location, world.patient, 12, ""),
+        (world.other_location, PatientFactory(), 14, "other_"),
+    ):
+        entry = WaitlistEntry.objects.create(
+            patient=patient,
+            location=place,
+            appointment_type=world.appointment_type,
+            status="offered",
+            created_by=staff,
+            created_at=timezone.now(),
+        )
+        start = dt.datetime.fromisoformat(world.at(hour))
+        offer = WaitlistOffer.objects.create(
+            entry=entry,
+            provider=world.provider,
+            location=place,
+            appointment_type=world.appointment_type,
+            starts_at=start,
+            ends_at=start + dt.timedelta(minutes=20),
+            rank=1,
+            created_at=timezone.now(),
+            expires_at=timezone.now() + dt.timedelta(minutes=30),
+        )
+        setattr(world, f"{name}entry", entry)
+        setattr(world, f"{name}offer", offer)
 
 
 def _book(world: World) -> dict[str, Any]:
@@ -234,6 +270,28 @@ SAMPLES: dict[tuple[str, str], Callable[[World], tuple[str, Any]]] = {
         f"/api/v1/holds/{w.hold.pk}/release",
         {},
     ),
+    ("GET", "/api/v1/waitlist-entries"): lambda w: (
+        "/api/v1/waitlist-entries?status=offered",
+        None,
+    ),
+    ("POST", "/api/v1/waitlist-entries"): lambda w: (
+        "/api/v1/waitlist-entries",
+        {
+            "patient_id": str(w.patient.pk),
+            "location_id": str(w.location.pk),
+            "appointment_type_id": str(w.appointment_type.pk),
+            "weekdays": [0, 1, 2],
+        },
+    ),
+    ("POST", "/api/v1/waitlist-entries/{entry_id}/cancel"): lambda w: (
+        f"/api/v1/waitlist-entries/{w.entry.pk}/cancel",
+        {},
+    ),
+    ("GET", "/api/v1/waitlist-offers"): lambda w: ("/api/v1/waitlist-offers?status=offered", None),
+    ("POST", "/api/v1/waitlist-offers/{offer_id}/accept"): lambda w: (
+        f"/api/v1/waitlist-offers/{w.offer.pk}/accept",
+        {},
+    ),
 }
 
 # Successful answers other than "201 for POST, 200 otherwise" (actions on an existing object).
@@ -241,6 +299,8 @@ SUCCESS_STATUS: dict[tuple[str, str], int] = {
     ("POST", "/api/v1/appointments/{appointment_id}/cancel"): 200,
     ("POST", "/api/v1/appointments/{appointment_id}/reschedule"): 200,
     ("POST", "/api/v1/holds/{hold_id}/release"): 200,
+    ("POST", "/api/v1/waitlist-entries/{entry_id}/cancel"): 200,
+    ("POST", "/api/v1/waitlist-offers/{offer_id}/accept"): 200,
 }
 
 # The same operations aimed at an object outside the caller's scope.
@@ -285,6 +345,14 @@ OUT_OF_SCOPE: dict[tuple[str, str], Callable[[World], tuple[str, Any]]] = {
         f"/api/v1/holds/{w.other_hold.pk}/release",
         {},
     ),
+    ("POST", "/api/v1/waitlist-entries/{entry_id}/cancel"): lambda w: (
+        f"/api/v1/waitlist-entries/{w.other_entry.pk}/cancel",
+        {},
+    ),
+    ("POST", "/api/v1/waitlist-offers/{offer_id}/accept"): lambda w: (
+        f"/api/v1/waitlist-offers/{w.other_offer.pk}/accept",
+        {},
+    ),
 }
 
 
@@ -299,6 +367,8 @@ def _snapshot() -> dict[str, Any]:
         "coverages": list(Coverage.objects.order_by("pk").values()),
         "appointments": list(Appointment.objects.order_by("pk").values()),
         "holds": list(SlotHold.objects.order_by("pk").values()),
+        "waitlist_entries": list(WaitlistEntry.objects.order_by("pk").values()),
+        "waitlist_offers": list(WaitlistOffer.objects.order_by("pk").values()),
         "audit": AuditEvent.objects.count(),
     }
 
@@ -340,6 +410,11 @@ def test_the_operation_list_is_what_the_issue_asks_for() -> None:
             ("POST", "/api/v1/appointments/{appointment_id}/reschedule", "appointment.book"),
             ("POST", "/api/v1/holds", "appointment.book"),
             ("POST", "/api/v1/holds/{hold_id}/release", "appointment.book"),
+            ("GET", "/api/v1/waitlist-entries", "waitlist.manage"),
+            ("POST", "/api/v1/waitlist-entries", "waitlist.manage"),
+            ("POST", "/api/v1/waitlist-entries/{entry_id}/cancel", "waitlist.manage"),
+            ("GET", "/api/v1/waitlist-offers", "waitlist.manage"),
+            ("POST", "/api/v1/waitlist-offers/{offer_id}/accept", "waitlist.manage"),
         ]
     )
 
@@ -405,7 +480,9 @@ def test_out_of_scope_objects_are_404(op, role, key_client) -> None:
     world = _world()
     caller = key_client(role, world.location)
     url, body = OUT_OF_SCOPE[_key(op)](world)
-    location_scoped = any(part in op.path for part in ("locations", "appointments", "holds"))
+    location_scoped = any(
+        part in op.path for part in ("locations", "appointments", "holds", "waitlist")
+    )
     sees_it = (
         role in ALL_LOCATION_ROLES if location_scoped else "patient.view_restricted" in POLICY[role]
     )
