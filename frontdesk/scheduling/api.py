@@ -9,6 +9,7 @@ Answers carry ids, not names: a client resolves patients through the audited pat
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from typing import Any
 
 from django.http import HttpRequest
@@ -34,6 +35,7 @@ from frontdesk.scheduling.choices import (
 )
 from frontdesk.scheduling.models import Appointment, AppointmentType, SlotHold
 
+logger = logging.getLogger(__name__)
 router = Router(tags=["scheduling"])
 LOCATION_QUERY = Query(..., ge=1, le=MAX_ID, description="The location's id.")
 DATE_QUERY = Query(..., description="The day, in the location's timezone (YYYY-MM-DD).")
@@ -207,6 +209,27 @@ def _hold_answer(hold: SlotHold) -> dict[str, Any]:
     }
 
 
+def offer_freed_slot(appointment: Appointment) -> None:
+    """Offer a just-cancelled time to the waitlist (the interface orchestrates; no signals).
+
+    The cancellation has committed by now; a failure while making offers must not turn a
+    successful cancellation into an error, so it is logged (ids only) and the answer stands.
+    """
+    from frontdesk.waitlist.services import waitlist_slot_opened
+
+    try:
+        waitlist_slot_opened(
+            provider_id=appointment.provider_id,
+            location_id=appointment.location_id,
+            starts_at=appointment.starts_at,
+            ends_at=appointment.ends_at,
+        )
+    except Exception as exc:  # the type only: exception text may carry patient details
+        logger.error(
+            "waitlist_offer_failed appointment_id=%s type=%s", appointment.pk, type(exc).__name__
+        )
+
+
 def _lookup(model: Any, user: Any, pk: str | int) -> Any:
     """An object the caller may book with, or 404 (out of scope looks absent)."""
     return get_restricted(model.objects.all(), user, A.APPOINTMENT_BOOK, pk=int(pk))
@@ -344,6 +367,7 @@ def appointment_cancel(
         reason=payload.reason,
         cancelled_by=payload.cancelled_by,
     )
+    offer_freed_slot(cancelled)
     return appointment_answer(cancelled)
 
 
