@@ -57,7 +57,7 @@ _REQUEST_BODY = {
 @router.post(
     "/notifications/sms-inbound",
     auth=None,
-    response={200: dict[str, str], 401: ErrorOut, 422: ErrorOut},
+    response={200: dict[str, str], 400: ErrorOut, 401: ErrorOut},
     openapi_extra=_REQUEST_BODY,
     summary="Receive an SMS reply (C confirm, R reschedule, X cancel)",
 )
