@@ -80,7 +80,13 @@ class HttpGateway:
                 answer = json.loads(response.read() or b"{}")
         except urllib.error.HTTPError as error:
             raise GatewayError(f"http_{error.code}") from None
-        except (urllib.error.URLError, TimeoutError, OSError):
+        except urllib.error.URLError as error:
+            if isinstance(error.reason, ssl.SSLCertVerificationError):
+                raise GatewayError("tls_verify_failed") from None
+            raise GatewayError("unreachable") from None
+        except ssl.SSLCertVerificationError:
+            raise GatewayError("tls_verify_failed") from None
+        except (TimeoutError, OSError):
             raise GatewayError("unreachable") from None
         except ValueError:
             raise GatewayError("bad_response") from None

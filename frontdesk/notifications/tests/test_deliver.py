@@ -6,8 +6,10 @@ from __future__ import annotations
 import datetime as dt
 import email
 import http.server
+import ipaddress
 import json
 import socket
+import ssl
 import threading
 from email import policy
 from typing import Any
@@ -235,6 +237,62 @@ def test_an_https_url_never_falls_back_to_plain_http(provider):
     with pytest.raises(GatewayError) as caught:
         gateway.send(to="+12025550131", body="Hello")
     assert str(caught.value) == "unreachable"
+
+
+def _self_signed(tmp_path):
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = tmp_path / "cert.pem", tmp_path / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_path, key_path
+
+
+def test_https_refuses_a_certificate_it_cannot_verify(tmp_path):
+    _Provider.received = []
+    _Provider.answer_status = 200
+    cert_path, key_path = _self_signed(tmp_path)
+    server = http.server.HTTPServer(("127.0.0.1", 0), _Provider)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert_path, key_path)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        gateway = HttpGateway(f"https://127.0.0.1:{server.server_address[1]}/sms", "tok")
+        with pytest.raises(GatewayError) as caught:
+            gateway.send(to="+12025550131", body="Hello")
+        assert str(caught.value) == "tls_verify_failed"
+        assert _Provider.received == []  # nothing (not even the token) went to the server
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 @pytest.mark.django_db
