@@ -341,6 +341,11 @@ NOTIFY_SMS_HTTP_URL = os.environ.get("FRONTDESK_SMS_HTTP_URL", "")
 NOTIFY_SMS_HTTP_TOKEN = os.environ.get("FRONTDESK_SMS_HTTP_TOKEN", "")
 NOTIFY_SMS_FROM = os.environ.get("FRONTDESK_SMS_FROM", "+12025550100")
 # Shared secret of the inbound SMS webhook (X-FrontDesk-Signature: hex HMAC-SHA256 of the raw body).
-NOTIFY_WEBHOOK_SECRET = _embedded_secret(
-    "sms_webhook_secret", "FRONTDESK_SMS_WEBHOOK_SECRET", lambda: secrets.token_hex(32)
+# Optional in production: without it the webhook refuses every request (fails closed).
+NOTIFY_WEBHOOK_SECRET = (
+    os.environ.get("FRONTDESK_SMS_WEBHOOK_SECRET", "").strip()
+    if PRODUCTION
+    else _embedded_secret(
+        "sms_webhook_secret", "FRONTDESK_SMS_WEBHOOK_SECRET", lambda: secrets.token_hex(32)
+    )
 )

@@ -293,3 +293,18 @@ def test_a_deactivated_patients_number_is_unknown(client, appointment):
     appointment.refresh_from_db()
     assert appointment.confirmation_status == "unconfirmed"
     assert InboundMessage.objects.get().action == "unknown_sender"
+
+
+@pytest.mark.django_db
+def test_without_a_secret_the_webhook_refuses_everything(client, settings, appointment):
+    _reminded(appointment)
+    settings.NOTIFY_WEBHOOK_SECRET = ""
+    raw = json.dumps({"from": "+12025550131", "body": "C"}).encode()
+    unsigned_hmac = hmac.new(b"", raw, hashlib.sha256).hexdigest()
+
+    response = client.post(
+        URL, raw, content_type="application/json", headers={"X-FrontDesk-Signature": unsigned_hmac}
+    )
+
+    assert response.status_code == 401
+    assert InboundMessage.objects.count() == 0
