@@ -308,3 +308,17 @@ def test_without_a_secret_the_webhook_refuses_everything(client, settings, appoi
 
     assert response.status_code == 401
     assert InboundMessage.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_the_provider_needs_no_csrf_token(appointment):
+    from django.test import Client
+
+    _reminded(appointment)
+    strict = Client(enforce_csrf_checks=True)
+
+    response = _post(strict, {"from": "+12025550131", "body": "C"})
+
+    assert response.status_code == 200
+    appointment.refresh_from_db()
+    assert appointment.confirmation_status == "confirmed"
