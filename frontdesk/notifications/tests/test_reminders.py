@@ -121,3 +121,25 @@ def test_deferred_messages_are_released_once_quiet_hours_end(settings, appointme
     assert DBTaskResult.objects.count() == 0
     reminders_due.call((now + dt.timedelta(minutes=6)).isoformat())
     assert DBTaskResult.objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_the_command_runs_or_enqueues_the_reminder_run(settings, appointment, now):
+    from io import StringIO
+
+    settings.NOTIFY_REMINDER_HOURS = [24]
+    _at(appointment, timezone.now() + dt.timedelta(hours=24, minutes=5))
+    out = StringIO()
+
+    call_command("send_reminders", stdout=out)
+    assert out.getvalue() == "Reminder run enqueued.\n"
+    assert [row.task_path for row in DBTaskResult.objects.all()] == [
+        "frontdesk.notifications.tasks.reminders_due"
+    ]
+    assert Message.objects.count() == 0
+
+    out = StringIO()
+    call_command("send_reminders", "--now", stdout=out)
+    call_command("send_reminders", "--now", stdout=StringIO())
+    assert out.getvalue() == "2 reminder message(s) written.\n"
+    assert Message.objects.count() == 2
