@@ -71,7 +71,18 @@ def _offer_to_waitlist(appointment: Appointment) -> None:
         "ends_at": appointment.ends_at,
         "appointment_type_id": appointment.appointment_type_id,
     }
-    transaction.on_commit(lambda: waitlist_slot_opened(**kwargs))
+
+    def offer() -> None:
+        # The cancellation has committed; a waitlist failure must not turn the reply into an error
+        # (the SMS provider would retry it). Log the code only.
+        try:
+            waitlist_slot_opened(**kwargs)
+        except Exception as error:
+            logger.error(
+                "waitlist offer failed for appointment %s: %s", appointment.pk, type(error).__name__
+            )
+
+    transaction.on_commit(offer)
 
 
 def reply_cancel(*, appointment: Appointment, inbound: InboundMessage) -> str:

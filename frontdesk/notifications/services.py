@@ -463,4 +463,16 @@ def inbound_sms_record(
         )
         inbound.action = handler(appointment=appointment, inbound=inbound)
         inbound.save(update_fields=["action"])
+        if inbound.action == ReplyAction.FAILED:
+            # The handler changed nothing (and audited nothing); the reply itself is still recorded.
+            audit_record(
+                actor=None,
+                actor_name=ACTOR_NAME,
+                action=AuditAction.CREATE,
+                category=AuditCategory.SCHEDULE,
+                patient_id=inbound.patient_id,
+                object_type="inbound_message",
+                object_id=inbound.pk,
+                detail={"action": inbound.action},
+            )
     return inbound

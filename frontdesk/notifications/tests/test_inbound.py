@@ -322,3 +322,23 @@ def test_the_provider_needs_no_csrf_token(appointment):
     assert response.status_code == 200
     appointment.refresh_from_db()
     assert appointment.confirmation_status == "confirmed"
+
+
+@pytest.mark.django_db
+def test_x_that_scheduling_refuses_changes_nothing_and_is_recorded(client, appointment):
+    Appointment.objects.filter(pk=appointment.pk).update(status="arrived")
+    _reminded(appointment)
+    before = list(Appointment.objects.values())
+
+    assert _post(client, {"from": "+12025550131", "body": "X"}).status_code == 200
+
+    assert list(Appointment.objects.values()) == before
+    assert AppointmentEvent.objects.count() == 0
+    inbound = InboundMessage.objects.get()
+    assert (inbound.appointment_id, inbound.action) == (appointment.pk, "failed")
+    (row,) = AuditEvent.objects.all()
+    assert (row.object_type, row.object_id, row.detail) == (
+        "inbound_message",
+        str(inbound.pk),
+        {"action": "failed"},
+    )
