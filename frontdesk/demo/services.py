@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import router, transaction
@@ -14,6 +14,7 @@ from frontdesk.audit.services import audit_record
 from frontdesk.core.errors import Conflict
 from frontdesk.demo.patients import PatientStats, patients_create
 from frontdesk.demo.practice import DEMO_LOGINS, DEMO_ORGANIZATION_NAME, DemoLogin, build_practice
+from frontdesk.demo.schedule import ScheduleStats, schedule_build, schedule_delete
 from frontdesk.patients.models import (
     Coverage,
     DuplicateOverride,
@@ -36,6 +37,7 @@ class DemoResult:
     stats: PatientStats
     seconds: float
     logins: tuple[DemoLogin, ...]
+    schedule: ScheduleStats = field(default_factory=ScheduleStats)
 
 
 def demo_exists() -> bool:
@@ -86,11 +88,14 @@ def demo_load(
                 seconds=time.monotonic() - started,
                 logins=DEMO_LOGINS,
             )
+        if reset:
+            schedule_delete()  # appointments protect their patients: they go first
         removed = _patients_delete() if reset else 0
         practice = build_practice()
         stats = patients_create(
             practice=practice, count=patients, seed=seed, on_progress=on_progress
         )
+        schedule = schedule_build(seed=seed)
         audit_record(
             actor=None,
             actor_name="system (demo loader)",
@@ -110,8 +115,15 @@ def demo_load(
                 "staff_logins": len(DEMO_LOGINS),
                 "reset": reset,
                 "patients_removed": removed,
+                "appointment_types": schedule.appointment_types,
+                "templates": schedule.templates,
+                "appointments": schedule.appointments,
             },
         )
     return DemoResult(
-        created=True, stats=stats, seconds=time.monotonic() - started, logins=DEMO_LOGINS
+        created=True,
+        stats=stats,
+        seconds=time.monotonic() - started,
+        logins=DEMO_LOGINS,
+        schedule=schedule,
     )
