@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from django.apps import apps
 from django.db import transaction
 
 from frontdesk.audit.choices import AuditAction, AuditCategory
@@ -58,6 +59,9 @@ def reply_reschedule(*, appointment: Appointment, inbound: InboundMessage) -> st
 
 
 def _offer_to_waitlist(appointment: Appointment) -> None:
+    # Only when the waitlist app is installed (importing its models otherwise raises RuntimeError).
+    if not apps.is_installed("frontdesk.waitlist"):
+        return
     try:
         from frontdesk.waitlist.services import (  # type: ignore[import-not-found, unused-ignore]
             waitlist_slot_opened,
