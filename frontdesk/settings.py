@@ -101,6 +101,7 @@ INSTALLED_APPS = [
     "frontdesk.patients",
     "frontdesk.scheduling",
     "frontdesk.waitlist",
+    "frontdesk.notifications",
     "frontdesk.web",
     "frontdesk.demo",
     "frontdesk.ops",
@@ -318,3 +319,34 @@ LOGGING = {
 }
 
 NINJA_PAGINATION_PER_PAGE = 50
+
+# --- Notifications (reminders, SMS, e-mail) ---------------------------------------------------------
+EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+EMAIL_HOST = os.environ.get("FRONTDESK_SMTP_HOST", "127.0.0.1")
+EMAIL_PORT = int(os.environ.get("FRONTDESK_SMTP_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("FRONTDESK_SMTP_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("FRONTDESK_SMTP_PASSWORD", "")
+EMAIL_USE_TLS = _env_bool("FRONTDESK_SMTP_STARTTLS", False)
+EMAIL_TIMEOUT = 30
+DEFAULT_FROM_EMAIL = os.environ.get("FRONTDESK_SMTP_FROM", "frontdesk@example.com")
+# Hours before the start at which a reminder goes out, and the window a reminder run covers each side.
+NOTIFY_REMINDER_HOURS = [
+    int(hours) for hours in _env_list("FRONTDESK_NOTIFY_REMINDER_HOURS", "72,24") if hours
+]
+NOTIFY_REMINDER_WINDOW_MINUTES = int(os.environ.get("FRONTDESK_NOTIFY_REMINDER_WINDOW", "30"))
+# No message leaves inside quiet hours (the location's wall clock): "HH:MM-HH:MM".
+NOTIFY_QUIET_HOURS = os.environ.get("FRONTDESK_NOTIFY_QUIET_HOURS", "21:00-08:00")
+# SMS gateway: "file" (appends JSON lines to DATA_DIR/sms-outbox.jsonl) or "http" (JSON POST).
+NOTIFY_SMS_GATEWAY = os.environ.get("FRONTDESK_SMS_GATEWAY", "file").strip().lower()
+NOTIFY_SMS_HTTP_URL = os.environ.get("FRONTDESK_SMS_HTTP_URL", "")
+NOTIFY_SMS_HTTP_TOKEN = os.environ.get("FRONTDESK_SMS_HTTP_TOKEN", "")
+NOTIFY_SMS_FROM = os.environ.get("FRONTDESK_SMS_FROM", "+12025550100")
+# Shared secret of the inbound SMS webhook (X-FrontDesk-Signature: hex HMAC-SHA256 of the raw body).
+# Optional in production: without it the webhook refuses every request (fails closed).
+NOTIFY_WEBHOOK_SECRET = (
+    os.environ.get("FRONTDESK_SMS_WEBHOOK_SECRET", "").strip()
+    if PRODUCTION
+    else _embedded_secret(
+        "sms_webhook_secret", "FRONTDESK_SMS_WEBHOOK_SECRET", lambda: secrets.token_hex(32)
+    )
+)

@@ -823,3 +823,54 @@ __all__ = [
     "slot_hold",
     "slot_hold_release",
 ]
+
+
+def appointment_cancel_by_patient_reply(*, appointment: Appointment) -> Appointment:
+    """Cancel at the patient's own request from an authenticated channel (an SMS reply "X").
+
+    Same effect as ``appointment_cancel(cancelled_by="patient", reason="patient_request")`` but with
+    no staff actor: the caller (notifications) has already tied the sender to this patient and this
+    appointment. History and audit name no user.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        current = _lock_appointment(appointment)
+        from_status = current.status
+        current.status = AppointmentStatus.CANCELLED
+        current.cancellation_reason = CancellationReason.PATIENT_REQUEST
+        current.cancelled_by = CancelledBy.PATIENT
+        current.is_late_cancel = current.starts_at - now < _late_cancel_window()
+        current.save(
+            update_fields=[
+                "status",
+                "cancellation_reason",
+                "cancelled_by",
+                "is_late_cancel",
+                "updated_at",
+            ]
+        )
+        _event(
+            current,
+            actor=None,
+            kind=EventKind.CANCELLED,
+            at=now,
+            from_status=from_status,
+            reason=CancellationReason.PATIENT_REQUEST,
+            detail={
+                "cancelled_by": CancelledBy.PATIENT,
+                "is_late_cancel": current.is_late_cancel,
+                "via": "sms_reply",
+            },
+        )
+        _audit(
+            None,
+            current,
+            AuditAction.UPDATE,
+            "cancelled",
+            reason=CancellationReason.PATIENT_REQUEST,
+            cancelled_by=CancelledBy.PATIENT,
+            is_late_cancel=current.is_late_cancel,
+            via="sms_reply",
+        )
+    appointment.refresh_from_db()
+    return appointment

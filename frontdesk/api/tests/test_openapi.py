@@ -45,9 +45,20 @@ def test_the_bearer_scheme_is_documented_and_required_everywhere(document) -> No
     }
     for path, item in document["paths"].items():
         for method, operation in item.items():
+            if path == "/api/v1/notifications/sms-inbound":
+                continue  # public, signature-authenticated (test_the_sms_webhook_documents_its_signature)
             assert {"ApiKeyAuth": []} in operation["security"], (method, path)
             assert {"401", "403", "422"} <= set(operation["responses"]), (method, path)
             assert operation["operationId"], (method, path)
+
+
+def test_the_sms_webhook_documents_its_signature(document) -> None:
+    operation = document["paths"]["/api/v1/notifications/sms-inbound"]["post"]
+    assert "security" not in operation
+    assert {"200", "400", "401"} <= set(operation["responses"])
+    assert [p["name"] for p in operation["parameters"]] == ["X-FrontDesk-Signature"]
+    body = operation["requestBody"]["content"]["application/json"]["schema"]
+    assert body["required"] == ["from", "body"]
 
 
 def test_error_and_id_shapes_are_documented(document) -> None:
