@@ -412,3 +412,47 @@ def test_grid_css_has_row_classes_and_type_colours(clinic, desk):
     assert ".r-26{grid-row-start:26}" in css
     assert ".rs-4{grid-row-end:span 4}" in css
     assert f".t-{kind.pk}{{--type-color:#123abc}}" in css
+
+
+def test_cancel_tells_the_waitlist_about_the_opened_slot_when_it_is_installed(
+    clinic, desk, book, monkeypatch
+):
+    import sys
+    import types
+
+    calls: list[dict[str, Any]] = []
+    package = types.ModuleType("frontdesk.waitlist")
+    module = types.ModuleType("frontdesk.waitlist.services")
+    module.waitlist_slot_opened = lambda **kwargs: calls.append(kwargs) or []  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "frontdesk.waitlist", package)
+    monkeypatch.setitem(sys.modules, "frontdesk.waitlist.services", module)
+    appointment = book()
+
+    desk.post(
+        reverse("scheduling:cancel", args=[appointment.pk]),
+        {"reason": "patient_request", "cancelled_by": "patient"},
+    )
+
+    assert calls == [
+        {
+            "provider_id": clinic.provider.pk,
+            "location_id": clinic.location.pk,
+            "starts_at": monday(9),
+            "ends_at": monday(9, 20),
+            "appointment_type_id": clinic.type.pk,
+        }
+    ]
+
+
+def test_a_refused_cancel_does_not_tell_the_waitlist(clinic, desk, book, monkeypatch):
+    import sys
+    import types
+
+    calls: list[Any] = []
+    module = types.ModuleType("frontdesk.waitlist.services")
+    module.waitlist_slot_opened = lambda **kwargs: calls.append(kwargs) or []  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "frontdesk.waitlist", types.ModuleType("frontdesk.waitlist"))
+    monkeypatch.setitem(sys.modules, "frontdesk.waitlist.services", module)
+    appointment = book()
+    desk.post(reverse("scheduling:cancel", args=[appointment.pk]), {"reason": "nonsense"})
+    assert calls == []
