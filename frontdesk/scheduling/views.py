@@ -122,7 +122,8 @@ def grid_css(request: HttpRequest) -> HttpResponse:
     """Row placement classes (CSP forbids style= attributes) and one colour class per appointment type."""
     lines = [f".r-{n}{{grid-row-start:{n}}}" for n in range(1, ROW_CLASS_LIMIT + 1)]
     lines += [f".rs-{n}{{grid-row-end:span {n}}}" for n in range(1, ROW_CLASS_LIMIT + 1)]
-    for pk, color in AppointmentType.objects.values_list("pk", "color"):
+    types = AppointmentType.objects.restrict(_user(request), VIEW)
+    for pk, color in types.values_list("pk", "color"):
         lines.append(f".t-{int(pk)}{{--type-color:{color}}}")
     response = HttpResponse("\n".join(lines) + "\n", content_type="text/css")
     response["Cache-Control"] = "private, max-age=60"

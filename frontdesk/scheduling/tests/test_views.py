@@ -79,6 +79,9 @@ def test_day_view_shows_providers_appointments_and_writes_one_audit_row(clinic, 
     # Open 09:00-12:00: 08:00-09:00 is shaded (12 rows from row 2); a slot at 09:00 is bookable.
     assert "sched-off r-2 rs-12" in html
     assert 'aria-label="Book Example at 09:00"' in html
+    # Live updates: a poll every 5 s that does not count as user activity.
+    assert 'hx-trigger="every 5s, schedule-changed from:body"' in html
+    assert """hx-headers='{"X-FrontDesk-Background": "1"}'""" in html
     assert schedule_audit() == [
         {
             "action": "query",
