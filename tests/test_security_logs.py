@@ -19,7 +19,8 @@ from django.urls import reverse
 
 from frontdesk.accounts.choices import Role
 from frontdesk.api.tests.support import key_client_for
-from frontdesk.api.tests.test_matrix import SAMPLES, World
+from frontdesk.api.tests.test_matrix import SAMPLES
+from frontdesk.api.tests.test_matrix import _world as api_world
 from frontdesk.patients import selectors
 from frontdesk.patients.models import Patient
 from frontdesk.patients.services import patient_register
@@ -166,19 +167,13 @@ def test_searching_registering_and_editing_the_canary_logs_none_of_it(logged, ca
 
 
 def test_every_api_operation_on_the_canary_logs_none_of_it(logged, caplog) -> None:
-    location = LocationFactory()
+    # The API matrix's sample world (every operation has a sample against it), with the canary as
+    # its patient so every patient and coverage operation touches the canary's data.
+    world = api_world()
     patient = _canary(UserFactory(role=Role.FRONT_DESK))
-    payer = PayerFactory()
-    world = World(
-        location=location,
-        other_location=LocationFactory(),
-        patient=patient,
-        restricted_patient=PatientFactory(is_restricted=True),
-        coverage=CoverageFactory(patient=patient, payer=payer),
-        restricted_coverage=CoverageFactory(payer=payer),
-        payer=payer,
-        plan=PlanFactory(payer=payer),
-    )
+    world.patient = patient
+    world.coverage = CoverageFactory(patient=patient, payer=world.payer)
+    location = world.location
     caller = key_client_for(Role.PRACTICE_MANAGER, location)
     statuses = []
     for (method, _path_template), sample in sorted(SAMPLES.items()):
