@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.apps import apps as django_apps
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -418,7 +419,14 @@ def reschedule(request: HttpRequest, pk: int) -> HttpResponse:
     return _changed(request, f"Moved to {local:%a %d %b %H:%M}.")
 
 
+def _waitlist_installed() -> bool:
+    return django_apps.is_installed("frontdesk.waitlist")
+
+
 def _waitlist_slot_opened(appointment: Appointment) -> None:
+    """Offer the freed time to the waitlist when that app is installed (guarded: no hard dependency)."""
+    if not _waitlist_installed():
+        return
     try:
         from frontdesk.waitlist.services import (  # type: ignore[import-not-found,unused-ignore]
             waitlist_slot_opened,

@@ -104,6 +104,9 @@ def test_reschedule_and_cancel_from_the_appointment_panel(page, live_server):
     moved = page.locator(f'[data-appointment="{appointment.pk}"]').filter(has_text="11:00")
     moved.wait_for()
     moved.click()
+    # Without a reason the server's 422 panel is shown beside the fields (schedule.js lets htmx swap it).
+    page.get_by_role("button", name="Cancel appointment").click()
+    page.get_by_text("Choose a cancellation reason.").wait_for()
     page.get_by_label("Reason").select_option(label="Patient ill")
     page.get_by_label("Patient", exact=True).check()
     page.get_by_role("button", name="Cancel appointment").click()

@@ -428,6 +428,7 @@ def test_cancel_tells_the_waitlist_about_the_opened_slot_when_it_is_installed(
     module = types.ModuleType("frontdesk.waitlist.services")
     module.waitlist_slot_opened = lambda **kwargs: calls.append(kwargs) or []  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "frontdesk.waitlist", package)
+    monkeypatch.setattr("frontdesk.scheduling.views._waitlist_installed", lambda: True)
     monkeypatch.setitem(sys.modules, "frontdesk.waitlist.services", module)
     appointment = book()
 
@@ -455,6 +456,7 @@ def test_a_refused_cancel_does_not_tell_the_waitlist(clinic, desk, book, monkeyp
     module = types.ModuleType("frontdesk.waitlist.services")
     module.waitlist_slot_opened = lambda **kwargs: calls.append(kwargs) or []  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "frontdesk.waitlist", types.ModuleType("frontdesk.waitlist"))
+    monkeypatch.setattr("frontdesk.scheduling.views._waitlist_installed", lambda: True)
     monkeypatch.setitem(sys.modules, "frontdesk.waitlist.services", module)
     appointment = book()
     desk.post(reverse("scheduling:cancel", args=[appointment.pk]), {"reason": "nonsense"})
