@@ -10,5 +10,6 @@ urlpatterns = [
     path("audit/", include("frontdesk.audit.urls")),
     path("practice/", include("frontdesk.practice.urls")),
     path("patients/", include("frontdesk.patients.urls")),
+    path("scheduling/", include("frontdesk.scheduling.urls")),
     path("api/v1/", api.urls),
 ]

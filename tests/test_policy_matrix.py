@@ -19,6 +19,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from frontdesk.accounts.choices import Role
 from frontdesk.accounts.policy import ALL_ACTIONS, POLICY
 from tests.factories import (
+    AppointmentFactory,
     CoverageFactory,
     EquipmentFactory,
     LocationFactory,
@@ -128,6 +129,13 @@ SAMPLE_KWARGS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     },
     "patients:verify": lambda o: {"pk": o["patient"].pk},
     "patients:merge": lambda o: {"pk": o["patient"].pk},
+    # schedule (an appointment at the sample location)
+    **{
+        f"scheduling:{name}": (
+            lambda o: {"pk": AppointmentFactory(location=o["location"], patient=o["patient"]).pk}
+        )
+        for name in ("appointment", "reschedule", "cancel", "no_show")
+    },
     # The privacy officer reviews a nurse's ended break-glass grant.
     "audit:emergency_review": lambda o: {"grant_id": _ended_grant().pk},
     # Staff administration acts on another staff member (a fresh front-desk account).

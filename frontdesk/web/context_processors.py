@@ -9,6 +9,7 @@ from django.http import HttpRequest
 # (label, url name, action) — a section appears when the user's role allows its action.
 NAVIGATION: list[tuple[str, str, str]] = [
     ("Patients", "patients:search", "patient.search"),
+    ("Schedule", "scheduling:day", "schedule.view"),
     ("Practice setup", "practice:overview", "practice.manage"),
     ("Staff", "accounts:user_list", "user.manage"),
     ("Audit log", "audit:report", "audit.view"),

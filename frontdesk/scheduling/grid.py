@@ -1,0 +1,271 @@
+"""The day / week schedule grid: what the schedule screens show, read in a constant number of queries.
+
+Rows are 5-minute steps from the grid's first hour (row 1 is the header row, so a time ``t`` sits on
+row ``2 + minutes(t - start) // 5``). Providers shown are those with a template window at the location
+that day or an appointment there. Reads: location (scoped), templates, exceptions, appointments (with
+patient, type and provider joined), and the providers themselves, whatever the number of providers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, Max, Q
+
+from frontdesk.audit.choices import AuditAction, AuditCategory
+from frontdesk.audit.services import audit_record
+from frontdesk.core.queryset import get_restricted
+from frontdesk.practice.models import Location, Provider
+from frontdesk.scheduling import availability as av
+from frontdesk.scheduling.choices import ACTIVE_STATUSES
+from frontdesk.scheduling.models import Appointment, AvailabilityTemplate, ScheduleException
+
+VIEW = "schedule.view"
+STEP = 5  # minutes per grid row
+SLOT_MINUTES = 15  # an empty, clickable cell every quarter hour
+DEFAULT_FIRST_HOUR = 8
+DEFAULT_LAST_HOUR = 17
+
+
+@dataclass
+class Block:
+    row: int
+    span: int
+    css: str
+    label: str = ""
+    appointment: Appointment | None = None
+    starts_at: dt.datetime | None = None
+
+
+@dataclass
+class Column:
+    provider: Provider
+    blocks: list[Block] = field(default_factory=list)
+    slots: list[Block] = field(default_factory=list)
+
+
+@dataclass
+class DayGrid:
+    location: Location
+    day: dt.date
+    start: dt.datetime
+    end: dt.datetime
+    rows: int
+    times: list[Block]
+    columns: list[Column]
+    version: str
+
+
+def _local_span(day: dt.date, tz: Any) -> tuple[dt.datetime, dt.datetime]:
+    return (
+        dt.datetime.combine(day, dt.time(0), tzinfo=tz),
+        dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), tzinfo=tz),
+    )
+
+
+def _row(start: dt.datetime, instant: dt.datetime) -> int:
+    return 2 + int((instant - start).total_seconds() // 60) // STEP
+
+
+def _span(a: dt.datetime, b: dt.datetime) -> int:
+    return max(1, math.ceil((b - a).total_seconds() / 60 / STEP))
+
+
+def patient_short(patient: Any) -> str:
+    """ "Last, F." — minimum necessary on a shared screen."""
+    initial = (patient.first_name or "?")[:1].upper()
+    return f"{patient.last_name}, {initial}."
+
+
+def location_version(location_id: int, day_start: dt.datetime, day_end: dt.datetime) -> str:
+    """Cheap change token for a location's day: latest change and row count (one query)."""
+    agg = Appointment.objects.filter(
+        location_id=location_id, starts_at__gte=day_start, starts_at__lt=day_end
+    ).aggregate(latest=Max("updated_at"), n=Count("pk"))
+    latest = agg["latest"].isoformat() if agg["latest"] else "-"
+    return f"{agg['n']}.{latest}"
+
+
+def day_version(*, user: Any, location_id: int, day: dt.date) -> str:
+    location = get_restricted(Location.objects.all(), user, VIEW, pk=location_id)
+    start, end = _local_span(day, location.tzinfo)
+    return location_version(location.pk, start, end)
+
+
+def _windows(
+    templates: list[AvailabilityTemplate], tz: Any, day: dt.date
+) -> dict[int, list[av.Window]]:
+    out: dict[int, list[av.Window]] = {}
+    for t in templates:
+        rule = av.TemplateRule(
+            t.weekday,
+            t.start_time,
+            t.end_time,
+            t.effective_from,
+            t.effective_until,
+            t.kind,
+            frozenset(),
+            t.release_minutes_before,
+            t.pk,
+        )
+        out.setdefault(t.provider_id, []).extend(av.expand_templates([rule], tz, day, day))
+    return out
+
+
+def day_grid(*, user: Any, location_id: int, day: dt.date, audit: bool = True) -> DayGrid:
+    """The schedule of one location on one local day; one audit row (query, no patient) per read."""
+    location = get_restricted(Location.objects.all(), user, VIEW, pk=location_id)
+    tz = location.tzinfo
+    day_start, day_end = _local_span(day, tz)
+    templates = list(
+        AvailabilityTemplate.objects.filter(location=location, weekday=day.weekday())
+        .filter(effective_from__lte=day)
+        .filter(Q(effective_until__isnull=True) | Q(effective_until__gte=day))
+        .filter(provider__is_active=True)
+    )
+    appointments = list(
+        Appointment.objects.restrict(user, VIEW)
+        .filter(location=location, starts_at__gte=day_start, starts_at__lt=day_end)
+        .select_related("patient", "appointment_type")
+        .order_by("starts_at", "pk")
+    )
+    exceptions = list(
+        ScheduleException.objects.filter(starts_at__lt=day_end, ends_at__gt=day_start).filter(
+            Q(location=location) | Q(location__isnull=True)
+        )
+    )
+    windows = _windows(templates, tz, day)
+    provider_ids = set(windows) | {a.provider_id for a in appointments}
+    providers = list(
+        Provider.objects.filter(pk__in=provider_ids).order_by("last_name", "first_name", "pk")
+    )
+
+    # Grid bounds: default office hours, widened to whatever is scheduled.
+    first = dt.datetime.combine(day, dt.time(DEFAULT_FIRST_HOUR), tzinfo=tz)
+    last = dt.datetime.combine(day, dt.time(DEFAULT_LAST_HOUR), tzinfo=tz)
+    for ws in windows.values():
+        for w in ws:
+            first = min(first, w.interval.start.astimezone(tz))
+            last = max(last, w.interval.end.astimezone(tz))
+    for a in appointments:
+        first = min(first, a.starts_at.astimezone(tz))
+        last = max(last, min(a.ends_at.astimezone(tz), day_end))
+    first = first.replace(minute=0, second=0, microsecond=0)
+    if last.minute or last.second:
+        last = last.replace(minute=0, second=0, microsecond=0) + dt.timedelta(hours=1)
+    last = min(last, day_end)
+    start_utc, end_utc = first.astimezone(dt.UTC), last.astimezone(dt.UTC)
+    rows = _span(start_utc, end_utc)
+
+    times = []
+    t = start_utc
+    while t < end_utc:
+        times.append(
+            Block(_row(start_utc, t), 60 // STEP, "sched-hour", t.astimezone(tz).strftime("%H:%M"))
+        )
+        t += dt.timedelta(hours=1)
+
+    columns: list[Column] = []
+    for provider in providers:
+        col = Column(provider)
+        ws = windows.get(provider.pk, [])
+        open_ = av.merge(w.interval for w in ws if w.kind != av.KIND_BLOCK)
+        blocked = [w.interval for w in ws if w.kind == av.KIND_BLOCK]
+        for ex in exceptions:
+            if ex.provider_id in (None, provider.pk):
+                blocked.append(av.Interval(max(ex.starts_at, start_utc), min(ex.ends_at, end_utc)))
+        usable = av.subtract(open_, blocked)
+        off = av.subtract([av.Interval(start_utc, end_utc)], usable)
+        for iv in off:
+            if iv.end > iv.start:
+                col.blocks.append(
+                    Block(_row(start_utc, iv.start), _span(iv.start, iv.end), "sched-off")
+                )
+        for iv in usable:
+            s = iv.start
+            while s + dt.timedelta(minutes=STEP) <= iv.end:
+                col.slots.append(
+                    Block(
+                        _row(start_utc, s),
+                        _span(s, min(s + dt.timedelta(minutes=SLOT_MINUTES), iv.end)),
+                        "sched-slot",
+                        s.astimezone(tz).strftime("%H:%M"),
+                        starts_at=s,
+                    )
+                )
+                s += dt.timedelta(minutes=SLOT_MINUTES)
+        columns.append(col)
+    by_provider = {c.provider.pk: c for c in columns}
+    for a in appointments:
+        col = by_provider[a.provider_id]
+        end = min(a.ends_at, end_utc)
+        css = f"sched-appt t-{a.appointment_type_id} s-{a.status}"
+        if a.status not in ACTIVE_STATUSES:
+            css += " sched-inactive"
+        col.blocks.append(
+            Block(_row(start_utc, a.starts_at), _span(a.starts_at, end), css, appointment=a)
+        )
+        a.patient_short = patient_short(a.patient)  # type: ignore[attr-defined]
+        a.local_start = a.starts_at.astimezone(tz)  # type: ignore[attr-defined]
+    latest = max((a.updated_at for a in appointments), default=None)
+    version = f"{len(appointments)}.{latest.isoformat() if latest else '-'}"
+    if audit:
+        audit_record(
+            actor=user,
+            action=AuditAction.QUERY,
+            category=AuditCategory.SCHEDULE,
+            object_type="appointment",
+            detail={
+                "view": "day",
+                "location_id": location.pk,
+                "date": day.isoformat(),
+                "results": len(appointments),
+            },
+        )
+    return DayGrid(location, day, start_utc, end_utc, rows, times, columns, version)
+
+
+@dataclass
+class WeekDay:
+    day: dt.date
+    appointments: list[Appointment]
+
+
+def provider_week(
+    *, user: Any, provider_id: int, location_id: int, monday: dt.date
+) -> list[WeekDay]:
+    """One provider's appointments at a location, Monday to Sunday; one audit row."""
+    location = get_restricted(Location.objects.all(), user, VIEW, pk=location_id)
+    provider = get_restricted(Provider.objects.all(), user, VIEW, pk=provider_id)
+    tz = location.tzinfo
+    start, _ = _local_span(monday, tz)
+    _, end = _local_span(monday + dt.timedelta(days=6), tz)
+    rows = list(
+        Appointment.objects.restrict(user, VIEW)
+        .filter(location=location, provider=provider, starts_at__gte=start, starts_at__lt=end)
+        .select_related("patient", "appointment_type")
+        .order_by("starts_at", "pk")
+    )
+    days = [WeekDay(monday + dt.timedelta(days=n), []) for n in range(7)]
+    for a in rows:
+        local = a.starts_at.astimezone(tz)
+        a.patient_short = patient_short(a.patient)  # type: ignore[attr-defined]
+        a.local_start = local  # type: ignore[attr-defined]
+        days[(local.date() - monday).days].appointments.append(a)
+    audit_record(
+        actor=user,
+        action=AuditAction.QUERY,
+        category=AuditCategory.SCHEDULE,
+        object_type="appointment",
+        detail={
+            "view": "week",
+            "location_id": location.pk,
+            "provider_id": provider.pk,
+            "date": monday.isoformat(),
+            "results": len(rows),
+        },
+    )
+    return days

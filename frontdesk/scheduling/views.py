@@ -1,0 +1,493 @@
+"""Schedule screens: the day view of a location, a provider's week, booking / appointment panels (htmx),
+cheap change detection for live updates, and the printable day schedule.
+
+Thin: the grid reader (grid.py), selectors and services do the work (they scope, validate and audit).
+URLs carry only ids and dates, never patient details.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.apps import apps as django_apps
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from frontdesk.accounts.decorators import authenticated, requires
+from frontdesk.audit.choices import AuditAction, AuditCategory
+from frontdesk.audit.services import audit_record
+from frontdesk.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
+from frontdesk.core.queryset import get_restricted
+from frontdesk.patients.models import Patient
+from frontdesk.patients.selectors import patient_search
+from frontdesk.practice.models import Location, Provider
+from frontdesk.scheduling import grid, services
+from frontdesk.scheduling.choices import OPEN_STATUSES, CancellationReason, CancelledBy
+from frontdesk.scheduling.errors import SlotTaken
+from frontdesk.scheduling.models import Appointment, AppointmentType
+from frontdesk.scheduling.selectors import appointment_get, appointment_type_list, slot_search
+
+VIEW = "schedule.view"
+BOOK = "appointment.book"
+OVERBOOK = "appointment.overbook"
+OPTIONS = 5
+ROW_CLASS_LIMIT = 24 * 60 // grid.STEP + 2
+
+
+def _user(request: HttpRequest) -> Any:
+    return request.user
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _location(request: HttpRequest, raw: Any) -> Location:
+    scoped = (
+        Location.objects.restrict(_user(request), VIEW)
+        .filter(is_active=True)
+        .order_by("name", "pk")
+    )
+    pk = _int(raw)
+    location = scoped.filter(pk=pk).first() if pk is not None else scoped.first()
+    if location is None:
+        raise Http404
+    return location
+
+
+def _day(raw: Any, location: Location) -> dt.date:
+    try:
+        return dt.date.fromisoformat(str(raw))
+    except ValueError:
+        return timezone.now().astimezone(location.tzinfo).date()
+
+
+def _grid_context(request: HttpRequest, location: Location, day: dt.date) -> dict[str, Any]:
+    try:
+        day_grid = grid.day_grid(user=_user(request), location_id=location.pk, day=day)
+    except NotFound:
+        raise Http404 from None
+    return {"grid": day_grid, "location": location, "day": day}
+
+
+@requires(VIEW)
+@require_GET
+def day_view(request: HttpRequest) -> HttpResponse:
+    location = _location(request, request.GET.get("location"))
+    day = _day(request.GET.get("date"), location)
+    context = _grid_context(request, location, day)
+    context.update(
+        locations=Location.objects.restrict(_user(request), VIEW)
+        .filter(is_active=True)
+        .order_by("name", "pk"),
+        prev_day=day - dt.timedelta(days=1),
+        next_day=day + dt.timedelta(days=1),
+        can_book=_user(request).can(BOOK),
+    )
+    return render(request, "scheduling/day.html", context)
+
+
+@requires(VIEW)
+@require_GET
+def day_grid(request: HttpRequest) -> HttpResponse:
+    location = _location(request, request.GET.get("location"))
+    day = _day(request.GET.get("date"), location)
+    context = _grid_context(request, location, day)
+    context["can_book"] = _user(request).can(BOOK)
+    return render(request, "scheduling/_grid.html", context)
+
+
+@requires(VIEW)
+@require_GET
+def changes(request: HttpRequest) -> HttpResponse:
+    """204 while the location's day is unchanged (one aggregate query); the fresh grid otherwise."""
+    location = _location(request, request.GET.get("location"))
+    day = _day(request.GET.get("date"), location)
+    version = grid.day_version(user=_user(request), location_id=location.pk, day=day)
+    if version == request.GET.get("v", ""):
+        return HttpResponse(status=204)
+    context = _grid_context(request, location, day)
+    context["can_book"] = _user(request).can(BOOK)
+    return render(request, "scheduling/_grid.html", context)
+
+
+@authenticated
+@require_GET
+def grid_css(request: HttpRequest) -> HttpResponse:
+    """Row placement classes (CSP forbids style= attributes) and one colour class per appointment type."""
+    lines = [f".r-{n}{{grid-row-start:{n}}}" for n in range(1, ROW_CLASS_LIMIT + 1)]
+    lines += [f".rs-{n}{{grid-row-end:span {n}}}" for n in range(1, ROW_CLASS_LIMIT + 1)]
+    types = AppointmentType.objects.restrict(_user(request), VIEW)
+    for pk, color in types.values_list("pk", "color"):
+        lines.append(f".t-{int(pk)}{{--type-color:{color}}}")
+    response = HttpResponse("\n".join(lines) + "\n", content_type="text/css")
+    response["Cache-Control"] = "private, max-age=60"
+    return response
+
+
+@requires(VIEW)
+@require_GET
+def week_view(request: HttpRequest) -> HttpResponse:
+    location = _location(request, request.GET.get("location"))
+    day = _day(request.GET.get("date"), location)
+    monday = day - dt.timedelta(days=day.weekday())
+    providers = Provider.objects.restrict(_user(request), VIEW).filter(
+        locations=location, is_active=True
+    )
+    provider_id = _int(request.GET.get("provider"))
+    provider = (
+        providers.filter(pk=provider_id).first() if provider_id is not None else providers.first()
+    )
+    if provider is None:
+        raise Http404
+    try:
+        days = grid.provider_week(
+            user=_user(request), provider_id=provider.pk, location_id=location.pk, monday=monday
+        )
+    except NotFound:
+        raise Http404 from None
+    return render(
+        request,
+        "scheduling/week.html",
+        {
+            "location": location,
+            "provider": provider,
+            "providers": providers,
+            "days": days,
+            "monday": monday,
+            "prev_week": monday - dt.timedelta(days=7),
+            "next_week": monday + dt.timedelta(days=7),
+        },
+    )
+
+
+# --- booking panel -------------------------------------------------------------------------------
+
+
+def _parse_start(raw: Any, location: Location) -> dt.datetime | None:
+    try:
+        naive = dt.datetime.fromisoformat(str(raw))
+    except ValueError:
+        return None
+    if timezone.is_aware(naive):
+        return naive
+    return naive.replace(tzinfo=location.tzinfo)
+
+
+def _options(
+    request: HttpRequest,
+    *,
+    type_id: int,
+    provider: Provider,
+    location: Location,
+    after: dt.datetime,
+) -> list[dict[str, Any]]:
+    try:
+        found = slot_search(
+            user=_user(request),
+            appointment_type_id=type_id,
+            provider_ids=[provider.pk],
+            location_ids=[location.pk],
+            start=max(after, timezone.now()),
+            end=after + dt.timedelta(days=14),
+            limit=OPTIONS,
+        )
+    except DomainError:
+        return []
+    tz = location.tzinfo
+    return [
+        {"local": option.starts_at.astimezone(tz), "provider_id": option.provider_id}
+        for option in found
+    ]
+
+
+def _book_context(
+    request: HttpRequest, data: Any, *, errors: dict[str, list[str]] | None = None
+) -> dict[str, Any]:
+    user = _user(request)
+    location = _location(request, data.get("location"))
+    provider = Provider.objects.restrict(user, VIEW).filter(pk=_int(data.get("provider"))).first()
+    if provider is None:
+        raise Http404
+    start = _parse_start(data.get("pick") or data.get("start"), location)
+    patient = None
+    patient_id = _int(data.get("patient"))
+    if patient_id is not None:
+        patient = Patient.objects.restrict(user, "patient.search").filter(pk=patient_id).first()
+    return {
+        "location": location,
+        "provider": provider,
+        "start": start,
+        "start_local": start.astimezone(location.tzinfo).strftime("%Y-%m-%dT%H:%M")
+        if start
+        else "",
+        "types": appointment_type_list(user=user),
+        "type_id": _int(data.get("appointment_type")),
+        "patient": patient,
+        "patient_label": f"{grid.patient_short(patient)} · MRN {patient.mrn}" if patient else "",
+        "can_overbook": user.can(OVERBOOK) or provider.allows_overbooking,
+        "overbook_reason": data.get("overbook_reason", ""),
+        "errors": errors or {},
+        "options": [],
+    }
+
+
+@requires(BOOK)
+@require_http_methods(["GET", "POST"])
+def book(request: HttpRequest) -> HttpResponse:
+    if request.method == "GET":
+        return render(request, "scheduling/_book.html", _book_context(request, request.GET))
+    data = request.POST
+    context = _book_context(request, data)
+    errors: dict[str, list[str]] = {}
+    appointment_type = None
+    if context["type_id"] is not None:
+        appointment_type = (
+            appointment_type_list(user=_user(request)).filter(pk=context["type_id"]).first()
+        )
+    if appointment_type is None:
+        errors["appointment_type"] = ["Choose an appointment type."]
+    if context["patient"] is None:
+        errors["patient"] = ["Search for and pick a patient."]
+    if context["start"] is None:
+        errors["start"] = ["Give a start date and time."]
+    if errors:
+        context["errors"] = errors
+        return render(request, "scheduling/_book.html", context, status=422)
+    assert appointment_type is not None
+    try:
+        appointment = services.appointment_book(
+            actor=_user(request),
+            patient=context["patient"],
+            provider=context["provider"],
+            location=context["location"],
+            appointment_type=appointment_type,
+            starts_at=context["start"],
+            overbook_reason=data.get("overbook_reason", "") if context["can_overbook"] else "",
+        )
+    except (SlotTaken, ValidationFailed, DomainError) as exc:
+        context["errors"] = _errors_of(exc)
+        if isinstance(exc, SlotTaken) or "starts_at" in getattr(exc, "fields", {}):
+            context["options"] = _options(
+                request,
+                type_id=appointment_type.pk,
+                provider=context["provider"],
+                location=context["location"],
+                after=context["start"],
+            )
+            context["slot_taken"] = isinstance(exc, SlotTaken)
+        return render(
+            request,
+            "scheduling/_book.html",
+            context,
+            status=409 if isinstance(exc, SlotTaken) else 422,
+        )
+    response = render(
+        request,
+        "scheduling/_done.html",
+        {
+            "message": f"Booked {appointment.starts_at.astimezone(context['location'].tzinfo):%a %d %b %H:%M} "
+            f"for MRN {context['patient'].mrn}."
+        },
+    )
+    response["HX-Trigger"] = "schedule-changed"
+    return response
+
+
+def _errors_of(exc: DomainError) -> dict[str, list[str]]:
+    fields = dict(getattr(exc, "fields", {}) or {})
+    if "starts_at" in fields:
+        fields["start"] = fields.pop("starts_at")
+    if not fields:
+        fields["general"] = [exc.message]
+    return fields
+
+
+@requires(BOOK)
+@require_POST
+def patient_pick(request: HttpRequest) -> HttpResponse:
+    """Search results for the booking panel (POST keeps the typed text out of URLs and logs)."""
+    query = request.POST.get("q", "").strip()
+    hits = patient_search(user=_user(request), query=query, limit=10) if query else []
+    rows = [
+        {
+            "pk": h.patient.pk,
+            "label": f"{grid.patient_short(h.patient)} · MRN {h.patient.mrn}",
+            "dob": h.patient.date_of_birth,
+        }
+        for h in hits
+    ]
+    return render(request, "scheduling/_patient_pick.html", {"rows": rows, "query": query})
+
+
+# --- appointment panel -----------------------------------------------------------------------------
+
+
+def _appointment(request: HttpRequest, pk: int, action: str) -> Appointment:
+    try:
+        return appointment_get(user=_user(request), appointment_id=pk, action=action)
+    except NotFound:
+        raise Http404 from None
+
+
+def _appointment_context(request: HttpRequest, appointment: Appointment) -> dict[str, Any]:
+    tz = appointment.location.tzinfo
+    local = appointment.starts_at.astimezone(tz)
+    can_book = _user(request).can(BOOK)
+    is_open = appointment.status in OPEN_STATUSES
+    return {
+        "a": appointment,
+        "local_start": local,
+        "local_end": appointment.ends_at.astimezone(tz),
+        "patient_label": f"{grid.patient_short(appointment.patient)} · MRN {appointment.patient.mrn}",
+        "can_change": can_book and is_open,
+        "can_no_show": can_book and is_open and appointment.starts_at <= timezone.now(),
+        "start_local": local.strftime("%Y-%m-%dT%H:%M"),
+        "reasons": CancellationReason.choices,
+        "cancelled_by_choices": CancelledBy.choices,
+        "options": _options(
+            request,
+            type_id=appointment.appointment_type_id,
+            provider=appointment.provider,
+            location=appointment.location,
+            after=max(appointment.starts_at - dt.timedelta(days=1), timezone.now()),
+        )
+        if can_book and is_open
+        else [],
+        "errors": {},
+    }
+
+
+@requires(VIEW)
+@require_GET
+def appointment_panel(request: HttpRequest, pk: int) -> HttpResponse:
+    appointment = _appointment(request, pk, VIEW)
+    audit_record(
+        actor=_user(request),
+        action=AuditAction.READ,
+        category=AuditCategory.SCHEDULE,
+        patient_id=appointment.patient_id,
+        object_type="appointment",
+        object_id=appointment.pk,
+        detail={"view": "appointment_panel"},
+    )
+    return render(
+        request, "scheduling/_appointment.html", _appointment_context(request, appointment)
+    )
+
+
+def _changed(request: HttpRequest, message: str) -> HttpResponse:
+    response = render(request, "scheduling/_done.html", {"message": message})
+    response["HX-Trigger"] = "schedule-changed"
+    return response
+
+
+def _failed(request: HttpRequest, appointment: Appointment, exc: DomainError) -> HttpResponse:
+    appointment.refresh_from_db()
+    context = _appointment_context(request, appointment)
+    context["errors"] = _errors_of(exc)
+    status = 409 if isinstance(exc, SlotTaken) else 422
+    if isinstance(exc, PermissionDenied):
+        status = 403
+    return render(request, "scheduling/_appointment.html", context, status=status)
+
+
+@requires(BOOK)
+@require_POST
+def reschedule(request: HttpRequest, pk: int) -> HttpResponse:
+    appointment = _appointment(request, pk, BOOK)
+    start = _parse_start(
+        request.POST.get("pick") or request.POST.get("start"), appointment.location
+    )
+    if start is None:
+        return _failed(
+            request, appointment, ValidationFailed("Give a start date and time.", field="start")
+        )
+    try:
+        services.appointment_reschedule(
+            actor=_user(request), appointment=appointment, starts_at=start
+        )
+    except DomainError as exc:
+        return _failed(request, appointment, exc)
+    local = appointment.starts_at.astimezone(appointment.location.tzinfo)
+    return _changed(request, f"Moved to {local:%a %d %b %H:%M}.")
+
+
+def _waitlist_installed() -> bool:
+    return django_apps.is_installed("frontdesk.waitlist")
+
+
+def _waitlist_slot_opened(appointment: Appointment) -> None:
+    """Offer the freed time to the waitlist when that app is installed (guarded: no hard dependency)."""
+    if not _waitlist_installed():
+        return
+    try:
+        from frontdesk.waitlist.services import (  # type: ignore[import-not-found,unused-ignore]
+            waitlist_slot_opened,
+        )
+    except ImportError:
+        return
+    waitlist_slot_opened(
+        provider_id=appointment.provider_id,
+        location_id=appointment.location_id,
+        starts_at=appointment.starts_at,
+        ends_at=appointment.ends_at,
+        appointment_type_id=appointment.appointment_type_id,
+    )
+
+
+@requires(BOOK)
+@require_POST
+def cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    appointment = _appointment(request, pk, BOOK)
+    try:
+        services.appointment_cancel(
+            actor=_user(request),
+            appointment=appointment,
+            reason=request.POST.get("reason", ""),
+            cancelled_by=request.POST.get("cancelled_by", ""),
+        )
+    except DomainError as exc:
+        return _failed(request, appointment, exc)
+    _waitlist_slot_opened(appointment)
+    return _changed(request, "Appointment cancelled.")
+
+
+@requires(BOOK)
+@require_POST
+def no_show(request: HttpRequest, pk: int) -> HttpResponse:
+    appointment = _appointment(request, pk, BOOK)
+    try:
+        services.appointment_mark_no_show(actor=_user(request), appointment=appointment)
+    except DomainError as exc:
+        return _failed(request, appointment, exc)
+    return _changed(request, "Marked as a no-show.")
+
+
+@requires(VIEW)
+@require_GET
+def day_pdf(request: HttpRequest) -> HttpResponse:
+    """A provider's day at a location as a PDF (patient name, DOB, time, type, status); audited "print"."""
+    from frontdesk.scheduling.pdf import day_schedule_pdf
+
+    location = _location(request, request.GET.get("location"))
+    day = _day(request.GET.get("date"), location)
+    try:
+        provider = get_restricted(
+            Provider.objects.all(), _user(request), VIEW, pk=_int(request.GET.get("provider"))
+        )
+    except NotFound:
+        raise Http404 from None
+    content = day_schedule_pdf(user=_user(request), location=location, provider=provider, day=day)
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = (
+        f'inline; filename="schedule-{day.isoformat()}-{provider.pk}.pdf"'
+    )
+    response["Cache-Control"] = "no-store"
+    return response
