@@ -69,7 +69,11 @@ def test_book_from_the_day_view(page, live_server):
     slot = page.get_by_role("button", name="Book Zzdoctor at 10:00")
     slot.focus()
     page.keyboard.press("Enter")  # keyboard: Enter on a focused empty slot opens the booking panel
-    page.get_by_label("Search: name, date of birth, phone or MRN").fill("Zzbrowser")
+    # Typed key by key, as a person does: the panel was just swapped in, and htmx wires up its
+    # search box a moment after the swap (an instant fill() can land before that).
+    search = page.get_by_label("Search: name, date of birth, phone or MRN")
+    search.wait_for()
+    search.press_sequentially("Zzbrowser", delay=40)
     page.get_by_role("radio", name="MRN T8880001").check()
     page.get_by_label("Appointment type").select_option(label="Follow-up (20 min)")
     page.get_by_role("button", name="Book", exact=True).click()
