@@ -101,6 +101,14 @@ def _ended_grant() -> Any:
     )
 
 
+def _sample_appointment(objects: dict[str, Any]) -> Any:
+    if "appointment" not in objects:
+        objects["appointment"] = AppointmentFactory(
+            location=objects["location"], patient=objects["patient"]
+        )
+    return objects["appointment"]
+
+
 # Parameters for URLs that take them, by URL name. A URL with parameters and no entry fails
 # test_every_parameterised_url_has_a_sample, so new URLs must be added here (and thus walked).
 SAMPLE_KWARGS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
@@ -131,9 +139,9 @@ SAMPLE_KWARGS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "patients:merge": lambda o: {"pk": o["patient"].pk},
     # schedule (an appointment at the sample location)
     **{
-        f"scheduling:{name}": (
-            lambda o: {"pk": AppointmentFactory(location=o["location"], patient=o["patient"]).pk}
-        )
+        # One appointment per sample world, shared by the four URLs (a walk over every URL with one
+        # world must not book the same patient twice at the same time).
+        f"scheduling:{name}": (lambda o: {"pk": _sample_appointment(o).pk})
         for name in ("appointment", "reschedule", "cancel", "no_show")
     },
     # The privacy officer reviews a nurse's ended break-glass grant.
