@@ -41,6 +41,9 @@ class A:
     APPOINTMENT_BOOK = "appointment.book"  # book, reschedule, cancel, no-show, hold slots
     APPOINTMENT_OVERBOOK = "appointment.overbook"  # any provider (else Provider.allows_overbooking)
     WAITLIST_MANAGE = "waitlist.manage"  # waitlist entries and offers
+    SCHEDULE_CONFIGURE = "schedule.configure"  # appointment types, provider templates, time off
+    MESSAGE_VIEW = "message.view"  # the log of reminders/offers sent and replies received
+    TASK_WORK = "task.work"  # front-desk follow-up tasks (call-backs): list, claim, complete
 
 
 ALL_ACTIONS: frozenset[str] = frozenset(
@@ -49,7 +52,13 @@ ALL_ACTIONS: frozenset[str] = frozenset(
 
 _PATIENT_READ = {A.PATIENT_SEARCH, A.PATIENT_VIEW, A.COVERAGE_VIEW, A.PRACTICE_VIEW, A.ACCOUNT_SELF}
 _REGISTRATION = {A.PATIENT_CREATE, A.PATIENT_UPDATE, A.COVERAGE_EDIT, A.VERIFICATION_RECORD}
-_SCHEDULING = {A.SCHEDULE_VIEW, A.APPOINTMENT_BOOK, A.WAITLIST_MANAGE}
+_SCHEDULING = {
+    A.SCHEDULE_VIEW,
+    A.APPOINTMENT_BOOK,
+    A.WAITLIST_MANAGE,
+    A.MESSAGE_VIEW,
+    A.TASK_WORK,
+}
 
 POLICY: dict[str, frozenset[str]] = {
     Role.FRONT_DESK: frozenset(_PATIENT_READ | _REGISTRATION | _SCHEDULING),
@@ -67,6 +76,7 @@ POLICY: dict[str, frozenset[str]] = {
             A.USER_MANAGE,
             A.BREAKGLASS_USE,
             A.APPOINTMENT_OVERBOOK,
+            A.SCHEDULE_CONFIGURE,
         }
     ),
     Role.PRIVACY_OFFICER: frozenset(
