@@ -1,9 +1,11 @@
 """The day / week schedule grid: what the schedule screens show, read in a constant number of queries.
 
 Rows are 5-minute steps from the grid's first hour (row 1 is the header row, so a time ``t`` sits on
-row ``2 + minutes(t - start) // 5``). Providers shown are those with a template window at the location
-that day or an appointment there. Reads: location (scoped), templates, exceptions, appointments (with
-patient, type and provider joined), and the providers themselves, whatever the number of providers.
+row ``2 + minutes(t - start) // 5``). The day has one column per provider (those with a template
+window at the location that day or an appointment there) or, when asked, one column per room of the
+location, appointments placed in the room they booked and those without a room in a last "No room"
+column. Reads: location (scoped), templates, exceptions, appointments (with patient, type, provider
+and room joined), and the providers or the rooms, whatever the number of columns or appointments.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from django.db.models import Count, Max, Q
 from frontdesk.audit.choices import AuditAction, AuditCategory
 from frontdesk.audit.services import audit_record
 from frontdesk.core.queryset import get_restricted
-from frontdesk.practice.models import Location, Provider
+from frontdesk.practice.models import Location, Provider, Room
 from frontdesk.scheduling import availability as av
 from frontdesk.scheduling.choices import ACTIVE_STATUSES
 from frontdesk.scheduling.models import Appointment, AvailabilityTemplate, ScheduleException
@@ -28,6 +30,10 @@ STEP = 5  # minutes per grid row
 SLOT_MINUTES = 15  # an empty, clickable cell every quarter hour
 DEFAULT_FIRST_HOUR = 8
 DEFAULT_LAST_HOUR = 17
+BY_PROVIDER = "providers"
+BY_ROOM = "rooms"
+COLUMN_KINDS = (BY_PROVIDER, BY_ROOM)
+NO_ROOM = "none"
 
 
 @dataclass
@@ -38,11 +44,18 @@ class Block:
     label: str = ""
     appointment: Appointment | None = None
     starts_at: dt.datetime | None = None
+    iso: str = ""  # starts_at as ISO 8601, computed once (the template shows it twice per slot)
 
 
 @dataclass
 class Column:
-    provider: Provider
+    """One column of the day: a provider's, or a room's (``room`` None and ``key`` "room-none" for the
+    appointments that booked no room). ``key`` is what the page's move script reads."""
+
+    key: str
+    label: str
+    provider: Provider | None = None
+    room: Room | None = None
     blocks: list[Block] = field(default_factory=list)
     slots: list[Block] = field(default_factory=list)
 
@@ -57,6 +70,7 @@ class DayGrid:
     times: list[Block]
     columns: list[Column]
     version: str
+    by: str = BY_PROVIDER
 
 
 def _local_span(day: dt.date, tz: Any) -> tuple[dt.datetime, dt.datetime]:
@@ -115,8 +129,26 @@ def _windows(
     return out
 
 
-def day_grid(*, user: Any, location_id: int, day: dt.date, audit: bool = True) -> DayGrid:
-    """The schedule of one location on one local day; one audit row (query, no patient) per read."""
+def _provider_label(provider: Provider) -> str:
+    initial = (provider.first_name or "?")[:1]
+    credentials = f" {provider.credentials}" if provider.credentials else ""
+    return f"{provider.last_name}, {initial}.{credentials}"
+
+
+def day_grid(
+    *,
+    user: Any,
+    location_id: int,
+    day: dt.date,
+    by: str = BY_PROVIDER,
+    audit: bool = True,
+) -> DayGrid:
+    """The schedule of one location on one local day; one audit row (query, no patient) per read.
+
+    ``by`` is "providers" (one column per provider, with the empty bookable times) or "rooms" (one
+    column per room; no bookable times, since a booking belongs to a provider)."""
+    if by not in COLUMN_KINDS:
+        by = BY_PROVIDER
     location = get_restricted(Location.objects.all(), user, VIEW, pk=location_id)
     tz = location.tzinfo
     day_start, day_end = _local_span(day, tz)
@@ -129,7 +161,26 @@ def day_grid(*, user: Any, location_id: int, day: dt.date, audit: bool = True) -
     appointments = list(
         Appointment.objects.restrict(user, VIEW)
         .filter(location=location, starts_at__gte=day_start, starts_at__lt=day_end)
-        .select_related("patient", "appointment_type")
+        .select_related("patient", "appointment_type", "room")
+        .only(
+            "pk",
+            "patient",
+            "provider",
+            "appointment_type",
+            "room",
+            "starts_at",
+            "ends_at",
+            "status",
+            "confirmation_status",
+            "updated_at",
+            "location",
+            "is_overbook",
+            "patient__first_name",
+            "patient__last_name",
+            "patient__mrn",
+            "appointment_type__name",
+            "room__name",
+        )
         .order_by("starts_at", "pk")
     )
     exceptions = list(
@@ -139,9 +190,12 @@ def day_grid(*, user: Any, location_id: int, day: dt.date, audit: bool = True) -
     )
     windows = _windows(templates, tz, day)
     provider_ids = set(windows) | {a.provider_id for a in appointments}
-    providers = list(
-        Provider.objects.filter(pk__in=provider_ids).order_by("last_name", "first_name", "pk")
-    )
+    providers = {
+        p.pk: p
+        for p in Provider.objects.filter(pk__in=provider_ids).order_by(
+            "last_name", "first_name", "pk"
+        )
+    }
 
     # Grid bounds: default office hours, widened to whatever is scheduled.
     first = dt.datetime.combine(day, dt.time(DEFAULT_FIRST_HOUR), tzinfo=tz)
@@ -168,9 +222,62 @@ def day_grid(*, user: Any, location_id: int, day: dt.date, audit: bool = True) -
         )
         t += dt.timedelta(hours=1)
 
+    if by == BY_ROOM:
+        columns, column_of = _room_columns(location, appointments)
+    else:
+        columns, column_of = _provider_columns(
+            list(providers.values()), windows, exceptions, appointments, start_utc, end_utc, tz
+        )
+    for a in appointments:
+        end = min(a.ends_at, end_utc)
+        css = f"sched-appt t-{a.appointment_type_id} s-{a.status}"
+        if a.status not in ACTIVE_STATUSES:
+            css += " sched-inactive"
+        a.patient_short = patient_short(a.patient)  # type: ignore[attr-defined]
+        a.local_start = a.starts_at.astimezone(tz)  # type: ignore[attr-defined]
+        a.provider_short = _provider_label(providers[a.provider_id])  # type: ignore[attr-defined]
+        column_of(a).blocks.append(
+            Block(_row(start_utc, a.starts_at), _span(a.starts_at, end), css, appointment=a)
+        )
+    latest = max((a.updated_at for a in appointments), default=None)
+    version = f"{len(appointments)}.{latest.isoformat() if latest else '-'}"
+    if audit:
+        detail: dict[str, Any] = {
+            "view": "day",
+            "location_id": location.pk,
+            "date": day.isoformat(),
+            "results": len(appointments),
+        }
+        if by == BY_ROOM:
+            detail["columns"] = BY_ROOM
+        audit_record(
+            actor=user,
+            action=AuditAction.QUERY,
+            category=AuditCategory.SCHEDULE,
+            object_type="appointment",
+            detail=detail,
+        )
+    return DayGrid(location, day, start_utc, end_utc, rows, times, columns, version, by)
+
+
+def _provider_columns(
+    providers: list[Provider],
+    windows: dict[int, list[av.Window]],
+    exceptions: list[ScheduleException],
+    appointments: list[Appointment],
+    start_utc: dt.datetime,
+    end_utc: dt.datetime,
+    tz: Any,
+) -> tuple[list[Column], Any]:
+    """A column per provider working or booked that day: time off shaded, empty times bookable."""
+    # Taken time per provider: an empty slot is one no active appointment covers.
+    taken: dict[int, list[av.Interval]] = {}
+    for a in appointments:
+        if a.status in ACTIVE_STATUSES:
+            taken.setdefault(a.provider_id, []).append(av.Interval(a.starts_at, a.ends_at))
     columns: list[Column] = []
     for provider in providers:
-        col = Column(provider)
+        col = Column(f"provider-{provider.pk}", _provider_label(provider), provider=provider)
         ws = windows.get(provider.pk, [])
         open_ = av.merge(w.interval for w in ws if w.kind != av.KIND_BLOCK)
         blocked = [w.interval for w in ws if w.kind == av.KIND_BLOCK]
@@ -184,48 +291,43 @@ def day_grid(*, user: Any, location_id: int, day: dt.date, audit: bool = True) -
                 col.blocks.append(
                     Block(_row(start_utc, iv.start), _span(iv.start, iv.end), "sched-off")
                 )
+        busy = av.merge(taken.get(provider.pk, []))
         for iv in usable:
             s = iv.start
             while s + dt.timedelta(minutes=STEP) <= iv.end:
-                col.slots.append(
-                    Block(
-                        _row(start_utc, s),
-                        _span(s, min(s + dt.timedelta(minutes=SLOT_MINUTES), iv.end)),
-                        "sched-slot",
-                        s.astimezone(tz).strftime("%H:%M"),
-                        starts_at=s,
+                if not any(b.start <= s < b.end for b in busy):
+                    col.slots.append(
+                        Block(
+                            _row(start_utc, s),
+                            _span(s, min(s + dt.timedelta(minutes=SLOT_MINUTES), iv.end)),
+                            "sched-slot",
+                            s.astimezone(tz).strftime("%H:%M"),
+                            starts_at=s,
+                            iso=s.isoformat(),
+                        )
                     )
-                )
                 s += dt.timedelta(minutes=SLOT_MINUTES)
         columns.append(col)
-    by_provider = {c.provider.pk: c for c in columns}
-    for a in appointments:
-        col = by_provider[a.provider_id]
-        end = min(a.ends_at, end_utc)
-        css = f"sched-appt t-{a.appointment_type_id} s-{a.status}"
-        if a.status not in ACTIVE_STATUSES:
-            css += " sched-inactive"
-        col.blocks.append(
-            Block(_row(start_utc, a.starts_at), _span(a.starts_at, end), css, appointment=a)
-        )
-        a.patient_short = patient_short(a.patient)  # type: ignore[attr-defined]
-        a.local_start = a.starts_at.astimezone(tz)  # type: ignore[attr-defined]
-    latest = max((a.updated_at for a in appointments), default=None)
-    version = f"{len(appointments)}.{latest.isoformat() if latest else '-'}"
-    if audit:
-        audit_record(
-            actor=user,
-            action=AuditAction.QUERY,
-            category=AuditCategory.SCHEDULE,
-            object_type="appointment",
-            detail={
-                "view": "day",
-                "location_id": location.pk,
-                "date": day.isoformat(),
-                "results": len(appointments),
-            },
-        )
-    return DayGrid(location, day, start_utc, end_utc, rows, times, columns, version)
+    by_provider = {int(c.key.split("-")[1]): c for c in columns}
+    return columns, lambda a: by_provider[a.provider_id]
+
+
+def _room_columns(location: Location, appointments: list[Appointment]) -> tuple[list[Column], Any]:
+    """A column per room of the location (active ones, and any other a booking holds that day), and
+    a last "No room" column when an appointment booked none."""
+    rooms = {r.pk: r for r in Room.objects.filter(location=location).order_by("name", "pk")}
+    booked = {a.room_id for a in appointments}
+    columns = [
+        Column(f"room-{r.pk}", r.name, room=r)
+        for r in rooms.values()
+        if r.is_active or r.pk in booked
+    ]
+    by_room: dict[int | None, Column] = {int(c.key.split("-")[1]): c for c in columns}
+    if None in booked:
+        unassigned = Column(f"room-{NO_ROOM}", "No room")
+        columns.append(unassigned)
+        by_room[None] = unassigned
+    return columns, lambda a: by_room[a.room_id]
 
 
 @dataclass

@@ -13,6 +13,7 @@ from typing import Any
 from django.apps import apps as django_apps
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -29,12 +30,14 @@ from frontdesk.scheduling.choices import OPEN_STATUSES, CancellationReason, Canc
 from frontdesk.scheduling.errors import SlotTaken
 from frontdesk.scheduling.models import Appointment, AppointmentType
 from frontdesk.scheduling.selectors import appointment_get, appointment_type_list, slot_search
+from frontdesk.scheduling.slots import grid_minutes
 
 VIEW = "schedule.view"
 BOOK = "appointment.book"
 OVERBOOK = "appointment.overbook"
 OPTIONS = 5
 ROW_CLASS_LIMIT = 24 * 60 // grid.STEP + 2
+MSG_NO_SUCH_PROVIDER = "That provider cannot be picked here."
 
 
 def _user(request: HttpRequest) -> Any:
@@ -68,12 +71,34 @@ def _day(raw: Any, location: Location) -> dt.date:
         return timezone.now().astimezone(location.tzinfo).date()
 
 
+def _columns(request: HttpRequest) -> str:
+    """ "providers" (default) or "rooms"; anything else is the default (allow-listed)."""
+    value = request.GET.get("columns", grid.BY_PROVIDER)
+    return value if value in grid.COLUMN_KINDS else grid.BY_PROVIDER
+
+
 def _grid_context(request: HttpRequest, location: Location, day: dt.date) -> dict[str, Any]:
+    by = _columns(request)
     try:
-        day_grid = grid.day_grid(user=_user(request), location_id=location.pk, day=day)
+        day_grid = grid.day_grid(user=_user(request), location_id=location.pk, day=day, by=by)
     except NotFound:
         raise Http404 from None
-    return {"grid": day_grid, "location": location, "day": day}
+    can_book = _user(request).can(BOOK)
+    return {
+        "grid": day_grid,
+        "location": location,
+        "day": day,
+        "columns": by,
+        "can_book": can_book,
+        "can_move": can_book,
+        "movable_statuses": OPEN_STATUSES,
+        # Reversed once per page, not once per block: a busy day has hundreds of blocks. The
+        # script and the template append the appointment id (ids only in URLs).
+        "appointment_url": reverse("scheduling:appointment", args=[0])[: -len("0/")],
+        "move_url": reverse("scheduling:reschedule", args=[0]).replace("/0/", "/{id}/"),
+        "book_url": reverse("scheduling:book"),
+        "grid_step": grid_minutes(),
+    }
 
 
 @requires(VIEW)
@@ -88,7 +113,6 @@ def day_view(request: HttpRequest) -> HttpResponse:
         .order_by("name", "pk"),
         prev_day=day - dt.timedelta(days=1),
         next_day=day + dt.timedelta(days=1),
-        can_book=_user(request).can(BOOK),
     )
     return render(request, "scheduling/day.html", context)
 
@@ -99,7 +123,6 @@ def day_grid(request: HttpRequest) -> HttpResponse:
     location = _location(request, request.GET.get("location"))
     day = _day(request.GET.get("date"), location)
     context = _grid_context(request, location, day)
-    context["can_book"] = _user(request).can(BOOK)
     return render(request, "scheduling/_grid.html", context)
 
 
@@ -113,7 +136,6 @@ def changes(request: HttpRequest) -> HttpResponse:
     if version == request.GET.get("v", ""):
         return HttpResponse(status=204)
     context = _grid_context(request, location, day)
-    context["can_book"] = _user(request).can(BOOK)
     return render(request, "scheduling/_grid.html", context)
 
 
@@ -409,14 +431,30 @@ def reschedule(request: HttpRequest, pk: int) -> HttpResponse:
         return _failed(
             request, appointment, ValidationFailed("Give a start date and time.", field="start")
         )
+    # The day view's drag / keyboard move may also change the provider (another column).
+    provider = None
+    raw_provider = request.POST.get("provider", "")
+    if raw_provider and _int(raw_provider) != appointment.provider_id:
+        provider = (
+            Provider.objects.restrict(_user(request), VIEW)
+            .filter(pk=_int(raw_provider), is_active=True)
+            .first()
+        )
+        if provider is None:
+            return _failed(request, appointment, ValidationFailed(MSG_NO_SUCH_PROVIDER))
     try:
         services.appointment_reschedule(
-            actor=_user(request), appointment=appointment, starts_at=start
+            actor=_user(request), appointment=appointment, starts_at=start, provider=provider
         )
     except DomainError as exc:
         return _failed(request, appointment, exc)
     local = appointment.starts_at.astimezone(appointment.location.tzinfo)
-    return _changed(request, f"Moved to {local:%a %d %b %H:%M}.")
+    with_whom = (
+        f" with {appointment.provider.last_name}, {appointment.provider.first_name[:1]}."
+        if provider
+        else ""
+    )
+    return _changed(request, f"Moved to {local:%a %d %b %H:%M}{with_whom}.")
 
 
 def _waitlist_installed() -> bool:

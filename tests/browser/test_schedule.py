@@ -1,5 +1,6 @@
 """The schedule in a real browser: book from the day view, reschedule and cancel through the
-appointment panel (Playwright driving Debian's Chromium against a live server, real clock)."""
+appointment panel, move an appointment by drag and by keyboard (refused when the time is taken), and
+the room columns (Playwright driving Debian's Chromium against a live server, real clock)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ import zoneinfo
 import pytest
 
 from frontdesk.accounts.choices import Role
-from frontdesk.scheduling.models import Appointment
+from frontdesk.audit.models import AuditEvent
+from frontdesk.scheduling.models import Appointment, AppointmentEvent
 from tests.factories import (
     TEST_PASSWORD,
     AppointmentFactory,
@@ -18,6 +20,7 @@ from tests.factories import (
     LocationFactory,
     PatientFactory,
     ProviderFactory,
+    RoomFactory,
     UserFactory,
     assign,
 )
@@ -119,3 +122,144 @@ def test_reschedule_and_cancel_from_the_appointment_panel(page, live_server):
     assert appointment.status == "cancelled"
     assert appointment.cancellation_reason == "patient_ill"
     assert appointment.cancelled_by == "patient"
+
+
+def _appointment(clinic: Clinic, hour: int, minute: int = 0, **extra) -> Appointment:
+    values = {
+        "patient": clinic.patient,
+        "provider": clinic.provider,
+        "location": clinic.location,
+        "appointment_type": clinic.kind,
+        "starts_at": clinic.at(hour, minute),
+    }
+    values.update(extra)
+    return AppointmentFactory(**values)
+
+
+def _moves(appointment: Appointment) -> list[tuple[str, dt.datetime | None, dt.datetime | None]]:
+    return list(
+        AppointmentEvent.objects.filter(appointment=appointment, kind="rescheduled").values_list(
+            "kind", "old_starts_at", "appointment__starts_at"
+        )
+    )
+
+
+def _move_audit(appointment: Appointment) -> list[str]:
+    return [
+        row["detail"]["event"]
+        for row in AuditEvent.objects.filter(
+            object_type="appointment", object_id=str(appointment.pk), action="update"
+        ).values("detail")
+    ]
+
+
+def test_drag_an_appointment_to_another_time(page, live_server):
+    clinic = Clinic()
+    appointment = _appointment(clinic, 9)
+    _log_in(page, clinic)
+    page.goto(clinic.url)
+
+    block = page.locator(f'[data-appointment="{appointment.pk}"]')
+    target = page.get_by_role("button", name="Book Zzdoctor at 10:30")
+    target.scroll_into_view_if_needed()
+    source_box, target_box = block.bounding_box(), target.bounding_box()
+    grab_y = source_box["y"] + 4  # near the block's top edge, so its top lands on the target row
+    page.mouse.move(source_box["x"] + 20, grab_y)
+    page.mouse.down()
+    for fraction in (0.25, 0.5, 0.75, 1.0):
+        page.mouse.move(
+            source_box["x"] + 20, grab_y + fraction * (target_box["y"] - source_box["y"])
+        )
+    page.locator(".sched-ghost").filter(has_text="10:30").wait_for()
+    page.mouse.up()
+
+    page.get_by_role("status").filter(has_text="Moved to").wait_for()
+    page.locator(f'[data-appointment="{appointment.pk}"]').filter(has_text="10:30").wait_for()
+    appointment.refresh_from_db()
+    assert appointment.starts_at == clinic.at(10, 30)
+    assert _moves(appointment) == [("rescheduled", clinic.at(9), clinic.at(10, 30))]
+    assert _move_audit(appointment) == ["rescheduled"]
+
+
+def test_move_an_appointment_with_the_keyboard_to_another_time_and_provider(page, live_server):
+    clinic = Clinic()
+    other = ProviderFactory(last_name="Zzzsecond")
+    other.locations.add(clinic.location)
+    AvailabilityTemplateFactory(
+        provider=other, location=clinic.location, weekday=clinic.day.weekday()
+    )
+    appointment = _appointment(clinic, 9)
+    _log_in(page, clinic)
+    page.goto(clinic.url)
+
+    block = page.locator(f'[data-appointment="{appointment.pk}"]')
+    block.focus()
+    page.keyboard.press("m")
+    page.locator(".sched-ghost").filter(has_text="09:00").wait_for()
+    for _ in range(3):  # three 5-minute grid steps
+        page.keyboard.press("ArrowDown")
+    page.keyboard.press("PageDown")  # an hour
+    page.keyboard.press("ArrowRight")  # the next provider's column
+    page.locator("#sched-live").filter(has_text="10:15 · Zzzsecond").wait_for()
+    page.keyboard.press("Enter")
+
+    page.get_by_role("status").filter(has_text="Moved to").wait_for()
+    page.locator(f'[data-provider="{other.pk}"] [data-appointment="{appointment.pk}"]').wait_for()
+    appointment.refresh_from_db()
+    assert (appointment.starts_at, appointment.provider_id) == (clinic.at(10, 15), other.pk)
+    assert _moves(appointment) == [("rescheduled", clinic.at(9), clinic.at(10, 15))]
+    assert _move_audit(appointment) == ["rescheduled"]
+    # Focus returns to the moved block in the refreshed grid, and Escape ends a move unchanged.
+    page.locator(f'[data-appointment="{appointment.pk}"]:focus').wait_for()
+    page.keyboard.press("m")
+    page.keyboard.press("ArrowUp")
+    page.keyboard.press("Escape")
+    page.locator("#sched-live").filter(has_text="Move cancelled.").wait_for()
+    assert page.locator(".sched-ghost").count() == 0
+    appointment.refresh_from_db()
+    assert appointment.starts_at == clinic.at(10, 15)
+
+
+def test_moving_onto_a_taken_time_says_so_and_changes_nothing(page, live_server):
+    clinic = Clinic()
+    appointment = _appointment(clinic, 9)
+    _appointment(clinic, 10, patient=PatientFactory(last_name="Zzother"))
+    _log_in(page, clinic)
+    page.goto(clinic.url)
+
+    page.locator(f'[data-appointment="{appointment.pk}"]').focus()
+    page.keyboard.press("m")
+    page.keyboard.press("PageDown")  # 10:00, taken by the other patient
+    page.keyboard.press("Enter")
+
+    page.locator("#sched-panel").get_by_text("That time was just taken; pick another.").wait_for()
+    page.locator("#sched-live").filter(has_text="Not moved.").wait_for()
+    assert page.locator(".sched-ghost").count() == 0
+    block = page.locator(f'[data-appointment="{appointment.pk}"]')
+    assert "09:00" in block.inner_text()
+    appointment.refresh_from_db()
+    assert appointment.starts_at == clinic.at(9)
+    assert _moves(appointment) == []
+    assert _move_audit(appointment) == []
+
+
+def test_room_columns(page, live_server):
+    clinic = Clinic()
+    exam = RoomFactory(location=clinic.location, name="Exam Zz1")
+    RoomFactory(location=clinic.location, name="Exam Zz2")
+    in_room = _appointment(clinic, 9, room=exam)
+    no_room = _appointment(clinic, 10, patient=PatientFactory(last_name="Zzroomless"))
+    _log_in(page, clinic)
+    page.goto(clinic.url)
+
+    page.get_by_role("link", name="Room columns").click()
+    page.get_by_role("group", name="Exam Zz1").locator(
+        f'[data-appointment="{in_room.pk}"]'
+    ).wait_for()
+    page.get_by_role("group", name="Exam Zz2").wait_for()
+    unassigned = page.get_by_role("group", name="No room")
+    unassigned.locator(f'[data-appointment="{no_room.pk}"]').filter(has_text="Zzdoctor").wait_for()
+    assert page.get_by_label("Columns").input_value() == "rooms"
+    assert page.get_by_role("button", name="Book Zzdoctor at 11:00").count() == 0
+    page.get_by_role("link", name="Provider columns").click()
+    page.get_by_role("group", name="Zzdoctor", exact=False).wait_for()

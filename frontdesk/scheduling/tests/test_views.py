@@ -22,6 +22,7 @@ from tests.factories import (
     LocationFactory,
     PatientFactory,
     ProviderFactory,
+    RoomFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -118,13 +119,28 @@ def _add_providers(location: Any, kind: Any, count: int) -> None:
         provider = ProviderFactory()
         provider.locations.add(location)
         AvailabilityTemplateFactory(provider=provider, location=location)
+        room = RoomFactory(location=location)
         for hour in (9, 10, 11):
             AppointmentFactory(
                 provider=provider,
                 location=location,
                 appointment_type=kind,
                 starts_at=monday(hour),
+                room=room if hour == 9 else None,
             )
+
+
+def _add_appointments(clinic: Any, providers: list[Any], count: int) -> None:
+    """``count`` 20-minute visits of other patients on the clinic's Monday, shared by the providers."""
+    room = RoomFactory(location=clinic.location)
+    for n in range(count):
+        AppointmentFactory(
+            provider=providers[n % len(providers)],
+            location=clinic.location,
+            appointment_type=clinic.type,
+            starts_at=monday(9) + dt.timedelta(minutes=20 * (n // len(providers))),
+            room=room if n % 3 else None,
+        )
 
 
 def _count_queries(client: Client, url: str) -> int:
@@ -136,8 +152,21 @@ def _count_queries(client: Client, url: str) -> int:
     return len(ctx.captured_queries)
 
 
+GRID_URLS = {
+    "day page, provider columns": lambda location: day_url(location),
+    "day page, room columns": lambda location: day_url(location) + "&columns=rooms",
+    "grid partial, provider columns": lambda location: (
+        f"{reverse('scheduling:grid')}?location={location.pk}&date={DAY}"
+    ),
+    "grid partial, room columns": lambda location: (
+        f"{reverse('scheduling:grid')}?location={location.pk}&date={DAY}&columns=rooms"
+    ),
+}
+
+
+@pytest.mark.parametrize("which", list(GRID_URLS))
 def test_day_view_runs_the_same_number_of_queries_for_1_and_10_providers(
-    clinic, desk, django_assert_num_queries
+    clinic, desk, django_assert_num_queries, which
 ):
     AppointmentFactory(
         provider=clinic.provider,
@@ -145,13 +174,137 @@ def test_day_view_runs_the_same_number_of_queries_for_1_and_10_providers(
         appointment_type=clinic.type,
         starts_at=monday(9),
     )
-    url = day_url(clinic.location)
+    url = GRID_URLS[which](clinic.location)
     desk.get(url)  # warm the session
     one = _count_queries(desk, url)
     _add_providers(clinic.location, clinic.type, 9)
     with django_assert_num_queries(one):
         response = desk.get(url)
-    assert response.content.decode().count('class="sched-col"') == 10
+    html = response.content.decode()
+    assert html.count('data-appointment="') == 28
+    if "room" in which:
+        # 9 rooms and the "No room" column (the clinic's visit and the 10:00/11:00 ones).
+        assert html.count('class="sched-col"') == 10
+        assert 'data-column="room-none"' in html
+    else:
+        assert html.count('class="sched-col"') == 10
+
+
+@pytest.mark.parametrize("which", list(GRID_URLS))
+def test_day_view_runs_the_same_number_of_queries_for_5_and_50_appointments(
+    clinic, desk, django_assert_num_queries, which
+):
+    other = ProviderFactory()
+    other.locations.add(clinic.location)
+    AvailabilityTemplateFactory(provider=other, location=clinic.location)
+    _add_appointments(clinic, [clinic.provider, other], 5)
+    url = GRID_URLS[which](clinic.location)
+    desk.get(url)  # warm the session
+    five = _count_queries(desk, url)
+    Appointment.objects.all().delete()
+    _add_appointments(clinic, [clinic.provider, other], 50)
+    with django_assert_num_queries(five):
+        response = desk.get(url)
+    assert response.content.decode().count('data-appointment="') == 50
+
+
+def test_room_columns_place_appointments_by_booked_room_and_unassigned_last(clinic, desk):
+    exam_b = RoomFactory(location=clinic.location, name="Exam B")
+    exam_a = RoomFactory(location=clinic.location, name="Exam A")
+    RoomFactory(location=clinic.location, name="Old exam", is_active=False)
+    RoomFactory(name="Exam elsewhere")  # another location's room: not a column here
+    in_a = AppointmentFactory(
+        provider=clinic.provider,
+        location=clinic.location,
+        appointment_type=clinic.type,
+        starts_at=monday(10),
+        room=exam_a,
+    )
+    roomless = AppointmentFactory(
+        provider=clinic.provider,
+        location=clinic.location,
+        appointment_type=clinic.type,
+        starts_at=monday(11),
+    )
+
+    response = desk.get(day_url(clinic.location) + "&columns=rooms")
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    columns = [part.split('"')[0] for part in html.split('data-column="')[1:]]
+    assert columns == [f"room-{exam_a.pk}", f"room-{exam_b.pk}", "room-none"]
+    in_column = {
+        key: [
+            int(chunk.split('"')[0])
+            for chunk in html.split(f'data-column="{key}"')[1]
+            .split('class="sched-end')[0]
+            .split('data-appointment="')[1:]
+        ]
+        for key in columns
+    }
+    assert in_column == {
+        f"room-{exam_a.pk}": [in_a.pk],
+        f"room-{exam_b.pk}": [],
+        "room-none": [roomless.pk],
+    }
+    assert "Old exam" not in html
+    assert "sched-slot " not in html  # no bookable times without a provider column
+    # The provider is named on each block, and the poll keeps asking for room columns.
+    assert f"{clinic.provider.last_name}, {clinic.provider.first_name[:1]}." in html
+    assert "&amp;columns=rooms&amp;v=" in html
+    assert schedule_audit()[-1]["detail"] == {
+        "view": "day",
+        "location_id": clinic.location.pk,
+        "date": DAY,
+        "results": 2,
+        "columns": "rooms",
+    }
+
+
+def test_an_unknown_columns_value_shows_provider_columns(clinic, desk):
+    html = desk.get(day_url(clinic.location) + "&columns=%27%3Bdrop").content.decode()
+    assert f'data-column="provider-{clinic.provider.pk}"' in html
+    assert 'data-columns="providers"' in html
+
+
+def test_open_appointments_are_movable_and_others_are_not(clinic, desk):
+    booked = AppointmentFactory(
+        provider=clinic.provider,
+        location=clinic.location,
+        appointment_type=clinic.type,
+        starts_at=monday(9),
+    )
+    cancelled = AppointmentFactory(
+        provider=clinic.provider,
+        location=clinic.location,
+        appointment_type=clinic.type,
+        starts_at=monday(10),
+        status="cancelled",
+        cancellation_reason="patient_ill",
+        cancelled_by="patient",
+    )
+    html = desk.get(day_url(clinic.location)).content.decode()
+    assert f'data-appointment="{booked.pk}" data-row="14" data-span="4" data-movable="1"' in html
+    assert f'data-appointment="{cancelled.pk}" data-row="26" data-span="4"\n' in html
+    assert 'data-move-url="/scheduling/appointments/{id}/reschedule/"' in html
+    # An empty slot under an active appointment is not offered; the free 09:30 is.
+    assert 'aria-label="Book Example at 09:00"' not in html
+    assert 'aria-label="Book Example at 09:30"' in html
+
+
+def test_a_viewer_who_cannot_book_gets_no_move_handles(clinic, make_user):
+    AppointmentFactory(
+        provider=clinic.provider,
+        location=clinic.location,
+        appointment_type=clinic.type,
+        starts_at=monday(9),
+    )
+    billing = make_user(Role.BILLING, clinic.location)
+    if not billing.can("schedule.view"):
+        pytest.skip("billing cannot see the schedule in this policy")
+    html = client_for(billing).get(day_url(clinic.location)).content.decode()
+    assert "data-movable" not in html
+    assert "data-move-url" not in html
 
 
 # --- change detection ----------------------------------------------------------------------------
@@ -313,6 +466,62 @@ def test_reschedule_into_a_taken_time_changes_nothing(clinic, desk, book):
     assert "That time was just taken; pick another." in response.content.decode()
     appointment.refresh_from_db()
     assert appointment.starts_at == monday(9)
+
+
+def test_reschedule_to_another_provider_as_the_grid_move_posts_it(clinic, desk, book):
+    other = ProviderFactory(last_name="Zzother")
+    other.locations.add(clinic.location)
+    AvailabilityTemplateFactory(provider=other, location=clinic.location)
+    appointment = book()
+
+    response = desk.post(
+        reverse("scheduling:reschedule", args=[appointment.pk]),
+        {"start": "2026-12-07T15:30:00.000Z", "provider": other.pk},
+        headers={"HX-Request": "true"},
+    )
+
+    assert response.status_code == 200
+    assert response["HX-Trigger"] == "schedule-changed"
+    assert "Moved to Mon 07 Dec 10:30 with Zzother," in response.content.decode()
+    appointment.refresh_from_db()
+    assert (appointment.starts_at, appointment.provider_id) == (monday(10, 30), other.pk)
+    event = appointment.events.get(kind="rescheduled")
+    assert (event.old_starts_at, event.detail["old_provider_id"], event.detail["provider_id"]) == (
+        monday(9),
+        clinic.provider.pk,
+        other.pk,
+    )
+    assert [(r["action"], r["detail"]["event"]) for r in schedule_audit()] == [
+        ("create", "booked"),
+        ("update", "rescheduled"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        ("not-a-number", "That provider cannot be picked here."),
+        ("999999", "That provider cannot be picked here."),
+        ("elsewhere", "That time is outside the provider&#x27;s availability at this location."),
+    ],
+)
+def test_reschedule_to_an_unknown_or_unavailable_provider_changes_nothing(
+    clinic, desk, book, raw, message
+):
+    appointment = book()
+    if raw == "elsewhere":
+        elsewhere = ProviderFactory()
+        elsewhere.locations.add(LocationFactory())
+        raw = str(elsewhere.pk)
+    response = desk.post(
+        reverse("scheduling:reschedule", args=[appointment.pk]),
+        {"start": "2026-12-07T10:00", "provider": raw},
+    )
+    assert response.status_code == 422
+    assert message in response.content.decode()
+    appointment.refresh_from_db()
+    assert (appointment.starts_at, appointment.provider_id) == (monday(9), clinic.provider.pk)
+    assert [r["detail"]["event"] for r in schedule_audit()] == ["booked"]
 
 
 def test_cancel_through_the_view(clinic, desk, book):
