@@ -36,13 +36,52 @@ COLUMN_KINDS = (BY_PROVIDER, BY_ROOM)
 NO_ROOM = "none"
 
 
+@dataclass(slots=True)
+class GridAppointment:
+    """What a block of the day grid shows of one appointment: read as plain rows, not model
+    instances (a busy day has hundreds; building models cost more than the SQL). The patient is
+    only "Last, F." and the MRN (minimum necessary on a shared screen)."""
+
+    pk: int
+    provider_id: int
+    room_id: int | None
+    appointment_type_id: int
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    status: str
+    confirmation_status: str
+    updated_at: dt.datetime
+    patient_short: str
+    mrn: str
+    type_name: str
+    local_start: dt.datetime
+    provider_short: str = ""
+
+
+_GRID_FIELDS = (
+    "pk",
+    "provider_id",
+    "room_id",
+    "appointment_type_id",
+    "starts_at",
+    "ends_at",
+    "status",
+    "confirmation_status",
+    "updated_at",
+    "patient__first_name",
+    "patient__last_name",
+    "patient__mrn",
+    "appointment_type__name",
+)
+
+
 @dataclass
 class Block:
     row: int
     span: int
     css: str
     label: str = ""
-    appointment: Appointment | None = None
+    appointment: GridAppointment | None = None
     starts_at: dt.datetime | None = None
     iso: str = ""  # starts_at as ISO 8601, computed once (the template shows it twice per slot)
 
@@ -90,8 +129,11 @@ def _span(a: dt.datetime, b: dt.datetime) -> int:
 
 def patient_short(patient: Any) -> str:
     """ "Last, F." — minimum necessary on a shared screen."""
-    initial = (patient.first_name or "?")[:1].upper()
-    return f"{patient.last_name}, {initial}."
+    return _short_name(patient.first_name, patient.last_name)
+
+
+def _short_name(first_name: str, last_name: str) -> str:
+    return f"{last_name}, {(first_name or '?')[:1].upper()}."
 
 
 def location_version(location_id: int, day_start: dt.datetime, day_end: dt.datetime) -> str:
@@ -158,31 +200,41 @@ def day_grid(
         .filter(Q(effective_until__isnull=True) | Q(effective_until__gte=day))
         .filter(provider__is_active=True)
     )
-    appointments = list(
-        Appointment.objects.restrict(user, VIEW)
-        .filter(location=location, starts_at__gte=day_start, starts_at__lt=day_end)
-        .select_related("patient", "appointment_type", "room")
-        .only(
-            "pk",
-            "patient",
-            "provider",
-            "appointment_type",
-            "room",
-            "starts_at",
-            "ends_at",
-            "status",
-            "confirmation_status",
-            "updated_at",
-            "location",
-            "is_overbook",
-            "patient__first_name",
-            "patient__last_name",
-            "patient__mrn",
-            "appointment_type__name",
-            "room__name",
+    appointments = [
+        GridAppointment(
+            pk=pk,
+            provider_id=provider_id,
+            room_id=room_id,
+            appointment_type_id=type_id,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            status=status,
+            confirmation_status=confirmation_status,
+            updated_at=updated_at,
+            patient_short=_short_name(first_name, last_name),
+            mrn=mrn,
+            type_name=type_name,
+            local_start=starts_at.astimezone(tz),
         )
+        for (
+            pk,
+            provider_id,
+            room_id,
+            type_id,
+            starts_at,
+            ends_at,
+            status,
+            confirmation_status,
+            updated_at,
+            first_name,
+            last_name,
+            mrn,
+            type_name,
+        ) in Appointment.objects.restrict(user, VIEW)
+        .filter(location=location, starts_at__gte=day_start, starts_at__lt=day_end)
         .order_by("starts_at", "pk")
-    )
+        .values_list(*_GRID_FIELDS)
+    ]
     exceptions = list(
         ScheduleException.objects.filter(starts_at__lt=day_end, ends_at__gt=day_start).filter(
             Q(location=location) | Q(location__isnull=True)
@@ -233,9 +285,7 @@ def day_grid(
         css = f"sched-appt t-{a.appointment_type_id} s-{a.status}"
         if a.status not in ACTIVE_STATUSES:
             css += " sched-inactive"
-        a.patient_short = patient_short(a.patient)  # type: ignore[attr-defined]
-        a.local_start = a.starts_at.astimezone(tz)  # type: ignore[attr-defined]
-        a.provider_short = _provider_label(providers[a.provider_id])  # type: ignore[attr-defined]
+        a.provider_short = _provider_label(providers[a.provider_id])
         column_of(a).blocks.append(
             Block(_row(start_utc, a.starts_at), _span(a.starts_at, end), css, appointment=a)
         )
@@ -264,7 +314,7 @@ def _provider_columns(
     providers: list[Provider],
     windows: dict[int, list[av.Window]],
     exceptions: list[ScheduleException],
-    appointments: list[Appointment],
+    appointments: list[GridAppointment],
     start_utc: dt.datetime,
     end_utc: dt.datetime,
     tz: Any,
@@ -312,7 +362,9 @@ def _provider_columns(
     return columns, lambda a: by_provider[a.provider_id]
 
 
-def _room_columns(location: Location, appointments: list[Appointment]) -> tuple[list[Column], Any]:
+def _room_columns(
+    location: Location, appointments: list[GridAppointment]
+) -> tuple[list[Column], Any]:
     """A column per room of the location (active ones, and any other a booking holds that day), and
     a last "No room" column when an appointment booked none."""
     rooms = {r.pk: r for r in Room.objects.filter(location=location).order_by("name", "pk")}

@@ -670,3 +670,44 @@ def test_a_refused_cancel_does_not_tell_the_waitlist(clinic, desk, book, monkeyp
     appointment = book()
     desk.post(reverse("scheduling:cancel", args=[appointment.pk]), {"reason": "nonsense"})
     assert calls == []
+
+
+@pytest.mark.parametrize("columns", ["providers", "rooms"])
+def test_grid_blocks_escape_patient_and_type_text(clinic, desk, columns):
+    hostile = "<img src=x onerror=alert(1)>\"'"
+    kind = AppointmentTypeFactory(name=f"Type {hostile}")
+    AppointmentFactory(
+        patient=PatientFactory(first_name="<b>", last_name=hostile, mrn="T9990009"),
+        provider=clinic.provider,
+        location=clinic.location,
+        appointment_type=kind,
+        starts_at=monday(10),
+    )
+    html = desk.get(day_url(clinic.location) + f"&columns={columns}").content.decode()
+    escaped = "&lt;img src=x onerror=alert(1)&gt;&quot;&#x27;"
+    assert f'<span class="sched-patient">{escaped}, &lt;.</span>' in html
+    assert f'<span class="sched-type">Type {escaped}' in html
+    assert "<img" not in html
+
+
+def test_times_are_the_locations_wall_times_not_the_servers(clinic, make_user):
+    """A Chicago location seen by a server set to New York time: 10:00 in Chicago stays 10:00."""
+    chicago = LocationFactory(timezone="America/Chicago")
+    provider = ProviderFactory()
+    provider.locations.add(chicago)
+    AvailabilityTemplateFactory(provider=provider, location=chicago)
+    appointment = AppointmentFactory(
+        provider=provider,
+        location=chicago,
+        appointment_type=clinic.type,
+        starts_at=dt.datetime(2026, 12, 7, 16, 0, tzinfo=UTC),  # 10:00 CST, 11:00 EST
+    )
+    client = client_for(make_user(Role.FRONT_DESK, chicago))
+
+    grid_html = client.get(day_url(chicago)).content.decode()
+    panel_html = client.get(
+        reverse("scheduling:appointment", args=[appointment.pk])
+    ).content.decode()
+
+    assert '<span class="sched-time">10:00</span>' in grid_html
+    assert "Mon 7 Dec 2026 10:00–10:20" in panel_html
