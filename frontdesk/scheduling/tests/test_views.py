@@ -132,14 +132,14 @@ def _add_providers(location: Any, kind: Any, count: int) -> None:
 
 def _add_appointments(clinic: Any, providers: list[Any], count: int) -> None:
     """``count`` 20-minute visits of other patients on the clinic's Monday, shared by the providers."""
-    room = RoomFactory(location=clinic.location)
+    rooms = [RoomFactory(location=clinic.location) for _ in providers]  # one each: no overlap
     for n in range(count):
         AppointmentFactory(
             provider=providers[n % len(providers)],
             location=clinic.location,
             appointment_type=clinic.type,
             starts_at=monday(9) + dt.timedelta(minutes=20 * (n // len(providers))),
-            room=room if n % 3 else None,
+            room=rooms[n % len(providers)] if n % 3 else None,
         )
 
 
