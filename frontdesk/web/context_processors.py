@@ -14,6 +14,7 @@ NAVIGATION: list[tuple[str, str, str]] = [
     ("Staff", "accounts:user_list", "user.manage"),
     ("Audit log", "audit:report", "audit.view"),
     ("Emergency access", "accounts:emergency_access", "breakglass.use"),
+    ("Schedule setup", "scheduling:setup", "schedule.configure"),
 ]
 
 # Links in the session corner, for every logged-in user.
