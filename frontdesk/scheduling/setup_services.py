@@ -677,7 +677,7 @@ def template_has_applied(template: AvailabilityTemplate, location: Location | No
 
 def _locked_template(template: AvailabilityTemplate) -> AvailabilityTemplate:
     locked: AvailabilityTemplate = (
-        AvailabilityTemplate.objects.select_for_update()
+        AvailabilityTemplate.objects.select_for_update(of=("self",))
         .select_related("provider", "location")
         .get(pk=template.pk)
     )
@@ -1059,7 +1059,8 @@ def exception_create(
 
 def _locked_exception(exception: ScheduleException) -> ScheduleException:
     locked: ScheduleException = (
-        ScheduleException.objects.select_for_update()
+        # of=("self",): PostgreSQL cannot lock the nullable side of the outer joins.
+        ScheduleException.objects.select_for_update(of=("self",))
         .select_related("provider", "location")
         .get(pk=exception.pk)
     )

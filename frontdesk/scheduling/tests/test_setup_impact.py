@@ -106,7 +106,8 @@ def test_batched_impact_equals_asking_slot_check_for_each_appointment(
         reason="holiday",
     )
     kinds = itertools.cycle([plain, new_only, cardio, urgent])  # 4 types, 5 times: they rotate
-    times = [dt.time(7, 40), dt.time(8, 0), dt.time(9, 30), dt.time(12, 10), dt.time(15, 50)]
+    # At least 50 minutes apart: no two visits overlap (PostgreSQL's exclusion constraint).
+    times = [dt.time(7, 10), dt.time(8, 0), dt.time(9, 30), dt.time(12, 10), dt.time(15, 40)]
     day = FIRST
     while day <= LAST:
         for wall in times:
@@ -123,7 +124,7 @@ def test_batched_impact_equals_asking_slot_check_for_each_appointment(
         provider=provider,
         location=location,
         appointment_type=plain,
-        starts_at=dt.datetime(2027, 3, 3, 10, 2, tzinfo=NY),
+        starts_at=dt.datetime(2027, 3, 3, 11, 2, tzinfo=NY),
     )
 
     expected = reference(provider, location)
