@@ -193,8 +193,14 @@ def type_set_active(request: HttpRequest, pk: int) -> HttpResponse:
 # --- templates -----------------------------------------------------------------------------------
 
 
-def _pick(request: HttpRequest, data: Any) -> tuple[Location, list[Provider], Provider | None]:
-    """The location (first in scope by default) and provider (first there by default) asked for."""
+def _pick(
+    request: HttpRequest, data: Any, *, fallback: bool = True
+) -> tuple[Location, list[Provider], Provider | None]:
+    """The location (first in scope by default) and provider asked for.
+
+    ``fallback``: a provider who does not work at the location (the picker just switched location)
+    or none given means the location's first provider; without it only the exact one will do.
+    """
     user = _user(request)
     locations = selectors.setup_locations(user=user)
     location_id = _int(data.get("location"))
@@ -206,7 +212,7 @@ def _pick(request: HttpRequest, data: Any) -> tuple[Location, list[Provider], Pr
     providers = list(selectors.setup_providers(user=user, location=location))
     provider_id = _int(data.get("provider"))
     provider = next((p for p in providers if p.pk == provider_id), None)
-    if provider is None and provider_id is None and providers:
+    if provider is None and (fallback or provider_id is None) and providers:
         provider = providers[0]
     return location, providers, provider
 
@@ -229,7 +235,7 @@ def template_list(request: HttpRequest) -> HttpResponse:
         "week": week,
     }
     template = (
-        "scheduling/setup/_week.html"
+        "scheduling/setup/_templates_panel.html"
         if _is_htmx(request)
         else "scheduling/setup/template_list.html"
     )
@@ -296,7 +302,7 @@ def _template_form_page(
 def template_create(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     data = request.POST if request.method == "POST" else request.GET
-    location, _providers, provider = _pick(request, data)
+    location, _providers, provider = _pick(request, data, fallback=False)
     if provider is None:
         raise Http404
     today = services.local_today(location)
@@ -483,7 +489,7 @@ def template_delete(request: HttpRequest, pk: int) -> HttpResponse:
 def impact_check(request: HttpRequest) -> HttpResponse:
     """Appointments of a provider at a location that the current availability does not allow."""
     user = _user(request)
-    location, _providers, provider = _pick(request, request.GET)
+    location, _providers, provider = _pick(request, request.GET, fallback=False)
     if provider is None:
         raise Http404
     first = max(_date(request.GET.get("from")) or dt.date.min, services.local_today(location))

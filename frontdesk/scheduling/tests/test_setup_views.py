@@ -164,6 +164,21 @@ def test_weekly_table_and_htmx_partial(clinic, office):
     assert "<html" not in partial and "09:00–12:00" in partial
 
 
+def test_switching_location_shows_that_locations_first_provider(clinic, office):
+    from tests.factories import LocationFactory
+
+    north = LocationFactory(name="Zz North")
+    doctor = ProviderFactory(first_name="Nora", last_name="Zznorth")
+    doctor.locations.add(north)
+    url = (
+        f"{reverse('scheduling:setup_templates')}?location={north.pk}&provider={clinic.provider.pk}"
+    )
+    partial = office.get(url, HTTP_HX_REQUEST="true").content.decode()
+    assert f'<option value="{doctor.pk}" selected>Zznorth, Nora</option>' in partial
+    assert f"{clinic.provider.last_name}, {clinic.provider.first_name}" not in partial
+    assert "Nora Zznorth, MD at Zz North" in partial
+
+
 def test_weekly_table_runs_a_constant_number_of_queries(
     clinic, office, django_assert_max_num_queries
 ):
