@@ -17,7 +17,7 @@ from frontdesk.practice.models import Location, Provider
 from frontdesk.scheduling import availability as av
 from frontdesk.scheduling.choices import ExceptionReason, TemplateKind
 from frontdesk.scheduling.models import AppointmentType
-from frontdesk.scheduling.setup_services import (
+from frontdesk.scheduling.setup_rules import (
     APPOINTMENT_TYPE_FIELDS,
     MAX_BUFFER_MINUTES,
     MAX_DAILY_CAP,

@@ -27,7 +27,7 @@ from frontdesk.scheduling.models import (
     AvailabilityTemplate,
     ScheduleException,
 )
-from frontdesk.scheduling.setup_services import WEEKDAY_NAMES, local_today
+from frontdesk.scheduling.setup_rules import WEEKDAY_NAMES, local_today
 
 CONFIGURE = A.SCHEDULE_CONFIGURE
 

@@ -34,6 +34,7 @@ from frontdesk.scheduling.setup_forms import (
     apply_exception_error,
     apply_template_error,
 )
+from frontdesk.scheduling.setup_rules import local_today
 
 CONFIGURE = A.SCHEDULE_CONFIGURE
 SHOW_CHOICES = ("active", "inactive", "all")
@@ -305,7 +306,7 @@ def template_create(request: HttpRequest) -> HttpResponse:
     location, _providers, provider = _pick(request, data, fallback=False)
     if provider is None:
         raise Http404
-    today = services.local_today(location)
+    today = local_today(location)
     initial = {"effective_from": today, "kind": "open", "weekdays": ["0", "1", "2", "3", "4"]}
     form = TemplateForm(
         _posted(request),
@@ -367,7 +368,7 @@ def template_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "appointment_types": current_types,
         "release_minutes_before": template.release_minutes_before,
         "label": template.label,
-        "change_from": services.local_today(location),
+        "change_from": local_today(location),
     }
     form = TemplateForm(
         _posted(request), initial=initial, types=types.distinct(), creating=False, applied=applied
@@ -419,7 +420,7 @@ def template_end(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
     template = _template(request, pk)
     location, provider = template.location, template.provider
-    today = services.local_today(location)
+    today = local_today(location)
     form = TemplateEndForm(
         _posted(request), initial={"last_day": template.effective_until or today}
     )
@@ -492,7 +493,7 @@ def impact_check(request: HttpRequest) -> HttpResponse:
     location, _providers, provider = _pick(request, request.GET, fallback=False)
     if provider is None:
         raise Http404
-    first = max(_date(request.GET.get("from")) or dt.date.min, services.local_today(location))
+    first = max(_date(request.GET.get("from")) or dt.date.min, local_today(location))
     last = _date(request.GET.get("to"))
     span = services.impact_range(provider.pk, location, first, last)
     stranded = (

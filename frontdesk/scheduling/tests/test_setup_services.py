@@ -17,6 +17,7 @@ import time_machine
 from frontdesk.accounts.choices import Role
 from frontdesk.audit.models import AuditEvent
 from frontdesk.core.errors import NotFound, PermissionDenied, ValidationFailed
+from frontdesk.scheduling import setup_rules as rules
 from frontdesk.scheduling import setup_services as svc
 from frontdesk.scheduling.models import (
     Appointment,
@@ -154,8 +155,8 @@ def test_type_code_is_derived_and_kept_unique(manager):
     [
         ("name", "", "This field is required."),
         ("name", "Follow-up", "Another appointment type already has this name."),
-        ("code", "Bad Code", svc.MSG_CODE),
-        ("code", "follow-up", svc.MSG_CODE_TAKEN),
+        ("code", "Bad Code", rules.MSG_CODE),
+        ("code", "follow-up", rules.MSG_CODE_TAKEN),
         ("duration_minutes", 0, "A visit lasts 1 to 720 minutes."),
         ("duration_minutes", 721, "A visit lasts 1 to 720 minutes."),
         ("duration_minutes", "", "This field is required."),
@@ -190,14 +191,14 @@ def test_type_needs_providers_or_specialties_not_both(manager):
             data={**TYPE_DATA, "specialties": ["Cardiology"]},
             providers=[provider],
         )
-    assert caught.value.fields == {"specialties": [svc.MSG_PROVIDERS_AND_SPECIALTIES]}
+    assert caught.value.fields == {"specialties": [rules.MSG_PROVIDERS_AND_SPECIALTIES]}
     assert state() == before
 
 
 def test_telehealth_type_cannot_need_a_room(manager):
     with pytest.raises(ValidationFailed) as caught:
         svc.appointment_type_create(actor=manager, data={**TYPE_DATA, "modality": "telehealth"})
-    assert caught.value.fields == {"modality": [svc.MSG_TELEHEALTH_ROOM]}
+    assert caught.value.fields == {"modality": [rules.MSG_TELEHEALTH_ROOM]}
 
 
 def test_type_with_known_equipment_and_specialty(manager):
@@ -329,8 +330,8 @@ def test_template_create_one_row_per_weekday_and_one_audit_row(clinic, manager):
 @pytest.mark.parametrize(
     ("overrides", "weekdays", "errors"),
     [
-        ({"end_time": dt.time(13, 0)}, [1], {"end_time": [svc.MSG_END_AFTER_START]}),
-        ({"end_time": dt.time(12, 0)}, [1], {"end_time": [svc.MSG_END_AFTER_START]}),
+        ({"end_time": dt.time(13, 0)}, [1], {"end_time": [rules.MSG_END_AFTER_START]}),
+        ({"end_time": dt.time(12, 0)}, [1], {"end_time": [rules.MSG_END_AFTER_START]}),
         (
             {"start_time": dt.time(13, 7)},
             [1],
@@ -348,18 +349,18 @@ def test_template_create_one_row_per_weekday_and_one_audit_row(clinic, manager):
         (
             {"effective_until": dt.date(2026, 12, 5), "effective_from": dt.date(2026, 12, 6)},
             [1],
-            {"effective_until": [svc.MSG_UNTIL_BEFORE_FROM]},
+            {"effective_until": [rules.MSG_UNTIL_BEFORE_FROM]},
         ),
-        ({}, [], {"weekday": [svc.MSG_WEEKDAYS]}),
-        ({}, [7], {"weekday": [svc.MSG_WEEKDAYS]}),
-        ({"kind": "maybe"}, [1], {"kind": [svc.MSG_KIND]}),
-        ({"kind": "reserved"}, [1], {"appointment_types": [svc.MSG_RESERVED_TYPES]}),
+        ({}, [], {"weekday": [rules.MSG_WEEKDAYS]}),
+        ({}, [7], {"weekday": [rules.MSG_WEEKDAYS]}),
+        ({"kind": "maybe"}, [1], {"kind": [rules.MSG_KIND]}),
+        ({"kind": "reserved"}, [1], {"appointment_types": [rules.MSG_RESERVED_TYPES]}),
         (
             {"release_minutes_before": 60},
             [1],
-            {"release_minutes_before": [svc.MSG_RELEASE_ONLY_RESERVED]},
+            {"release_minutes_before": [rules.MSG_RELEASE_ONLY_RESERVED]},
         ),
-        ({"label": "x" * 61}, [1], {"label": [svc.MSG_LABEL]}),
+        ({"label": "x" * 61}, [1], {"label": [rules.MSG_LABEL]}),
         # Monday 09:00-12:00 exists: an open 11:00-13:00 window for every type is the same thing.
         (
             {"start_time": dt.time(11, 0), "end_time": dt.time(13, 0)},
@@ -402,8 +403,8 @@ def test_block_with_types_and_provider_elsewhere_are_refused(clinic, manager):
             appointment_types=[clinic.type],
         )
     assert caught.value.fields == {
-        "location": [svc.MSG_PROVIDER_LOCATION],
-        "appointment_types": [svc.MSG_BLOCK_TYPES],
+        "location": [rules.MSG_PROVIDER_LOCATION],
+        "appointment_types": [rules.MSG_BLOCK_TYPES],
     }
     assert state() == before
 
@@ -618,7 +619,7 @@ def test_a_template_that_applied_cannot_be_deleted(clinic, manager):
     before = state()
     with pytest.raises(ValidationFailed) as caught:
         svc.template_delete(actor=manager, template=template)
-    assert caught.value.message == svc.MSG_DELETE_APPLIED
+    assert caught.value.message == rules.MSG_DELETE_APPLIED
     assert state() == before
 
 
@@ -739,23 +740,23 @@ def test_a_location_holiday_lists_every_providers_appointments(clinic, manager):
     [
         (
             {"ends_at": dt.datetime(2026, 12, 7, 0, 0, tzinfo=NY)},
-            {"ends_at": [svc.MSG_EXCEPTION_END]},
+            {"ends_at": [rules.MSG_EXCEPTION_END]},
         ),
         (
             {
                 "starts_at": dt.datetime(2026, 11, 1, tzinfo=NY),
                 "ends_at": dt.datetime(2026, 11, 2, tzinfo=NY),
             },
-            {"ends_at": [svc.MSG_EXCEPTION_PAST]},
+            {"ends_at": [rules.MSG_EXCEPTION_PAST]},
         ),
         (
             {"ends_at": dt.datetime(2028, 1, 1, tzinfo=NY)},
-            {"ends_at": [svc.MSG_EXCEPTION_LONG]},
+            {"ends_at": [rules.MSG_EXCEPTION_LONG]},
         ),
-        ({"ends_at": dt.datetime(2026, 12, 8)}, {"ends_at": [svc.MSG_AWARE]}),
-        ({"reason": "nap"}, {"reason": [svc.MSG_REASON]}),
-        ({"note": "x" * 201}, {"note": [svc.MSG_NOTE]}),
-        ({"provider": None, "location": None}, {"provider": [svc.MSG_EXCEPTION_WHO]}),
+        ({"ends_at": dt.datetime(2026, 12, 8)}, {"ends_at": [rules.MSG_AWARE]}),
+        ({"reason": "nap"}, {"reason": [rules.MSG_REASON]}),
+        ({"note": "x" * 201}, {"note": [rules.MSG_NOTE]}),
+        ({"provider": None, "location": None}, {"provider": [rules.MSG_EXCEPTION_WHO]}),
     ],
 )
 def test_exception_create_refuses_bad_input_and_changes_nothing(clinic, manager, overrides, errors):
@@ -786,7 +787,7 @@ def test_exception_for_a_provider_not_at_the_location_is_refused(clinic, manager
             ends_at=dt.datetime(2026, 12, 8, tzinfo=NY),
             reason="cme",
         )
-    assert caught.value.fields == {"location": [svc.MSG_PROVIDER_LOCATION]}
+    assert caught.value.fields == {"location": [rules.MSG_PROVIDER_LOCATION]}
     assert ScheduleException.objects.count() == 0
 
 
@@ -815,14 +816,14 @@ def test_remove_future_time_off_and_end_current_time_off(clinic, manager):
 
     with pytest.raises(ValidationFailed) as caught:
         svc.exception_delete(actor=manager, exception=current)
-    assert caught.value.message == svc.MSG_EXCEPTION_STARTED
+    assert caught.value.message == rules.MSG_EXCEPTION_STARTED
     svc.exception_end_now(actor=manager, exception=current)
     assert ScheduleException.objects.get(pk=current.pk).ends_at == clinic.now
 
     for service in (svc.exception_delete, svc.exception_end_now):
         with pytest.raises(ValidationFailed) as caught:
             service(actor=manager, exception=over)
-        assert caught.value.message == svc.MSG_EXCEPTION_OVER
+        assert caught.value.message == rules.MSG_EXCEPTION_OVER
     assert [(a, t) for a, t, _ in config_audit()] == [
         ("delete", "scheduling.scheduleexception"),
         ("update", "scheduling.scheduleexception"),
