@@ -379,16 +379,19 @@ def validate_template(
             return
 
 
-def template_values(data: Mapping[str, Any]) -> dict[str, Any]:
+def template_values(data: Mapping[str, Any], *, defaults: bool) -> dict[str, Any]:
+    """Known template fields with empty optional values as None; ``defaults`` fills the optional
+    fields a new window may omit (an update keeps what it is not given)."""
     values = clean_values(data, TEMPLATE_FIELDS)
-    if values.get("release_minutes_before") == "":
-        values["release_minutes_before"] = None
-    if values.get("effective_until") == "":
-        values["effective_until"] = None
-    values.setdefault("label", "")
-    values.setdefault("release_minutes_before", None)
-    values.setdefault("effective_until", None)
-    values["label"] = values["label"] or ""
+    for name in ("release_minutes_before", "effective_until"):
+        if values.get(name) == "":
+            values[name] = None
+    if "label" in values:
+        values["label"] = values["label"] or ""
+    if defaults:
+        values.setdefault("label", "")
+        values.setdefault("release_minutes_before", None)
+        values.setdefault("effective_until", None)
     return values
 
 

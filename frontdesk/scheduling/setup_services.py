@@ -278,7 +278,7 @@ def template_create(
     """
     _require(actor)
     _require_location(actor, location)
-    values = template_values({k: v for k, v in data.items() if k != "weekday"})
+    values = template_values({k: v for k, v in data.items() if k != "weekday"}, defaults=True)
     days = sorted(set(weekdays))
     with transaction.atomic():
         _lock_provider(provider)
@@ -366,7 +366,7 @@ def template_update(
     """
     _require(actor)
     _require_location(actor, template.location)
-    values = template_values(data)
+    values = template_values(data, defaults=False)
     with transaction.atomic():
         _lock_provider(template.provider)
         current = _locked_template(template)

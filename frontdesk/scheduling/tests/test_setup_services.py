@@ -553,6 +553,29 @@ def test_a_future_template_is_edited_in_place(clinic, manager):
     assert AvailabilityTemplate.objects.count() == 2
 
 
+def test_an_update_keeps_the_fields_it_is_not_given(clinic, manager):
+    template = AvailabilityTemplateFactory(
+        provider=clinic.provider,
+        location=clinic.location,
+        weekday=3,
+        kind="reserved",
+        release_minutes_before=90,
+        label="Urgent",
+        effective_from=dt.date(2026, 12, 10),
+        effective_until=dt.date(2027, 6, 30),
+    )
+    template.appointment_types.add(clinic.type)
+    svc.template_update(actor=manager, template=template, data={"start_time": dt.time(8, 0)})
+    template.refresh_from_db()
+    assert (
+        template.start_time,
+        template.release_minutes_before,
+        template.label,
+        template.effective_until,
+        list(template.appointment_types.all()),
+    ) == (dt.time(8, 0), 90, "Urgent", dt.date(2027, 6, 30), [clinic.type])
+
+
 def test_a_label_only_change_is_made_in_place(clinic, manager):
     template = AvailabilityTemplate.objects.get()
     change = svc.template_update(actor=manager, template=template, data={"label": "Mornings"})
