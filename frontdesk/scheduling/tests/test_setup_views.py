@@ -11,6 +11,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from frontdesk.accounts.choices import Role
 from frontdesk.audit.models import AuditEvent
 from frontdesk.scheduling.models import AppointmentType, AvailabilityTemplate, ScheduleException
 from frontdesk.scheduling.tests.conftest import monday
@@ -382,3 +383,46 @@ def test_holiday_for_a_whole_location(clinic, office):
     exception = ScheduleException.objects.get()
     assert (exception.provider, exception.location) == (None, clinic.location)
     assert exception.ends_at == dt.datetime(2026, 12, 26, 0, 0, tzinfo=NY)
+
+
+def test_times_show_in_the_locations_zone_not_the_servers(make_user):
+    """A Chicago clinic's time off and stranded visits read in Chicago time (the server runs in
+    New York time): templates must not convert the local values again."""
+    from frontdesk.scheduling import setup_services as svc
+    from tests.factories import LocationFactory
+
+    chicago_zone = zoneinfo.ZoneInfo("America/Chicago")
+    chicago = LocationFactory(timezone="America/Chicago")
+    manager = make_user(Role.PRACTICE_MANAGER, chicago)
+    doctor = ProviderFactory()
+    doctor.locations.add(chicago)
+    day = (dt.datetime.now(chicago_zone) + dt.timedelta(days=3)).date()
+    AvailabilityTemplateFactory(provider=doctor, location=chicago, weekday=day.weekday())
+    AppointmentFactory(
+        provider=doctor,
+        location=chicago,
+        starts_at=dt.datetime.combine(day, dt.time(9, 0), tzinfo=chicago_zone),
+    )
+    ScheduleExceptionFactory(
+        provider=doctor,
+        location=chicago,
+        starts_at=dt.datetime.combine(day, dt.time(13, 0), tzinfo=chicago_zone),
+        ends_at=dt.datetime.combine(day, dt.time(17, 0), tzinfo=chicago_zone),
+    )
+    client = client_for(manager)
+    listing = client.get(reverse("scheduling:setup_exceptions")).content.decode()
+    assert f"{day:%d}".lstrip("0") + f" {day:%b %Y} 13:00" in listing
+    change = svc.exception_create(
+        actor=manager,
+        provider=doctor,
+        location=chicago,
+        starts_at=dt.datetime.combine(day, dt.time(8, 0), tzinfo=chicago_zone),
+        ends_at=dt.datetime.combine(day, dt.time(12, 0), tzinfo=chicago_zone),
+        reason="meeting",
+    )
+    assert len(change.stranded) == 1
+    check = client.get(
+        f"{reverse('scheduling:setup_impact')}?location={chicago.pk}&provider={doctor.pk}",
+        HTTP_HX_REQUEST="true",
+    ).content.decode()
+    assert "09:00–09:20" in check
