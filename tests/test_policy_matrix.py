@@ -154,6 +154,44 @@ SAMPLE_KWARGS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
 }
 
 
+# Schedule setup (practice manager): a type, a template and an upcoming time off at the sample location.
+def _setup_template(objects: dict[str, Any]) -> Any:
+    from tests.factories import AvailabilityTemplateFactory
+
+    return AvailabilityTemplateFactory(provider=objects["provider"], location=objects["location"])
+
+
+def _setup_exception(objects: dict[str, Any]) -> Any:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from tests.factories import ScheduleExceptionFactory
+
+    start = timezone.now() + timedelta(days=3)
+    return ScheduleExceptionFactory(
+        location=objects["location"], starts_at=start, ends_at=start + timedelta(days=1)
+    )
+
+
+def _setup_type(objects: dict[str, Any]) -> Any:
+    from tests.factories import AppointmentTypeFactory
+
+    return AppointmentTypeFactory()
+
+
+SAMPLE_KWARGS.update(
+    {
+        "scheduling:setup_type_edit": lambda o: {"pk": _setup_type(o).pk},
+        "scheduling:setup_type_active": lambda o: {"pk": _setup_type(o).pk},
+        "scheduling:setup_template_edit": lambda o: {"pk": _setup_template(o).pk},
+        "scheduling:setup_template_end": lambda o: {"pk": _setup_template(o).pk},
+        "scheduling:setup_template_delete": lambda o: {"pk": _setup_template(o).pk},
+        "scheduling:setup_exception_remove": lambda o: {"pk": _setup_exception(o).pk},
+    }
+)
+
+
 def _kwargs_for(route: Route, objects: dict[str, Any]) -> dict[str, Any]:
     if not route.converters:
         return {}

@@ -14,6 +14,7 @@ NAVIGATION: list[tuple[str, str, str]] = [
     ("Staff", "accounts:user_list", "user.manage"),
     ("Audit log", "audit:report", "audit.view"),
     ("Emergency access", "accounts:emergency_access", "breakglass.use"),
+    ("Schedule setup", "scheduling:setup", "schedule.configure"),
 ]
 
 # Links in the session corner, for every logged-in user.
@@ -29,7 +30,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         return {"nav_items": []}
     from django.urls import NoReverseMatch, reverse
 
-    items = []
+    items: list[dict[str, Any]] = []
     for label, url_name, action in NAVIGATION:
         if not user.can(action):
             continue
@@ -37,6 +38,12 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             items.append({"label": label, "url": reverse(url_name)})
         except NoReverseMatch:  # section not installed yet
             continue
+    # The section the page belongs to: the longest entry URL the path starts with (a plain
+    # prefix test would mark both "/scheduling/" and "/scheduling/setup/" as current).
+    path = getattr(request, "path", "")
+    matches = [item for item in items if item["url"] != "/" and path.startswith(item["url"])]
+    if matches:
+        max(matches, key=lambda item: len(item["url"]))["current"] = True
     return {
         "nav_items": items,
         "account_links": [{"label": label, "url": reverse(name)} for label, name in ACCOUNT_LINKS],
