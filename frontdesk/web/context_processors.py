@@ -14,7 +14,22 @@ NAVIGATION: list[tuple[str, str, str]] = [
     ("Staff", "accounts:user_list", "user.manage"),
     ("Audit log", "audit:report", "audit.view"),
     ("Emergency access", "accounts:emergency_access", "breakglass.use"),
+    ("Waitlist", "waitlist:entries", "waitlist.manage"),
+    ("Messages", "notifications:log", "message.view"),
+    ("Tasks", "notifications:tasks", "task.work"),
 ]
+
+# Sections whose label carries a count (one cheap query per page for users who may see it).
+BADGES: dict[str, str] = {"notifications:tasks": "open_tasks"}
+
+
+def _badge(user: Any, kind: str) -> int:
+    if kind == "open_tasks":
+        from frontdesk.notifications.selectors import followup_task_open_count
+
+        return followup_task_open_count(user=user)
+    return 0
+
 
 # Links in the session corner, for every logged-in user.
 ACCOUNT_LINKS: list[tuple[str, str]] = [
@@ -34,9 +49,12 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         if not user.can(action):
             continue
         try:
-            items.append({"label": label, "url": reverse(url_name)})
+            item: dict[str, Any] = {"label": label, "url": reverse(url_name)}
         except NoReverseMatch:  # section not installed yet
             continue
+        if url_name in BADGES:
+            item["badge"] = _badge(user, BADGES[url_name])
+        items.append(item)
     return {
         "nav_items": items,
         "account_links": [{"label": label, "url": reverse(name)} for label, name in ACCOUNT_LINKS],
