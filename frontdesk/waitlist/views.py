@@ -357,9 +357,10 @@ def _public_response(
         },
         status=status,
     )
-    # The token is the patient's key: never cache the page or leak its address onwards.
+    # The token is the patient's key: never cache the page or leak its address to other sites
+    # ("no-referrer" would make the browser send Origin: null, which fails the CSRF origin check).
     response["Cache-Control"] = "no-store"
-    response["Referrer-Policy"] = "no-referrer"
+    response["Referrer-Policy"] = "same-origin"
     response["X-Robots-Tag"] = "noindex, nofollow"
     return response
 

@@ -349,7 +349,7 @@ def test_public_page_shows_place_time_clinician_and_expiry_only(clinic, make_ent
         assert secret not in page
     assert 'href="/waitlist' not in page and "Log out" not in page
     assert response["Cache-Control"] == "no-store"
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "same-origin"
     rows = list(
         AuditEvent.objects.order_by("sequence")[before:].values_list(
             "action", "object_type", "object_id", "actor_id", "actor_name"
