@@ -235,3 +235,38 @@ def test_task_of_another_location_is_404(task):
     assert client.post(reverse("notifications:task_claim", args=[task.pk])).status_code == 404
     task.refresh_from_db()
     assert task.claimed_by_id is None
+
+
+def _queries(client, url) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured)
+
+
+def test_message_log_and_tasks_run_a_constant_number_of_queries(appointment):
+    _, client = desk(appointment.location)
+    _message(appointment, key="k0")
+    FollowUpTask.objects.create(
+        kind="reschedule_callback", patient=appointment.patient, appointment=appointment
+    )
+    _queries(client, reverse("notifications:log"))  # warm up: the audit chain's first row
+    few = (
+        _queries(client, reverse("notifications:log")),
+        _queries(client, reverse("notifications:tasks")),
+    )
+    for n in range(5):
+        other = AppointmentFactory(location=appointment.location)
+        _message(other, key=f"k{n + 1}")
+        FollowUpTask.objects.create(
+            kind="reschedule_callback", patient=other.patient, appointment=other
+        )
+
+    many = (
+        _queries(client, reverse("notifications:log")),
+        _queries(client, reverse("notifications:tasks")),
+    )
+
+    assert many == few

@@ -15,7 +15,7 @@ from frontdesk.accounts.choices import Role
 from frontdesk.audit.models import AuditEvent
 from frontdesk.scheduling.models import Appointment
 from frontdesk.waitlist.models import WaitlistEntry, WaitlistOffer
-from frontdesk.waitlist.tests.conftest import NOW
+from frontdesk.waitlist.tests.conftest import NOW, monday
 from tests.factories import LocationFactory, PatientFactory, UserFactory, assign
 
 pytestmark = pytest.mark.django_db
@@ -473,3 +473,47 @@ def test_accept_link_in_the_offer_text_points_at_the_public_page(
     make_entry()
     (offer,) = open_slot()
     assert accept_url(offer) == f"https://frontdesk.example.com{_public(offer)}"
+
+
+def test_patient_page_links_to_add_them_to_the_waitlist(clinic):
+    page = staff(clinic.clerk).get(reverse("patients:detail", args=[clinic.patient.pk]))
+    assert (
+        f'href="{reverse("waitlist:entry_add")}?patient={clinic.patient.pk}">Add to waitlist</a>'
+        in page.content.decode()
+    )
+    billing = UserFactory(role=Role.BILLING)
+    assign(billing, clinic.location)
+    other = staff(billing).get(reverse("patients:detail", args=[clinic.patient.pk]))
+    assert "Add to waitlist" not in other.content.decode()
+
+
+def _queries(client, url) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured)
+
+
+def test_entry_and_offer_lists_run_a_constant_number_of_queries(
+    clinic, make_entry, open_slot, settings
+):
+    settings.WAITLIST_OFFERS_PER_OPENING = 10
+    client = staff(clinic.clerk)
+    make_entry(providers=(clinic.provider,), locations=(clinic.location,))
+    open_slot()
+    few = (
+        _queries(client, reverse("waitlist:entries")),
+        _queries(client, reverse("waitlist:offers")),
+    )
+    for _ in range(5):
+        make_entry(providers=(clinic.provider,), locations=(clinic.location,))
+    assert len(open_slot(monday(10, 20))) == 5
+
+    many = (
+        _queries(client, reverse("waitlist:entries")),
+        _queries(client, reverse("waitlist:offers")),
+    )
+
+    assert many == few
