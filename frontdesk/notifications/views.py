@@ -98,6 +98,14 @@ def task_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+@requires(A.TASK_WORK)
+@require_GET
+def task_count(request: HttpRequest) -> HttpResponse:
+    """The open-task count beside "Tasks" in the navigation (fetched by htmx after the page loads)."""
+    count = selectors.followup_task_open_count(user=_user(request))
+    return render(request, "notifications/_task_count.html", {"count": count})
+
+
 def _task(request: HttpRequest, pk: int) -> FollowUpTask:
     try:
         return selectors.followup_task_get(user=_user(request), task_id=pk)

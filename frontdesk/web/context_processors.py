@@ -19,23 +19,14 @@ NAVIGATION: list[tuple[str, str, str]] = [
     ("Tasks", "notifications:tasks", "task.work"),
 ]
 
-# Sections whose label carries a count (one cheap query per page for users who may see it).
-BADGES: dict[str, str] = {"notifications:tasks": "open_tasks"}
-
-
-def _badge(user: Any, kind: str) -> int:
-    if kind == "open_tasks":
-        from frontdesk.notifications.selectors import followup_task_open_count
-
-        return followup_task_open_count(user=user)
-    return 0
-
-
 # Links in the session corner, for every logged-in user.
 ACCOUNT_LINKS: list[tuple[str, str]] = [
     ("Password", "accounts:password"),
     ("Two-step sign-in", "accounts:mfa_setup"),
 ]
+
+# Sections whose label carries a count, loaded by htmx after the page (pages keep their query counts).
+BADGES: dict[str, str] = {"notifications:tasks": "notifications:task_count"}
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
@@ -53,7 +44,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         except NoReverseMatch:  # section not installed yet
             continue
         if url_name in BADGES:
-            item["badge"] = _badge(user, BADGES[url_name])
+            item["badge_url"] = reverse(BADGES[url_name])
         items.append(item)
     return {
         "nav_items": items,
