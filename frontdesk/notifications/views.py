@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
@@ -101,9 +101,9 @@ def task_list(request: HttpRequest) -> HttpResponse:
 @requires(A.TASK_WORK)
 @require_GET
 def task_count(request: HttpRequest) -> HttpResponse:
-    """The open-task count beside "Tasks" in the navigation (fetched by htmx after the page loads)."""
-    count = selectors.followup_task_open_count(user=_user(request))
-    return render(request, "notifications/_task_count.html", {"count": count})
+    """The open-task count beside "Tasks" in the navigation (fetched by frontdesk.js after the page
+    loads, so every page keeps its own query count)."""
+    return JsonResponse({"count": selectors.followup_task_open_count(user=_user(request))})
 
 
 def _task(request: HttpRequest, pk: int) -> FollowUpTask:

@@ -25,7 +25,7 @@ ACCOUNT_LINKS: list[tuple[str, str]] = [
     ("Two-step sign-in", "accounts:mfa_setup"),
 ]
 
-# Sections whose label carries a count, loaded by htmx after the page (pages keep their query counts).
+# Sections whose label carries a count, fetched by frontdesk.js after the page (pages keep their query counts).
 BADGES: dict[str, str] = {"notifications:tasks": "notifications:task_count"}
 
 

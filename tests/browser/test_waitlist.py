@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from frontdesk.notifications.models import Message
+from frontdesk.notifications.models import FollowUpTask, Message
 from frontdesk.notifications.services import message_deliver_now
 from frontdesk.scheduling.models import Appointment
 from frontdesk.waitlist.models import WaitlistEntry, WaitlistOffer
@@ -59,10 +59,13 @@ def test_cancel_and_see_the_waitlist_offer_go_out(page, browser, live_server):
         created_by=UserFactory(),
         created_at=cancelled.created_at,
     )
+    # An earlier "R" reply left a call-back task: the Tasks entry in the navigation counts it.
+    FollowUpTask.objects.create(kind="reschedule_callback", patient=clinic.patient)
     _log_in(page, clinic)
 
     # Cancel from the day view, as in test_schedule.py.
     page.goto(clinic.url)
+    page.get_by_role("link", name="Tasks 1 open").wait_for()
     page.locator(f'[data-appointment="{cancelled.pk}"]').click()
     page.get_by_label("Reason").select_option(label="Patient ill")
     page.get_by_label("Patient", exact=True).check()
