@@ -341,6 +341,11 @@ NOTIFY_SMS_GATEWAY = os.environ.get("FRONTDESK_SMS_GATEWAY", "file").strip().low
 NOTIFY_SMS_HTTP_URL = os.environ.get("FRONTDESK_SMS_HTTP_URL", "")
 NOTIFY_SMS_HTTP_TOKEN = os.environ.get("FRONTDESK_SMS_HTTP_TOKEN", "")
 NOTIFY_SMS_FROM = os.environ.get("FRONTDESK_SMS_FROM", "+12025550100")
+# Public base URL of this site as patients reach it (links in SMS and e-mail), e.g.
+# https://frontdesk.example.com. Empty: messages carry no link (patients phone the office).
+PUBLIC_URL = os.environ.get("FRONTDESK_PUBLIC_URL", "").strip().rstrip("/")
+# Where a waitlist offer is accepted (frontdesk/waitlist/public.py serves /w/<token>/).
+WAITLIST_ACCEPT_URL = f"{PUBLIC_URL}/w" if PUBLIC_URL else ""
 # Shared secret of the inbound SMS webhook (X-FrontDesk-Signature: hex HMAC-SHA256 of the raw body).
 # Optional in production: without it the webhook refuses every request (fails closed).
 NOTIFY_WEBHOOK_SECRET = (

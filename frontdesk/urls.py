@@ -12,4 +12,7 @@ urlpatterns = [
     path("patients/", include("frontdesk.patients.urls")),
     path("scheduling/", include("frontdesk.scheduling.urls")),
     path("api/v1/", api.urls),
+    path("waitlist/", include("frontdesk.waitlist.urls")),
+    path("w/", include("frontdesk.waitlist.public_urls")),
+    path("", include("frontdesk.notifications.urls")),
 ]

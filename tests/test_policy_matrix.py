@@ -18,6 +18,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from frontdesk.accounts.choices import Role
 from frontdesk.accounts.policy import ALL_ACTIONS, POLICY
+from frontdesk.notifications.tests.samples import sample_task
+from frontdesk.waitlist.tests.samples import sample_entry, sample_offer
 from tests.factories import (
     AppointmentFactory,
     CoverageFactory,
@@ -151,6 +153,14 @@ SAMPLE_KWARGS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
         f"accounts:{name}": (lambda o: {"user_id": UserFactory(role=Role.FRONT_DESK).pk})
         for name in ("user_detail", "user_deactivate", "user_reactivate", "user_mfa_reset")
     },
+    # waitlist: an entry and its open offer at the sample location; the patient's public offer page
+    "waitlist:entry_cancel": lambda o: {"pk": sample_entry(o).pk},
+    "waitlist:offer_accept": lambda o: {"pk": sample_offer(o).pk},
+    "waitlist:offer_decline": lambda o: {"pk": sample_offer(o).pk},
+    "waitlist_public:offer": lambda o: {"token": sample_offer(o).token},
+    # follow-up tasks (call-backs)
+    "notifications:task_claim": lambda o: {"pk": sample_task(o).pk},
+    "notifications:task_complete": lambda o: {"pk": sample_task(o).pk},
 }
 
 

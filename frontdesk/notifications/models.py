@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
@@ -38,6 +39,10 @@ class Message(models.Model):
     idempotency_key = models.CharField(max_length=200, unique=True)
     send_after = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    failed_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(
+        default=0, help_text="Delivery attempts made (sent or failed)."
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -83,7 +88,11 @@ class InboundMessage(models.Model):
 
 
 class FollowUpTask(models.Model):
-    """Something the front desk must do because of a patient's reply (e.g. call back to reschedule)."""
+    """Something the front desk must do because of a patient's reply (e.g. call back to reschedule).
+
+    Open until done; a staff member may claim it first (so two people do not phone the same patient)
+    and closes it with a short note of what was done.
+    """
 
     kind = models.CharField(max_length=30, choices=FollowUpKind.choices)
     patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="+")
@@ -95,10 +104,40 @@ class FollowUpTask(models.Model):
         related_name="+",
     )
     created_at = models.DateTimeField(default=timezone.now)
+    claimed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    claimed_at = models.DateTimeField(null=True, blank=True)
     done_at = models.DateTimeField(null=True, blank=True)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    note = models.CharField(
+        max_length=500, blank=True, help_text="What was done (scheduling only; nothing clinical)."
+    )
 
     class Meta:
         ordering = ["created_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(done_at__isnull=True) | models.Q(done_by__isnull=False),
+                name="followup_done_has_who",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(claimed_by__isnull=True, claimed_at__isnull=True)
+                | models.Q(claimed_by__isnull=False, claimed_at__isnull=False),
+                name="followup_claim_complete",
+            ),
+        ]
+        indexes = [models.Index(fields=["done_at", "created_at"])]
 
     def __str__(self) -> str:
         return f"Follow-up {self.pk} ({self.kind})"

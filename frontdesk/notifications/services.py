@@ -24,12 +24,13 @@ from django.core.mail.message import make_msgid
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from frontdesk.accounts.policy import A
 from frontdesk.audit.choices import AuditAction, AuditCategory
 from frontdesk.audit.services import audit_record
-from frontdesk.core.errors import ValidationFailed
+from frontdesk.core.errors import Conflict, PermissionDenied, ValidationFailed
 from frontdesk.notifications.choices import Channel, MessageStatus, ReplyAction
 from frontdesk.notifications.gateways import GatewayError, sms_gateway
-from frontdesk.notifications.models import InboundMessage, Message
+from frontdesk.notifications.models import FollowUpTask, InboundMessage, Message
 from frontdesk.patients.models import Patient, PatientPhone
 from frontdesk.patients.normalize import InvalidPhone, phone_e164
 from frontdesk.scheduling.choices import ACTIVE_STATUSES
@@ -216,6 +217,7 @@ def message_deliver_now(*, message_id: int) -> str:
             return str(message.status)
         if message.send_after is not None and message.send_after > now:
             return str(message.status)
+        message.attempts += 1
         try:
             if message.channel == Channel.EMAIL:
                 provider_id = _send_email(message)
@@ -224,14 +226,25 @@ def message_deliver_now(*, message_id: int) -> str:
         except GatewayError as error:
             message.status = MessageStatus.FAILED
             message.error = str(error)[:200]
+            message.failed_at = timezone.now()
         except OSError as error:  # SMTP connection refused, timeout, protocol error
             message.status = MessageStatus.FAILED
             message.error = type(error).__name__[:200]
+            message.failed_at = timezone.now()
         else:
             message.status = MessageStatus.SENT
             message.provider_message_id = provider_id[:200]
             message.sent_at = timezone.now()
-        message.save(update_fields=["status", "error", "provider_message_id", "sent_at"])
+        message.save(
+            update_fields=[
+                "status",
+                "error",
+                "provider_message_id",
+                "sent_at",
+                "failed_at",
+                "attempts",
+            ]
+        )
     logger.info("message %s %s %s", message.pk, message.channel, message.status)
     return str(message.status)
 
@@ -476,3 +489,73 @@ def inbound_sms_record(
                 detail={"action": inbound.action},
             )
     return inbound
+
+
+# --- follow-up tasks -----------------------------------------------------------------------------
+
+MSG_TASK_DONE = "This task is already done."
+MSG_TASK_CLAIMED = "Someone else has claimed this task."
+MSG_TASK_NOTE = "Say what was done (at most 500 characters)."
+
+
+def _task_locked(task: FollowUpTask) -> FollowUpTask:
+    locked: FollowUpTask = FollowUpTask.objects.select_for_update().get(pk=task.pk)
+    if locked.done_at is not None:
+        raise Conflict(MSG_TASK_DONE, code="task_done")
+    return locked
+
+
+def followup_task_claim(*, actor: Any, task: FollowUpTask) -> FollowUpTask:
+    """Take a task on (so two people do not phone the same patient); claiming your own is a no-op."""
+    if actor is None or not actor.can(A.TASK_WORK):
+        raise PermissionDenied()
+    with transaction.atomic():
+        current = _task_locked(task)
+        if current.claimed_by_id == actor.pk:
+            return current
+        if current.claimed_by_id is not None:
+            raise Conflict(MSG_TASK_CLAIMED, code="task_claimed")
+        current.claimed_by = actor
+        current.claimed_at = timezone.now()
+        current.save(update_fields=["claimed_by", "claimed_at"])
+        audit_record(
+            actor=actor,
+            action=AuditAction.UPDATE,
+            category=AuditCategory.SCHEDULE,
+            patient_id=current.patient_id,
+            object_type="followup_task",
+            object_id=current.pk,
+            detail={"event": "followup_task_claimed"},
+        )
+    return current
+
+
+def followup_task_complete(*, actor: Any, task: FollowUpTask, note: str) -> FollowUpTask:
+    """Close a task with a note of what was done (a task claimed by someone else stays theirs)."""
+    if actor is None or not actor.can(A.TASK_WORK):
+        raise PermissionDenied()
+    note = (note or "").strip()
+    if not note or len(note) > 500:
+        raise ValidationFailed(MSG_TASK_NOTE, field="note")
+    with transaction.atomic():
+        current = _task_locked(task)
+        if current.claimed_by_id not in (None, actor.pk):
+            raise Conflict(MSG_TASK_CLAIMED, code="task_claimed")
+        now = timezone.now()
+        if current.claimed_by_id is None:
+            current.claimed_by = actor
+            current.claimed_at = now
+        current.done_at = now
+        current.done_by = actor
+        current.note = note
+        current.save(update_fields=["claimed_by", "claimed_at", "done_at", "done_by", "note"])
+        audit_record(
+            actor=actor,
+            action=AuditAction.UPDATE,
+            category=AuditCategory.SCHEDULE,
+            patient_id=current.patient_id,
+            object_type="followup_task",
+            object_id=current.pk,
+            detail={"event": "followup_task_completed"},
+        )
+    return current

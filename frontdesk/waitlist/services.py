@@ -94,7 +94,7 @@ def _notifier() -> Callable[..., Any] | None:
 
 def accept_url(offer: WaitlistOffer) -> str:
     base = str(getattr(settings, "WAITLIST_ACCEPT_URL", "")).rstrip("/")
-    return f"{base}/{offer.token}" if base else ""
+    return f"{base}/{offer.token}/" if base else ""
 
 
 def offer_text(offer: WaitlistOffer) -> str:
@@ -524,6 +524,55 @@ def waitlist_offer_accept(*, offer: WaitlistOffer, actor: Any = None) -> Waitlis
         raise
     offer.refresh_from_db()
     return offer
+
+
+def waitlist_offer_decline(*, offer: WaitlistOffer, actor: Any = None) -> WaitlistOffer:
+    """The patient says no to an offer (through their link, or staff record it on a call).
+
+    The entry goes back to waiting (it is not offered this same slot again), and when no other offer
+    of the slot is still open the slot goes to the next waiting patients. A closed or expired offer
+    raises Conflict and changes nothing.
+    """
+    if actor is not None:
+        _require(actor, offer.location)
+    now = timezone.now()
+    with transaction.atomic():
+        current = (
+            WaitlistOffer.objects.select_for_update(of=("self",))
+            .select_related("entry")
+            .get(pk=offer.pk)
+        )
+        if current.status == OfferStatus.GONE:
+            raise Conflict(MSG_OFFER_GONE, code="offer_gone")
+        if current.status != OfferStatus.OFFERED:
+            raise Conflict(MSG_OFFER_CLOSED, code="offer_closed")
+        if current.expires_at <= now:
+            raise Conflict(MSG_OFFER_EXPIRED, code="offer_expired")
+        current.status = OfferStatus.DECLINED
+        current.responded_at = now
+        current.save(update_fields=["status", "responded_at"])
+        WaitlistEntry.objects.filter(pk=current.entry_id, status=EntryStatus.OFFERED).update(
+            status=EntryStatus.ACTIVE, updated_at=now
+        )
+        _audit(
+            actor,
+            action=AuditAction.UPDATE,
+            patient_id=current.entry.patient_id,
+            object_type="waitlist_offer",
+            object_id=current.pk,
+            event="waitlist_offer_declined",
+            by="staff" if actor is not None else "patient",
+        )
+    # Outside the lock: waitlist_slot_opened does nothing while a sibling offer is still open.
+    waitlist_slot_opened(
+        provider_id=current.provider_id,
+        location_id=current.location_id,
+        starts_at=current.starts_at,
+        ends_at=current.ends_at,
+        appointment_type_id=current.appointment_type_id,
+        now=now,
+    )
+    return current
 
 
 # --- expiry ----------------------------------------------------------------------------------------

@@ -10,11 +10,14 @@ from django.http import HttpRequest
 NAVIGATION: list[tuple[str, str, str]] = [
     ("Patients", "patients:search", "patient.search"),
     ("Schedule", "scheduling:day", "schedule.view"),
+    ("Waitlist", "waitlist:entries", "waitlist.manage"),
+    ("Tasks", "notifications:tasks", "task.work"),
+    ("Messages", "notifications:log", "message.view"),
+    ("Schedule setup", "scheduling:setup", "schedule.configure"),
     ("Practice setup", "practice:overview", "practice.manage"),
     ("Staff", "accounts:user_list", "user.manage"),
     ("Audit log", "audit:report", "audit.view"),
     ("Emergency access", "accounts:emergency_access", "breakglass.use"),
-    ("Schedule setup", "scheduling:setup", "schedule.configure"),
 ]
 
 # Links in the session corner, for every logged-in user.
@@ -22,6 +25,9 @@ ACCOUNT_LINKS: list[tuple[str, str]] = [
     ("Password", "accounts:password"),
     ("Two-step sign-in", "accounts:mfa_setup"),
 ]
+
+# Sections whose label carries a count, fetched by frontdesk.js after the page (pages keep their query counts).
+BADGES: dict[str, str] = {"notifications:tasks": "notifications:task_count"}
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
@@ -35,9 +41,12 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         if not user.can(action):
             continue
         try:
-            items.append({"label": label, "url": reverse(url_name)})
+            item: dict[str, Any] = {"label": label, "url": reverse(url_name)}
         except NoReverseMatch:  # section not installed yet
             continue
+        if url_name in BADGES:
+            item["badge_url"] = reverse(BADGES[url_name])
+        items.append(item)
     # The section the page belongs to: the longest entry URL the path starts with (a plain
     # prefix test would mark both "/scheduling/" and "/scheduling/setup/" as current).
     path = getattr(request, "path", "")

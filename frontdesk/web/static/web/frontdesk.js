@@ -61,3 +61,22 @@
     if (row && !event.target.closest("a")) { window.location.assign(row.dataset.href); }
   });
 })();
+
+// Navigation counts (open tasks): fetched after the page loads, so pages keep their own query counts.
+(function () {
+  "use strict";
+  document.querySelectorAll("[data-count-url]").forEach(function (slot) {
+    fetch(slot.dataset.countUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (data) {
+        if (!data || !data.count) { return; }
+        slot.className = "badge nav-count";
+        slot.textContent = String(data.count);
+        var label = document.createElement("span");
+        label.className = "visually-hidden";
+        label.textContent = " " + (slot.dataset.countLabel || "");
+        slot.appendChild(label);
+      })
+      .catch(function () { /* the count is a convenience; the Tasks page is the truth */ });
+  });
+})();
