@@ -568,8 +568,12 @@ def _consume_holds(
 
 
 def _lock_appointment(appointment: Appointment) -> Appointment:
+    # of=("self",): a bare FOR UPDATE with joins would also lock the provider, type, location and
+    # patient rows, which every booking's foreign-key checks need (KEY SHARE) and whose provider row
+    # bookings lock first: under concurrent booking and cancelling that serialized everything and
+    # deadlocked (benchmarks/scheduling_contention.py found it).
     locked = (
-        Appointment.objects.select_for_update()
+        Appointment.objects.select_for_update(of=("self",))
         .select_related("appointment_type", "provider", "location", "patient")
         .get(pk=appointment.pk)
     )
