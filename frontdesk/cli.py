@@ -2,6 +2,7 @@
 
 frontdesk serve [--host H] [--port P] [--no-worker] [--no-demo]
 frontdesk worker
+frontdesk clock [--once]
 frontdesk demo [--patients N] [--seed S]
 frontdesk audit verify
 frontdesk backup PATH / frontdesk restore PATH

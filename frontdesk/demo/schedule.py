@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from django.db import router
@@ -44,6 +44,7 @@ from frontdesk.scheduling.models import (
     ScheduleException,
     SlotHold,
 )
+from frontdesk.scheduling.slots import VISITED_STATUSES, specialty_key
 
 DAYS_BACK = 30
 DAYS_AHEAD = 30
@@ -250,6 +251,30 @@ def _templates(
     return len(rows), worked
 
 
+class _Visits:
+    """Who has been seen so far (days before the one being filled), for the new/established rule.
+
+    A new-patient type goes only to a patient with no visit yet, an established type only to one
+    already seen by a provider of the same specialty in the practice (``slots.patient_is_established``
+    with the 3-year window: the demo's history is 30 days), so booking services and the demo agree.
+    """
+
+    def __init__(self) -> None:
+        self.seen: set[int] = set()
+        self.by_practice_key: dict[tuple[int, str], list[int]] = defaultdict(list)
+        self._keyed: set[tuple[int, str, int]] = set()
+
+    def add_day(self, rows: Sequence[Appointment], keys: dict[int, tuple[int, str]]) -> None:
+        for row in rows:
+            if row.status not in VISITED_STATUSES:
+                continue
+            self.seen.add(row.patient_id)
+            key = keys[id(row)]  # rows have no primary key before bulk_create
+            if (*key, row.patient_id) not in self._keyed:
+                self._keyed.add((*key, row.patient_id))
+                self.by_practice_key[key].append(row.patient_id)
+
+
 class _Calendar:
     """Busy intervals per resource key, to keep rooms, equipment and patients free of overlaps."""
 
@@ -289,10 +314,15 @@ def schedule_build(*, seed: int, today: dt.date | None = None) -> ScheduleStats:
     locations = {loc.pk: loc for p in providers for loc in p.locations.all()}
     ordinary = [types[s.code] for s in APPOINTMENT_TYPES if s.weight]
     weights = [s.weight for s in APPOINTMENT_TYPES if s.weight]
+    any_kinds = [t for t in ordinary if t.patient_kind == PatientKind.ANY]
+    any_weights = [w for t, w in zip(ordinary, weights, strict=True) if t in any_kinds]
     calendar = _Calendar()
+    visits = _Visits()
     rows: list[Appointment] = []
     for offset in range(-DAYS_BACK, DAYS_AHEAD + 1):
         day = today + dt.timedelta(days=offset)
+        day_rows: list[Appointment] = []
+        day_keys: dict[int, tuple[int, str]] = {}
         for provider in providers:
             for location_pk in sorted(loc.pk for loc in provider.locations.all()):
                 for weekday, start, end in worked.get((provider.pk, location_pk), []):
@@ -312,7 +342,7 @@ def schedule_build(*, seed: int, today: dt.date | None = None) -> ScheduleStats:
                         # The reserved window is for same-day needs: booked in the past and today only.
                         if is_urgent and offset > 0:
                             continue
-                        rows += _fill(
+                        filled = _fill(
                             rng,
                             calendar,
                             provider=provider,
@@ -322,11 +352,18 @@ def schedule_build(*, seed: int, today: dt.date | None = None) -> ScheduleStats:
                             end=av.wall_to_utc(day, b, tz),
                             kinds=[types[URGENT_CODE]] if is_urgent else ordinary,
                             weights=[1] if is_urgent else weights,
+                            fallback=(any_kinds, any_weights),
                             rooms=rooms,
                             gear=gear,
                             patient_ids=patient_ids,
+                            visits=visits,
                             now=now,
                         )
+                        key = (location.organization_id, specialty_key(provider.specialty))
+                        day_keys.update({id(row): key for row in filled})
+                        day_rows += filled
+        visits.add_day(day_rows, day_keys)
+        rows += day_rows
     Appointment.objects.bulk_create(rows, batch_size=BATCH)
     AppointmentEvent.objects.bulk_create(_history(rng, rows), batch_size=BATCH)
     return ScheduleStats(len(types), template_count, len(rows))
@@ -387,13 +424,16 @@ def _fill(
     end: dt.datetime,
     kinds: list[AppointmentType],
     weights: list[int],
+    fallback: tuple[list[AppointmentType], list[int]],
     rooms: dict[tuple[int, str], list[int]],
     gear: dict[tuple[int, str], list[int]],
     patient_ids: list[int],
+    visits: _Visits,
     now: dt.datetime,
 ) -> list[Appointment]:
     """Pack one open period of a provider ~70 % full; buffers stay inside the period."""
     out: list[Appointment] = []
+    practice_key = (location.organization_id, specialty_key(provider.specialty))
     cursor = start  # earliest start of the next footprint (previous visit's end + its buffer)
     while True:
         if rng.random() > FILL:
@@ -402,6 +442,11 @@ def _fill(
                 break
             continue
         kind = rng.choices(kinds, weights)[0]
+        pool, fits = _patient_pool(kind, practice_key, patient_ids, visits)
+        if not pool and fallback[0]:
+            # Nobody fits a new / established type yet (early days): book a type for anyone.
+            kind = rng.choices(*fallback)[0]
+            pool, fits = patient_ids, _anyone
         visit_start = cursor + kind.buffer_before
         visit_end = visit_start + kind.duration
         if visit_end + kind.buffer_after > end:
@@ -418,8 +463,9 @@ def _fill(
         patient_id = next(
             (
                 pid
-                for pid in (rng.choice(patient_ids) for _ in range(6))
-                if calendar.free(("patient", pid, day), visit_start, visit_end)
+                for pid in (rng.choice(pool) for _ in range(6) if pool)
+                if fits(pid)
+                and calendar.free(("patient", pid, day), visit_start, visit_end)
                 and not calendar.busy[("patient", pid, day)]
             ),
             None,
@@ -454,6 +500,24 @@ def _fill(
         )
         cursor = visit_end + kind.buffer_after
     return out
+
+
+def _anyone(patient_id: int) -> bool:
+    return True
+
+
+def _patient_pool(
+    kind: AppointmentType,
+    practice_key: tuple[int, str],
+    patient_ids: list[int],
+    visits: _Visits,
+) -> tuple[list[int], Callable[[int], bool]]:
+    """Patients to draw from for ``kind``, and the test a drawn patient must pass."""
+    if kind.patient_kind == PatientKind.NEW:
+        return patient_ids, lambda pid: pid not in visits.seen
+    if kind.patient_kind == PatientKind.ESTABLISHED:
+        return visits.by_practice_key.get(practice_key, []), _anyone
+    return patient_ids, _anyone
 
 
 def _resource(

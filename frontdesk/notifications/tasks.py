@@ -6,7 +6,11 @@ import datetime as dt
 
 from django_tasks import task
 
-from frontdesk.notifications.services import message_deliver_now, reminders_send_due
+from frontdesk.notifications.services import (
+    message_deliver_now,
+    messages_release_due,
+    reminders_send_due,
+)
 
 
 @task()
@@ -19,3 +23,9 @@ def message_deliver(message_id: int) -> str:
 def reminders_due(now: str | None = None) -> int:
     """Write (and enqueue) the reminders due around ``now`` (ISO 8601; default: the current time)."""
     return reminders_send_due(now=dt.datetime.fromisoformat(now) if now else None)
+
+
+@task()
+def messages_release() -> int:
+    """Enqueue the deferred messages whose quiet hours are over (run every 5 minutes by the clock)."""
+    return messages_release_due()

@@ -44,6 +44,11 @@ def worker_command() -> list[str]:
     return [sys.executable, "-m", "frontdesk", "worker"]
 
 
+def clock_command() -> list[str]:
+    """The clock enqueues periodic tasks (reminders, offer expiry, housekeeping) for the worker."""
+    return [sys.executable, "-m", "frontdesk", "clock"]
+
+
 @dataclass
 class Supervisor:
     """Start named children, wait until one exits or a stop signal arrives, then stop all of them."""

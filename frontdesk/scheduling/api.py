@@ -146,6 +146,14 @@ class AppointmentCreateIn(InputSchema):
     idempotency_key: str = Field(
         "", max_length=80, description="Resending the same key returns the first booking."
     )
+    patient_kind_override_reason: str = Field(
+        "",
+        max_length=200,
+        description=(
+            "Why a new-patient type is booked for an established patient (or the reverse); "
+            "without it such a booking is refused (400 patient_not_new / patient_not_established)."
+        ),
+    )
 
 
 class RescheduleIn(InputSchema):
@@ -342,6 +350,7 @@ def appointment_book(request: HttpRequest, payload: AppointmentCreateIn) -> Stat
         overbook_reason=payload.overbook_reason,
         hold_id=int(payload.hold_id) if payload.hold_id else None,
         idempotency_key=payload.idempotency_key,
+        patient_kind_override_reason=payload.patient_kind_override_reason,
     )
     return Status(201, appointment_answer(appointment))
 

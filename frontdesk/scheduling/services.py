@@ -12,6 +12,7 @@ IMMEDIATE (serialized), so the checks below, made inside the transaction, are th
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,6 +33,7 @@ from frontdesk.scheduling.choices import (
     CancellationReason,
     CancelledBy,
     EventKind,
+    PatientKind,
 )
 from frontdesk.scheduling.errors import PatientDoubleBooked, SlotTaken
 from frontdesk.scheduling.models import (
@@ -40,7 +42,13 @@ from frontdesk.scheduling.models import (
     AppointmentType,
     SlotHold,
 )
-from frontdesk.scheduling.slots import slot_check
+from frontdesk.scheduling.slots import (
+    MSG_PATIENT_KIND,
+    patient_is_established,
+    patient_kind_refusal,
+    patient_visit_keys,
+    slot_check,
+)
 
 BOOK = "appointment.book"
 OVERBOOK = "appointment.overbook"
@@ -270,6 +278,36 @@ def _validate_common(
     return start
 
 
+def _patient_kind_check(
+    *,
+    patient: Patient,
+    provider: Provider,
+    location: Location,
+    appointment_type: AppointmentType,
+    now: dt.datetime,
+    override_reason: str,
+    earlier_override: Callable[[], bool] | None = None,
+) -> str:
+    """Refuse a new-patient type for an established patient and vice versa (CMS, 3 years).
+
+    Returns "" when the type fits, or the refusal code that ``override_reason`` (or an override
+    given when the appointment was booked, ``earlier_override``) lets through, for the history.
+    """
+    if appointment_type.patient_kind == PatientKind.ANY:
+        return ""
+    established = patient_is_established(
+        patient_visit_keys(patient.pk, now), location.organization_id, provider.specialty
+    )
+    code = patient_kind_refusal(appointment_type.patient_kind, established=established)
+    if code is None:
+        return ""
+    if override_reason or (earlier_override is not None and earlier_override()):
+        return code
+    raise ValidationFailed(
+        MSG_PATIENT_KIND[code], code=code, fields={"appointment_type": [MSG_PATIENT_KIND[code]]}
+    )
+
+
 def _place(
     *,
     actor: Any,
@@ -398,11 +436,17 @@ def appointment_book(
     overbook_reason: str = "",
     hold_id: int | None = None,
     idempotency_key: str = "",
+    patient_kind_override_reason: str = "",
 ) -> Appointment:
-    """Book ``patient`` with ``provider`` at ``location``; raises SlotTaken when the time is gone."""
+    """Book ``patient`` with ``provider`` at ``location``; raises SlotTaken when the time is gone.
+
+    A new-patient type for an established patient (or the reverse) is refused unless
+    ``patient_kind_override_reason`` says why; the reason goes into the appointment's history.
+    """
     _require(actor, BOOK)
     _require_location(actor, location, BOOK)
     overbook_reason = (overbook_reason or "").strip()
+    kind_override_reason = (patient_kind_override_reason or "").strip()[:200]
     idempotency_key = (idempotency_key or "").strip()[:80]
     if idempotency_key:
         existing = _idempotent_replay(
@@ -421,6 +465,14 @@ def appointment_book(
         appointment_type=appointment_type,
         starts_at=starts_at,
         now=now,
+    )
+    kind_override = _patient_kind_check(
+        patient=patient,
+        provider=provider,
+        location=location,
+        appointment_type=appointment_type,
+        now=now,
+        override_reason=kind_override_reason,
     )
     end = start + appointment_type.duration
     try:
@@ -462,7 +514,11 @@ def appointment_book(
                 kind=EventKind.BOOKED,
                 at=now,
                 reason=appointment.overbook_reason,
-                detail={"holds_consumed": consumed, "is_overbook": appointment.is_overbook},
+                detail={
+                    "holds_consumed": consumed,
+                    "is_overbook": appointment.is_overbook,
+                    **_kind_override_detail(kind_override, kind_override_reason),
+                },
             )
             _audit(
                 actor,
@@ -473,6 +529,8 @@ def appointment_book(
                 location_id=location.pk,
                 appointment_type_id=appointment_type.pk,
                 is_overbook=appointment.is_overbook,
+                # The code only: the free-text reason stays in the appointment's own history.
+                **({"patient_kind_override": kind_override} if kind_override else {}),
             )
     except IntegrityError:
         # Only the idempotency key can get here (overlaps are mapped in _save_guarded): a concurrent
@@ -484,6 +542,18 @@ def appointment_book(
             raise
         return replay
     return appointment
+
+
+def _kind_override_detail(code: str, reason: str) -> dict[str, str]:
+    if not code:
+        return {}
+    return {"patient_kind_override": code, "patient_kind_override_reason": reason}
+
+
+def _booked_with_kind_override(appointment: Appointment) -> bool:
+    return AppointmentEvent.objects.filter(
+        appointment=appointment, detail__has_key="patient_kind_override"
+    ).exists()
 
 
 def _idempotent_replay(
@@ -568,8 +638,12 @@ def _consume_holds(
 
 
 def _lock_appointment(appointment: Appointment) -> Appointment:
+    # of=("self",): a bare FOR UPDATE with joins would also lock the provider, type, location and
+    # patient rows, which every booking's foreign-key checks need (KEY SHARE) and whose provider row
+    # bookings lock first: under concurrent booking and cancelling that serialized everything and
+    # deadlocked (benchmarks/scheduling_contention.py found it).
     locked = (
-        Appointment.objects.select_for_update()
+        Appointment.objects.select_for_update(of=("self",))
         .select_related("appointment_type", "provider", "location", "patient")
         .get(pk=appointment.pk)
     )
@@ -585,8 +659,13 @@ def appointment_reschedule(
     starts_at: dt.datetime,
     provider: Provider | None = None,
     location: Location | None = None,
+    patient_kind_override_reason: str = "",
 ) -> Appointment:
-    """Move an appointment (time, and optionally provider/location) with the same guarantees as booking."""
+    """Move an appointment (time, and optionally provider/location) with the same guarantees as booking.
+
+    The new/established patient rule is checked again for the new provider; an override given when
+    the appointment was booked (or rescheduled) carries over.
+    """
     _require(actor, BOOK)
     _require_location(actor, appointment.location, BOOK)
     new_provider = provider or appointment.provider
@@ -603,6 +682,18 @@ def appointment_reschedule(
         now=now,
         exclude_pk=appointment.pk,
     )
+    kind_override_reason = (patient_kind_override_reason or "").strip()[:200]
+    kind_override = ""
+    if kind.patient_kind != PatientKind.ANY:
+        kind_override = _patient_kind_check(
+            patient=appointment.patient,
+            provider=new_provider,
+            location=new_location,
+            appointment_type=kind,
+            now=now,
+            override_reason=kind_override_reason,
+            earlier_override=lambda: _booked_with_kind_override(appointment),
+        )
     end = start + kind.duration
     with transaction.atomic():
         _lock_providers(new_provider, appointment.provider)
@@ -649,6 +740,7 @@ def appointment_reschedule(
                 "old_location_id": old_location_id,
                 "provider_id": new_provider.pk,
                 "location_id": new_location.pk,
+                **_kind_override_detail(kind_override, kind_override_reason or "(as booked)"),
             },
         )
         _audit(

@@ -40,7 +40,7 @@ from frontdesk.core.queryset import Actor
 from frontdesk.patients.models import Patient
 from frontdesk.practice.models import Equipment, Location, Provider, Room
 from frontdesk.scheduling import availability as av
-from frontdesk.scheduling.choices import ACTIVE_STATUSES, AppointmentStatus
+from frontdesk.scheduling.choices import ACTIVE_STATUSES, AppointmentStatus, PatientKind
 from frontdesk.scheduling.models import (
     Appointment,
     AppointmentType,
@@ -65,6 +65,62 @@ VISITED_STATUSES = (
     AppointmentStatus.ARRIVED,
     AppointmentStatus.CHECKED_IN,
 )
+
+
+# New vs established patient (CMS): a patient is "new" to a practice and specialty when they have
+# had no face-to-face service from a provider of the same specialty in the same group practice in
+# the past three years. Visits count when they happened (fulfilled, arrived, checked in); providers
+# with no specialty on file are matched at the practice (organization) level.
+ESTABLISHED_LOOKBACK = dt.timedelta(days=3 * 365 + 1)
+NOT_NEW = "patient_not_new"
+NOT_ESTABLISHED = "patient_not_established"
+MSG_PATIENT_KIND = {
+    NOT_NEW: (
+        "This patient was seen by this practice (same specialty) within the last 3 years: choose "
+        "an established-patient type, or give a reason to override."
+    ),
+    NOT_ESTABLISHED: (
+        "This patient has not been seen by this practice (same specialty) within the last 3 "
+        "years: choose a new-patient type, or give a reason to override."
+    ),
+}
+
+
+def patient_visit_keys(patient_id: int, now: dt.datetime) -> set[tuple[int, str]]:
+    """(organization, specialty) pairs the patient was seen under in the last 3 years (one query)."""
+    rows = (
+        Appointment.objects.filter(
+            patient_id=patient_id,
+            status__in=VISITED_STATUSES,
+            starts_at__gte=now - ESTABLISHED_LOOKBACK,
+        )
+        .values_list("location__organization_id", "provider__specialty")
+        .distinct()
+    )
+    return {(organization, specialty_key(specialty)) for organization, specialty in rows}
+
+
+def specialty_key(specialty: str | None) -> str:
+    return (specialty or "").strip().lower()
+
+
+def patient_is_established(
+    visit_keys: set[tuple[int, str]], organization_id: int, specialty: str | None
+) -> bool:
+    """Seen by a provider of this specialty in this practice (any provider, without a specialty)."""
+    key = specialty_key(specialty)
+    if not key:
+        return any(organization == organization_id for organization, _ in visit_keys)
+    return (organization_id, key) in visit_keys
+
+
+def patient_kind_refusal(patient_kind: str, *, established: bool) -> str | None:
+    """The error code when the type's patient kind does not fit the patient, else None."""
+    if patient_kind == PatientKind.NEW and established:
+        return NOT_NEW
+    if patient_kind == PatientKind.ESTABLISHED and not established:
+        return NOT_ESTABLISHED
+    return None
 
 
 @dataclass(frozen=True)
@@ -105,6 +161,15 @@ def _eligible_pairs(
     location_ids: Sequence[int],
 ) -> list[tuple[int, int]]:
     """(provider, location) pairs that may take the type: explicit providers, else specialty match."""
+    return sorted(_eligible_pairs_keyed(appointment_type, provider_ids, location_ids))
+
+
+def _eligible_pairs_keyed(
+    appointment_type: AppointmentType,
+    provider_ids: Sequence[int] | None,
+    location_ids: Sequence[int],
+) -> dict[tuple[int, int], tuple[int, str]]:
+    """Eligible pairs with their (organization, provider specialty), in the same one query."""
     explicit = list(
         AppointmentType.providers.through.objects.filter(
             appointmenttype_id=appointment_type.pk
@@ -119,7 +184,12 @@ def _eligible_pairs(
         pairs = pairs.filter(provider__specialty__in=appointment_type.specialties)
     if provider_ids is not None:
         pairs = pairs.filter(provider_id__in=list(provider_ids))
-    return sorted(pairs.values_list("provider_id", "location_id"))
+    return {
+        (provider, location): (organization, specialty)
+        for provider, location, organization, specialty in pairs.values_list(
+            "provider_id", "location_id", "location__organization_id", "provider__specialty"
+        )
+    }
 
 
 def _load_rules(
@@ -470,7 +540,19 @@ def slot_search(
         )
     if not zones:
         return []
-    pairs = _eligible_pairs(appointment_type, provider_ids, list(zones))
+    keyed = _eligible_pairs_keyed(appointment_type, provider_ids, list(zones))
+    if patient_id is not None and appointment_type.patient_kind != PatientKind.ANY:
+        # Only providers the patient is new to (or established with) offer a new (established) type.
+        visits = patient_visit_keys(patient_id, now)
+        keyed = {
+            pair: key
+            for pair, key in keyed.items()
+            if patient_kind_refusal(
+                appointment_type.patient_kind, established=patient_is_established(visits, *key)
+            )
+            is None
+        }
+    pairs = sorted(keyed)
     if not pairs:
         return []
     spec = type_spec(appointment_type)

@@ -173,6 +173,41 @@ def test_future_bookings_pass_the_booking_engine_check(demo):
             assert (a.pk, verdict.reason) == (a.pk, "ok")
 
 
+def test_new_and_established_types_fit_their_patients(demo):
+    """Every demo visit of a new-patient (established) type: no (a) earlier visit, same specialty."""
+    from frontdesk.scheduling.slots import (
+        VISITED_STATUSES,
+        patient_is_established,
+        patient_kind_refusal,
+        specialty_key,
+    )
+
+    rows = list(
+        Appointment.objects.select_related("appointment_type", "provider", "location").order_by(
+            "starts_at", "pk"
+        )
+    )
+    seen: dict[int, list[tuple[dt.datetime, tuple[int, str]]]] = defaultdict(list)
+    for row in rows:
+        if row.status in VISITED_STATUSES:
+            key = (row.location.organization_id, specialty_key(row.provider.specialty))
+            seen[row.patient_id].append((row.starts_at, key))
+    kinds = defaultdict(int)
+    for row in rows:
+        if row.appointment_type.patient_kind == "any":
+            continue
+        # Visits on earlier days (the demo books at most one visit per patient and day).
+        earlier = {key for at, key in seen[row.patient_id] if at.date() < row.starts_at.date()}
+        established = patient_is_established(
+            earlier, row.location.organization_id, row.provider.specialty
+        )
+        refusal = patient_kind_refusal(row.appointment_type.patient_kind, established=established)
+        assert (row.pk, refusal) == (row.pk, None)
+        kinds[row.appointment_type.patient_kind] += 1
+    assert kinds["new"] > 50
+    assert kinds["established"] > 300
+
+
 def test_about_seventy_percent_of_open_time_is_booked(demo):
     """Future weekday clinic time outside lunch and the reserved hour, against booked visit time."""
     future = Appointment.objects.filter(starts_at__gt=NOW + dt.timedelta(days=1)).exclude(

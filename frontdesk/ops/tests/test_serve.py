@@ -32,6 +32,12 @@ def _children_of(pid: int) -> list[int]:
     return [int(line) for line in result.stdout.split()]
 
 
+def _command_of(pid: int) -> str:
+    return subprocess.run(
+        ["ps", "-o", "args=", "-p", str(pid)], capture_output=True, text=True, check=False
+    ).stdout.strip()
+
+
 def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -68,6 +74,7 @@ def test_serve_runs_web_and_worker_and_stops_cleanly(tmp_path):
         output = (tmp_path / "serve.log").read_text()
         assert f"FrontDesk is running at http://127.0.0.1:{port}" in output, output
         assert "Background worker: running (database task backend)." in output
+        assert "Clock: running (periodic tasks: reminders, offer expiry, upkeep)." in output
 
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/accounts/login/") as response:
             assert response.status == 200
@@ -79,7 +86,10 @@ def test_serve_runs_web_and_worker_and_stops_cleanly(tmp_path):
             assert response.headers["Content-Type"].startswith("text/css")
         assert (tmp_path / "data" / "static" / "web" / "frontdesk.css").is_file()
         children = _children_of(serve.pid)
-        assert len(children) == 2  # the worker and the gunicorn master
+        assert len(children) == 3  # the worker, the clock and the gunicorn master
+        commands = {_command_of(pid) for pid in children}
+        assert f"{sys.executable} -m frontdesk clock" in commands, commands
+        assert f"{sys.executable} -m frontdesk worker" in commands, commands
 
         serve.send_signal(signal.SIGINT)  # what Ctrl-C delivers
         assert serve.wait(timeout=40) == 0

@@ -1,4 +1,4 @@
-"""``frontdesk serve``: migrate, collect static files, load the demo once, run the web app and worker."""
+"""``frontdesk serve``: migrate, collect static files, load the demo once, run web app, worker, clock."""
 
 from __future__ import annotations
 
@@ -13,16 +13,24 @@ from django.db import connections
 from frontdesk.demo.management.commands.demo import logins_table
 from frontdesk.demo.practice import DEMO_LOGINS
 from frontdesk.demo.services import demo_exists
-from frontdesk.ops.supervisor import Supervisor, port_in_use, web_command, worker_command
+from frontdesk.ops.supervisor import (
+    Supervisor,
+    clock_command,
+    port_in_use,
+    web_command,
+    worker_command,
+)
 
 
 class Command(BaseCommand):
-    help = "Run FrontDesk: web app (gunicorn) and background worker, until Ctrl-C."
+    help = "Run FrontDesk: web app (gunicorn), background worker and clock, until Ctrl-C."
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
-        parser.add_argument("--no-worker", action="store_true", help="Do not start the worker.")
+        parser.add_argument(
+            "--no-worker", action="store_true", help="Do not start the worker and the clock."
+        )
         parser.add_argument("--no-demo", action="store_true", help="Do not load the demo practice.")
         parser.add_argument("--workers", type=int, default=2, help="Web worker processes.")
         parser.add_argument("--threads", type=int, default=4, help="Threads per web worker.")
@@ -57,6 +65,7 @@ class Command(BaseCommand):
         supervisor.install_signal_handlers()
         if not options["no_worker"]:
             supervisor.start("worker", worker_command())
+            supervisor.start("clock", clock_command())
         supervisor.start(
             "web",
             web_command(
@@ -74,6 +83,7 @@ class Command(BaseCommand):
             self.stdout.write("Background worker: not started (--no-worker).")
         else:
             self.stdout.write(f"Background worker: running ({mode} task backend).")
+            self.stdout.write("Clock: running (periodic tasks: reminders, offer expiry, upkeep).")
         if load_demo:
             self.stdout.write(logins_table(DEMO_LOGINS))
         self.stdout.write("Press Ctrl-C to stop.")
