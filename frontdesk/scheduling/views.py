@@ -255,6 +255,8 @@ def _book_context(
         "patient_label": f"{grid.patient_short(patient)} · MRN {patient.mrn}" if patient else "",
         "can_overbook": user.can(OVERBOOK) or provider.allows_overbooking,
         "overbook_reason": data.get("overbook_reason", ""),
+        "kind_override_reason": data.get("patient_kind_override_reason", ""),
+        "ask_kind_override": bool(data.get("patient_kind_override_reason", "")),
         "errors": errors or {},
         "options": [],
     }
@@ -292,9 +294,14 @@ def book(request: HttpRequest) -> HttpResponse:
             appointment_type=appointment_type,
             starts_at=context["start"],
             overbook_reason=data.get("overbook_reason", "") if context["can_overbook"] else "",
+            patient_kind_override_reason=context["kind_override_reason"],
         )
     except (SlotTaken, ValidationFailed, DomainError) as exc:
         context["errors"] = _errors_of(exc)
+        # A new-patient type for a patient seen within 3 years (or the reverse) may be booked
+        # anyway with a reason, which goes into the appointment's history.
+        if exc.code in PATIENT_KIND_CODES:
+            context["ask_kind_override"] = True
         if isinstance(exc, SlotTaken) or "starts_at" in getattr(exc, "fields", {}):
             context["options"] = _options(
                 request,
@@ -320,6 +327,9 @@ def book(request: HttpRequest) -> HttpResponse:
     )
     response["HX-Trigger"] = "schedule-changed"
     return response
+
+
+PATIENT_KIND_CODES = frozenset({"patient_not_new", "patient_not_established"})
 
 
 def _errors_of(exc: DomainError) -> dict[str, list[str]]:

@@ -711,3 +711,44 @@ def test_times_are_the_locations_wall_times_not_the_servers(clinic, make_user):
 
     assert '<span class="sched-time">10:00</span>' in grid_html
     assert "Mon 7 Dec 2026 10:00–10:20" in panel_html
+
+
+def test_a_new_patient_type_for_a_seen_patient_asks_for_a_reason_then_books_with_it(clinic, desk):
+    from frontdesk.scheduling.models import AppointmentEvent
+    from tests.factories import AppointmentFactory
+
+    AppointmentFactory(
+        patient=clinic.patient,
+        provider=clinic.provider,
+        location=clinic.location,
+        starts_at=clinic.now - dt.timedelta(days=200),
+        status="fulfilled",
+    )
+    clinic.type.patient_kind = "new"
+    clinic.type.save(update_fields=["patient_kind"])
+
+    refused = _book_post(desk, clinic)
+
+    html = refused.content.decode()
+    assert refused.status_code == 422
+    assert "choose an established-patient type, or give a reason to override." in html
+    assert 'name="patient_kind_override_reason"' in html
+    assert Appointment.objects.filter(status="booked").count() == 0
+
+    booked = _book_post(
+        desk, clinic, patient_kind_override_reason="Last seen for a different problem"
+    )
+
+    assert booked.status_code == 200
+    row = Appointment.objects.get(status="booked")
+    event = AppointmentEvent.objects.get(appointment=row, kind="booked")
+    assert event.detail["patient_kind_override"] == "patient_not_new"
+    assert event.detail["patient_kind_override_reason"] == "Last seen for a different problem"
+
+
+def test_a_fitting_booking_form_shows_no_override_field(clinic, desk):
+    response = desk.get(
+        f"{reverse('scheduling:book')}?location={clinic.location.pk}&provider={clinic.provider.pk}"
+        f"&start=2026-12-07T14:40:00%2B00:00"
+    )
+    assert 'name="patient_kind_override_reason"' not in response.content.decode()
