@@ -44,6 +44,14 @@ class A:
     SCHEDULE_CONFIGURE = "schedule.configure"  # appointment types, provider templates, time off
     MESSAGE_VIEW = "message.view"  # the log of reminders/offers sent and replies received
     TASK_WORK = "task.work"  # front-desk follow-up tasks (call-backs): list, claim, complete
+    APPOINTMENT_CHECK_IN = "appointment.check_in"  # check-in checklist at the desk
+    CHECK_IN_OVERRIDE = "checkin.override"  # check in without active insurance or self-pay
+    FLOW_MANAGE = "flow.manage"  # move patients across the flow board, room them, running late
+    READINESS_VIEW = "readiness.view"  # chart-prep readiness and the not-ready worklist
+    AUTHORIZATION_EDIT = "authorization.edit"  # referrals and prior authorizations on file
+    FORMS_PRINT = "forms.print"  # printed day schedules and encounter forms
+    NOSHOW_WORK = "noshow.work"  # the no-show worklist and its outreach attempts
+    DOWNTIME_DOWNLOAD = "downtime.download"  # the encrypted downtime packet
 
 
 ALL_ACTIONS: frozenset[str] = frozenset(
@@ -58,20 +66,44 @@ _SCHEDULING = {
     A.WAITLIST_MANAGE,
     A.MESSAGE_VIEW,
     A.TASK_WORK,
+    A.READINESS_VIEW,
+    A.NOSHOW_WORK,
 }
+# The desk's day: check-in, the flow board, chart prep, printing, downtime.
+_DESK_DAY = {
+    A.APPOINTMENT_CHECK_IN,
+    A.FLOW_MANAGE,
+    A.AUTHORIZATION_EDIT,
+    A.FORMS_PRINT,
+    A.DOWNTIME_DOWNLOAD,
+}
+# Clinical staff move their patients on the board and print their day.
+_CLINICAL_FLOW = {A.FLOW_MANAGE, A.FORMS_PRINT}
 
 POLICY: dict[str, frozenset[str]] = {
-    Role.FRONT_DESK: frozenset(_PATIENT_READ | _REGISTRATION | _SCHEDULING),
+    Role.FRONT_DESK: frozenset(_PATIENT_READ | _REGISTRATION | _SCHEDULING | _DESK_DAY),
     Role.SCHEDULER: frozenset(_PATIENT_READ | _SCHEDULING | {A.PATIENT_CREATE, A.PATIENT_UPDATE}),
-    Role.BILLING: frozenset(_PATIENT_READ | _REGISTRATION | {A.PATIENT_VIEW_SSN, A.SCHEDULE_VIEW}),
-    Role.NURSE: frozenset(_PATIENT_READ | {A.BREAKGLASS_USE, A.SCHEDULE_VIEW}),
-    Role.PROVIDER: frozenset(_PATIENT_READ | {A.BREAKGLASS_USE, A.SCHEDULE_VIEW}),
+    Role.BILLING: frozenset(
+        _PATIENT_READ
+        | _REGISTRATION
+        | {
+            A.PATIENT_VIEW_SSN,
+            A.SCHEDULE_VIEW,
+            A.READINESS_VIEW,
+            A.AUTHORIZATION_EDIT,
+            A.FORMS_PRINT,
+        }
+    ),
+    Role.NURSE: frozenset(_PATIENT_READ | _CLINICAL_FLOW | {A.BREAKGLASS_USE, A.SCHEDULE_VIEW}),
+    Role.PROVIDER: frozenset(_PATIENT_READ | _CLINICAL_FLOW | {A.BREAKGLASS_USE, A.SCHEDULE_VIEW}),
     Role.PRACTICE_MANAGER: frozenset(
         _PATIENT_READ
         | _REGISTRATION
         | _SCHEDULING
+        | _DESK_DAY
         | {
             A.PATIENT_MERGE,
+            A.CHECK_IN_OVERRIDE,
             A.PRACTICE_MANAGE,
             A.USER_MANAGE,
             A.BREAKGLASS_USE,
