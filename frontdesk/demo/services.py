@@ -12,6 +12,7 @@ from django.db import router, transaction
 from frontdesk.audit.choices import AuditAction, AuditCategory
 from frontdesk.audit.services import audit_record
 from frontdesk.core.errors import Conflict
+from frontdesk.demo.activity import ActivityStats, activity_build, activity_delete
 from frontdesk.demo.patients import PatientStats, patients_create
 from frontdesk.demo.practice import DEMO_LOGINS, DEMO_ORGANIZATION_NAME, DemoLogin, build_practice
 from frontdesk.demo.schedule import ScheduleStats, schedule_build, schedule_delete
@@ -38,6 +39,7 @@ class DemoResult:
     seconds: float
     logins: tuple[DemoLogin, ...]
     schedule: ScheduleStats = field(default_factory=ScheduleStats)
+    activity: ActivityStats = field(default_factory=ActivityStats)
 
 
 def demo_exists() -> bool:
@@ -89,6 +91,7 @@ def demo_load(
                 logins=DEMO_LOGINS,
             )
         if reset:
+            activity_delete()  # messages, replies, tasks and offers refer to appointments
             schedule_delete()  # appointments protect their patients: they go first
         removed = _patients_delete() if reset else 0
         practice = build_practice()
@@ -96,6 +99,7 @@ def demo_load(
             practice=practice, count=patients, seed=seed, on_progress=on_progress
         )
         schedule = schedule_build(seed=seed)
+        activity = activity_build(seed=seed)
         audit_record(
             actor=None,
             actor_name="system (demo loader)",
@@ -118,6 +122,10 @@ def demo_load(
                 "appointment_types": schedule.appointment_types,
                 "templates": schedule.templates,
                 "appointments": schedule.appointments,
+                "messages": activity.messages,
+                "sms_replies": activity.replies,
+                "followup_tasks": activity.tasks,
+                "waitlist_entries": activity.waitlist_entries,
             },
         )
     return DemoResult(
@@ -126,4 +134,5 @@ def demo_load(
         seconds=time.monotonic() - started,
         logins=DEMO_LOGINS,
         schedule=schedule,
+        activity=activity,
     )

@@ -110,6 +110,7 @@ def test_demo_calendar_has_realistic_statuses_and_range(demo):
     assert {a.confirmation_status for a in rows if a.ends_at > NOW} == {
         "confirmed",
         "unconfirmed",
+        "reschedule_requested",  # an "R" reply to a reminder (see test_activity.py)
     }
     history = {
         (e.appointment_id, e.kind) for e in AppointmentEvent.objects.only("appointment_id", "kind")

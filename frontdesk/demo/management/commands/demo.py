@@ -86,5 +86,12 @@ class Command(BaseCommand):
             f"Demo practice loaded in {result.seconds:.1f}s: {stats.patients} patients, "
             f"{stats.phones} phones, {stats.coverages} coverages, {stats.restricted} restricted records."
         )
+        schedule, activity = result.schedule, result.activity
+        self.stdout.write(
+            f"Schedule: {schedule.appointment_types} appointment types, {schedule.templates} "
+            f"template windows, {schedule.appointments} appointments; {activity.messages} messages "
+            f"logged, {activity.replies} SMS replies, {activity.tasks} call-back tasks, "
+            f"{activity.waitlist_entries} patients on the waitlist."
+        )
         if not options["no_logins"]:
             self.stdout.write(logins_table(result.logins))
