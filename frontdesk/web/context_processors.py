@@ -20,6 +20,17 @@ NAVIGATION: list[tuple[str, str, str]] = [
     ("Emergency access", "accounts:emergency_access", "breakglass.use"),
 ]
 
+# Configuration and oversight sections: kept in the "Admin" menu so the bar holds the day's work.
+ADMIN_SECTIONS: frozenset[str] = frozenset(
+    {
+        "scheduling:setup",
+        "practice:overview",
+        "accounts:user_list",
+        "audit:report",
+        "accounts:emergency_access",
+    }
+)
+
 # Links in the session corner, for every logged-in user.
 ACCOUNT_LINKS: list[tuple[str, str]] = [
     ("Password", "accounts:password"),
@@ -46,6 +57,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             continue
         if url_name in BADGES:
             item["badge_url"] = reverse(BADGES[url_name])
+        item["admin"] = url_name in ADMIN_SECTIONS
         items.append(item)
     # The section the page belongs to: the longest entry URL the path starts with (a plain
     # prefix test would mark both "/scheduling/" and "/scheduling/setup/" as current).
@@ -53,7 +65,11 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     matches = [item for item in items if item["url"] != "/" and path.startswith(item["url"])]
     if matches:
         max(matches, key=lambda item: len(item["url"]))["current"] = True
+    admin = [item for item in items if item["admin"]]
     return {
         "nav_items": items,
+        "nav_work": [item for item in items if not item["admin"]],
+        "nav_admin": admin,
+        "nav_admin_current": any(item.get("current") for item in admin),
         "account_links": [{"label": label, "url": reverse(name)} for label, name in ACCOUNT_LINKS],
     }

@@ -33,7 +33,9 @@ def test_manager_sets_up_a_location_and_a_provider(page, live_server):
     page.get_by_label("Password").fill(TEST_PASSWORD)
     page.get_by_role("button", name="Log in").click()
 
-    page.get_by_role("link", name="Practice setup").first.click()
+    main_nav = page.get_by_role("navigation", name="Main")
+    main_nav.get_by_text("Admin").click()  # configuration sections live in the Admin menu
+    main_nav.get_by_role("link", name="Practice setup").click()
     page.get_by_role("heading", name="Practice setup").wait_for()
     _shot(page, "practice-overview")
     page.get_by_role("link", name="Locations").first.click()
