@@ -17,6 +17,7 @@ from frontdesk.accounts.decorators import requires
 from frontdesk.accounts.policy import A
 from frontdesk.core.errors import DomainError, NotFound
 from frontdesk.notifications import selectors, services
+from frontdesk.notifications.choices import Purpose
 from frontdesk.notifications.forms import MessageFilterForm
 from frontdesk.notifications.models import FollowUpTask
 from frontdesk.scheduling.grid import patient_short
@@ -26,6 +27,9 @@ REPLY_CODES = {"confirmed": "C", "reschedule_requested": "R", "cancelled": "X"}
 
 def _user(request: HttpRequest) -> Any:
     return request.user
+
+
+PURPOSE_LABELS: dict[str, str] = dict(Purpose.choices)
 
 
 def _patient_label(patient: Any) -> str:
@@ -51,6 +55,7 @@ def message_log(request: HttpRequest) -> HttpResponse:
                 {
                     "m": message,
                     "to": selectors.mask_address(message.to_address),
+                    "purpose": PURPOSE_LABELS.get(message.purpose, message.purpose),
                     "patient_label": _patient_label(message.patient),
                 }
             )
