@@ -192,8 +192,9 @@ def _waitlist(rng: random.Random, now: dt.datetime, desk: User) -> tuple[int, in
         )
         entry.providers.add(appointment.provider)
         entries.append(entry)
-    # Yesterday's cancellation was offered to the best-ranked entry, which let it expire.
-    first = entries[0]
+    # Yesterday's cancellation was offered by SMS to the best-ranked entry, which let it expire.
+    numbers = _sms_numbers({entry.patient_id for entry in entries})
+    first = next((entry for entry in entries if entry.patient_id in numbers), entries[0])
     current = first.current_appointment
     assert current is not None
     kind: AppointmentType = first.appointment_type
@@ -214,7 +215,6 @@ def _waitlist(rng: random.Random, now: dt.datetime, desk: User) -> tuple[int, in
         delivery="sent",
     )
     offer.save()
-    numbers = _sms_numbers({first.patient_id})
     if first.patient_id not in numbers:
         return len(entries), 1, 0
     message = Message.objects.create(

@@ -172,10 +172,12 @@ def _types() -> dict[str, AppointmentType]:
 
 
 def _workdays(provider_index: int, count: int) -> list[tuple[int, ...]]:
-    """Weekdays worked at each of the provider's ``count`` locations (home first)."""
+    """Weekdays worked at each of the provider's ``count`` locations (in location order).
+
+    Alternating the split keeps every location staffed on every weekday it is open."""
     if count == 1:
         return [(0, 1, 2, 3, 4)]
-    return [(0, 1, 2), (3, 4)]
+    return [(0, 1, 2), (3, 4)] if provider_index % 2 == 0 else [(3, 4), (0, 1, 2)]
 
 
 def _templates(

@@ -91,7 +91,7 @@ def test_cancel_and_see_the_waitlist_offer_go_out(page, browser, live_server):
 
     # The message log shows the SMS, recipient masked.
     page.get_by_role("link", name="Messages").click()
-    sms = page.locator(".message-log tbody tr").filter(has_text="waitlist_offer")
+    sms = page.locator(".message-log tbody tr").filter(has_text="Waitlist offer")
     sms.wait_for()
     assert "***-***-0188" in sms.inner_text()
     assert "Sent" in sms.inner_text()
