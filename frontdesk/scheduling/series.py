@@ -42,6 +42,7 @@ MSG_SCOPE = "Choose which occurrences: this one, this and following, or all."
 MSG_NOT_SERIES = "This appointment is not part of a series."
 MSG_DST_GAP = "That wall time does not exist on this date (daylight-saving change)."
 MSG_TIME = "Give the new time of day."
+MSG_UNTIL_BEFORE = "The last date cannot be before the first one."
 
 Scope = Literal["this", "following", "all"]
 SCOPES: tuple[str, ...] = ("this", "following", "all")
@@ -162,6 +163,91 @@ def series_book(
     return result
 
 
+class _PreviewDone(Exception):
+    """Internal: undo a dry run once every date's verdict is known."""
+
+
+@dataclass(frozen=True)
+class OccurrenceVerdict:
+    """One date of a proposed series: ``conflict`` is None when the date is free."""
+
+    starts_at: dt.datetime
+    conflict: OccurrenceConflict | None = None
+
+    @property
+    def is_free(self) -> bool:
+        return self.conflict is None
+
+
+def series_preview(
+    *,
+    actor: Any,
+    patient: Patient,
+    provider: Provider,
+    location: Location,
+    appointment_type: AppointmentType,
+    first_start: dt.datetime,
+    interval_weeks: int = 1,
+    count: int,
+) -> list[OccurrenceVerdict]:
+    """Every date ``series_book`` would try, each free or with the reason it is not; writes nothing.
+
+    A dry run of ``series_book`` inside a transaction that is always rolled back: the verdicts come
+    from exactly the checks a real booking makes (availability, holidays, taken times, caps, rooms),
+    so a preview cannot disagree with the booking that follows it (unless someone books in between,
+    which the booking then reports as a conflict).
+    """
+    verdicts: list[OccurrenceVerdict] = []
+    try:
+        with transaction.atomic():
+            result = series_book(
+                actor=actor,
+                patient=patient,
+                provider=provider,
+                location=location,
+                appointment_type=appointment_type,
+                first_start=first_start,
+                interval_weeks=interval_weeks,
+                count=count,
+            )
+            conflicts = {conflict.starts_at: conflict for conflict in result.conflicts}
+            for start, _exists in _occurrence_starts(
+                first_start, location.tzinfo, interval_weeks, count
+            ):
+                verdicts.append(OccurrenceVerdict(start, conflicts.get(start)))
+            raise _PreviewDone()
+    except _PreviewDone:
+        pass
+    return verdicts
+
+
+def series_count_until(
+    *, first_start: dt.datetime, until: dt.date, interval_weeks: int, tz: Any
+) -> int:
+    """How many occurrences every ``interval_weeks`` weeks fall on or before the local date ``until``.
+
+    Raises ``ValidationFailed`` (field "until") when that is none or more than the maximum.
+    """
+    if not isinstance(interval_weeks, int) or not 1 <= interval_weeks <= MAX_INTERVAL_WEEKS:
+        raise ValidationFailed(MSG_INTERVAL, field="interval_weeks")
+    first_day = first_start.astimezone(tz).date()
+    if until < first_day:
+        raise ValidationFailed(MSG_UNTIL_BEFORE, field="until")
+    count = (until - first_day).days // (7 * interval_weeks) + 1
+    if count > MAX_COUNT:
+        raise ValidationFailed(MSG_COUNT, field="until")
+    return count
+
+
+def series_occurrences(series: AppointmentSeries) -> list[Appointment]:
+    """Every occurrence row of ``series`` (any status), in time order."""
+    return list(
+        Appointment.objects.filter(series=series)
+        .select_related("appointment_type", "provider", "location")
+        .order_by("starts_at", "pk")
+    )
+
+
 def _targets(appointment: Appointment, scope: str, now: dt.datetime) -> list[Appointment]:
     """The occurrences ``scope`` names, in time order, still open (booked) and for "all" not past."""
     if scope not in SCOPES:
@@ -254,8 +340,12 @@ def series_reschedule(
 
 __all__ = [
     "OccurrenceConflict",
+    "OccurrenceVerdict",
     "SeriesResult",
     "series_book",
     "series_cancel",
+    "series_count_until",
+    "series_occurrences",
+    "series_preview",
     "series_reschedule",
 ]
