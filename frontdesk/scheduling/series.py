@@ -19,7 +19,10 @@ from typing import Any, Literal
 from django.db import transaction
 from django.utils import timezone
 
+from frontdesk.audit.choices import AuditAction, AuditCategory
+from frontdesk.audit.services import audit_record
 from frontdesk.core.errors import Conflict, ValidationFailed
+from frontdesk.core.queryset import get_restricted
 from frontdesk.patients.models import Patient
 from frontdesk.practice.models import Location, Provider
 from frontdesk.scheduling import availability as av
@@ -239,6 +242,30 @@ def series_count_until(
     return count
 
 
+def series_get(*, user: Any, series_id: int, action: str) -> AppointmentSeries:
+    """One series the user may act on (out of scope looks absent: ``NotFound``); not audited here."""
+    found: AppointmentSeries = get_restricted(
+        AppointmentSeries.objects.all(), user, action, pk=series_id
+    )
+    return found
+
+
+def series_read(*, user: Any, series_id: int) -> tuple[AppointmentSeries, list[Appointment]]:
+    """A series and every occurrence row, for showing; one audit row ("read", schedule)."""
+    series = series_get(user=user, series_id=series_id, action="schedule.view")
+    rows = series_occurrences(series)
+    audit_record(
+        actor=user,
+        action=AuditAction.READ,
+        category=AuditCategory.SCHEDULE,
+        patient_id=series.patient_id,
+        object_type="appointment_series",
+        object_id=series.pk,
+        detail={"occurrences": len(rows)},
+    )
+    return series, rows
+
+
 def series_occurrences(series: AppointmentSeries) -> list[Appointment]:
     """Every occurrence row of ``series`` (any status), in time order."""
     return list(
@@ -345,7 +372,9 @@ __all__ = [
     "series_book",
     "series_cancel",
     "series_count_until",
+    "series_get",
     "series_occurrences",
     "series_preview",
+    "series_read",
     "series_reschedule",
 ]
