@@ -28,7 +28,7 @@ from frontdesk.practice.models import Location, Provider
 from frontdesk.scheduling import grid, linked, series, services
 from frontdesk.scheduling.choices import OPEN_STATUSES, CancellationReason, CancelledBy
 from frontdesk.scheduling.errors import SlotTaken
-from frontdesk.scheduling.models import Appointment, AppointmentType
+from frontdesk.scheduling.models import Appointment, AppointmentSeries, AppointmentType
 from frontdesk.scheduling.selectors import appointment_get, appointment_type_list, slot_search
 from frontdesk.scheduling.slots import grid_minutes
 
@@ -606,7 +606,12 @@ MSG_SERIES_DATE = (
 
 
 def _series_context(appointment: Appointment) -> dict[str, Any]:
-    """ "Occurrence k of n" for an appointment of a series (n: the series' booked rows)."""
+    """ "Occurrence k of n" for an appointment of a series.
+
+    Counted among the series' rows (the dates that were booked): the series does not store its
+    first date, so dates that could not be booked have no place to be counted from; the panel also
+    says how many dates the series asked for, so the gap is visible.
+    """
     if appointment.series_id is None:
         return {"series_position": None}
     rows = list(
@@ -614,9 +619,12 @@ def _series_context(appointment: Appointment) -> dict[str, Any]:
         .order_by("starts_at", "pk")
         .values_list("pk", flat=True)
     )
+    found = AppointmentSeries.objects.only("count", "interval_weeks").get(pk=appointment.series_id)
     return {
         "series_position": rows.index(appointment.pk) + 1,
         "series_total": len(rows),
+        "series_count": found.count,
+        "series_interval": found.interval_weeks,
         "series_scopes": SERIES_SCOPES,
     }
 

@@ -211,7 +211,7 @@ def weekly(clinic: Any) -> list[Appointment]:
 
 def test_panel_shows_the_occurrence_and_the_scopes(desk, weekly):
     html = desk.get(reverse("scheduling:appointment", args=[weekly[2].pk])).content.decode()
-    assert "Occurrence 3 of 4 of a series" in html
+    assert "Occurrence 3 of 4 booked · a series of 4 dates, every week" in html
     for scope in ("this", "following", "all"):
         assert f'id="cancel-scope-{scope}" name="scope" value="{scope}"' in html
         assert f'id="move-scope-{scope}" name="scope" value="{scope}"' in html
