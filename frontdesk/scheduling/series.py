@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from frontdesk.audit.choices import AuditAction, AuditCategory
@@ -27,9 +28,15 @@ from frontdesk.patients.models import Patient
 from frontdesk.practice.models import Location, Provider
 from frontdesk.scheduling import availability as av
 from frontdesk.scheduling.choices import OPEN_STATUSES
-from frontdesk.scheduling.models import Appointment, AppointmentSeries, AppointmentType
+from frontdesk.scheduling.models import (
+    Appointment,
+    AppointmentSeries,
+    AppointmentType,
+    ScheduleException,
+)
 from frontdesk.scheduling.services import (
     BOOK,
+    MSG_OUTSIDE,
     _require,
     _require_location,
     appointment_book,
@@ -94,6 +101,50 @@ def _conflict(start: dt.datetime, exc: ValidationFailed | Conflict, pk: int | No
     )
 
 
+def _time_off_reason(
+    *, provider: Provider, location: Location, starts_at: dt.datetime, minutes: int
+) -> str:
+    """The label of the time off (holiday, vacation, ...) covering that time, or ""."""
+    end = starts_at + dt.timedelta(minutes=minutes)
+    away = (
+        ScheduleException.objects.filter(starts_at__lt=end, ends_at__gt=starts_at)
+        .filter(
+            Q(provider=provider, location=location)
+            | Q(provider=provider, location__isnull=True)
+            | Q(provider__isnull=True, location=location)
+        )
+        .order_by("starts_at", "pk")
+        .first()
+    )
+    return away.get_reason_display() if away is not None else ""
+
+
+def _explained(
+    conflict: OccurrenceConflict,
+    *,
+    provider: Provider,
+    location: Location,
+    appointment_type: AppointmentType,
+) -> OccurrenceConflict:
+    """Name the time off (e.g. "Holiday") when a date is outside availability because of it."""
+    if conflict.message != MSG_OUTSIDE:
+        return conflict
+    label = _time_off_reason(
+        provider=provider,
+        location=location,
+        starts_at=conflict.starts_at,
+        minutes=appointment_type.duration_minutes,
+    )
+    if not label:
+        return conflict
+    return OccurrenceConflict(
+        starts_at=conflict.starts_at,
+        code=conflict.code,
+        message=f"{MSG_OUTSIDE[:-1]}: time off ({label}).",
+        appointment_id=conflict.appointment_id,
+    )
+
+
 def series_book(
     *,
     actor: Any,
@@ -154,7 +205,14 @@ def series_book(
                         Appointment.objects.filter(pk=appointment.pk).update(series=series)
                         appointment.series = series
                 except (ValidationFailed, Conflict) as exc:
-                    result.conflicts.append(_conflict(start, exc))
+                    result.conflicts.append(
+                        _explained(
+                            _conflict(start, exc),
+                            provider=provider,
+                            location=location,
+                            appointment_type=appointment_type,
+                        )
+                    )
                     continue
                 result.booked.append(appointment)
             if not result.booked or (all_or_nothing and result.conflicts):

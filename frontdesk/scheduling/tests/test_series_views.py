@@ -108,7 +108,7 @@ def test_preview_lists_every_date_with_its_verdict_and_writes_nothing(clinic, de
         "Mon 14 Dec 2026 09:00 | Conflict: That time was just taken; pick another.",
         "Mon 21 Dec 2026 09:00 | Free",
         "Mon 28 Dec 2026 09:00 | Conflict: That time is outside the provider&#x27;s "
-        "availability at this location.",
+        "availability at this location: time off (Holiday).",
     ]
     assert "4 dates: 2 free, 2 with a conflict" in html
     assert 'name="confirm" value="series"' in html
@@ -138,6 +138,7 @@ def test_booking_the_free_dates_reports_the_conflicts(clinic, desk, busy):
     assert "Not booked (2):" in html
     assert "Mon 14 Dec 2026 09:00: That time was just taken; pick another." in html
     assert "Mon 28 Dec 2026 09:00: That time is outside the provider" in html
+    assert "at this location: time off (Holiday)." in html
 
 
 def test_cancel_on_the_preview_books_nothing(clinic, desk, busy):
