@@ -1,4 +1,5 @@
-"""JSON API for scheduling: appointment types, appointments (book, list a day, cancel, reschedule), holds.
+"""JSON API for scheduling: appointment types, appointments (book, list a day, cancel, reschedule), holds,
+recurring series (preview, book, read, cancel with a scope) and linked bookings (all or nothing).
 
 Thin, like the views: each operation names its policy action (``requires``), validates the body with a
 strict schema, looks objects up scoped to the caller (out of scope = 404), calls one selector or service
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from typing import Any
+from typing import Any, Literal
 
 from django.http import HttpRequest
 from ninja import Field, Path, Query, Router, Schema
@@ -21,10 +22,11 @@ from frontdesk.accounts.policy import A
 from frontdesk.api.auth import api_user, requires
 from frontdesk.api.errors import COMMON_ERRORS, READ_ERRORS, WRITE_ERRORS
 from frontdesk.api.schemas import ID_PATH, MAX_ID, IdString, InputSchema, list_answer
+from frontdesk.core.errors import Conflict, ValidationFailed
 from frontdesk.core.queryset import get_restricted
 from frontdesk.patients.models import Patient
 from frontdesk.practice.models import Location, Provider
-from frontdesk.scheduling import selectors, services
+from frontdesk.scheduling import linked, selectors, series, services
 from frontdesk.scheduling.choices import (
     AppointmentStatus,
     CancellationReason,
@@ -33,7 +35,12 @@ from frontdesk.scheduling.choices import (
     Modality,
     PatientKind,
 )
-from frontdesk.scheduling.models import Appointment, AppointmentType, SlotHold
+from frontdesk.scheduling.models import (
+    Appointment,
+    AppointmentSeries,
+    AppointmentType,
+    SlotHold,
+)
 
 logger = logging.getLogger(__name__)
 router = Router(tags=["scheduling"])
@@ -128,6 +135,63 @@ class HoldOut(Schema):
     released_at: dt.datetime | None
 
 
+class OccurrenceVerdictOut(Schema):
+    """One date of a proposed series: free, or the reason it cannot be booked."""
+
+    starts_at: dt.datetime
+    free: bool
+    code: str | None = Field(
+        description="Why not (e.g. slot_taken, invalid, dst_gap); null if free."
+    )
+    message: str
+
+
+class SeriesPreviewOut(Schema):
+    """``preview: true``: every date the series would try; nothing was written."""
+
+    preview: bool
+    count: int
+    free: int
+    occurrences: list[OccurrenceVerdictOut]
+
+
+class OccurrenceConflictOut(Schema):
+    starts_at: dt.datetime
+    code: str
+    message: str
+    appointment_id: str | None
+
+
+class SeriesOut(Schema):
+    id: str
+    patient_id: str
+    provider_id: str
+    location_id: str
+    appointment_type_id: str
+    interval_weeks: int
+    count: int = Field(description="Occurrences asked for (booked ones are in ``occurrences``).")
+    occurrences: list[AppointmentOut]
+
+
+class SeriesBookedOut(SeriesOut):
+    conflicts: list[OccurrenceConflictOut] = Field(
+        description="Every date that could not be booked, with the reason (none are hidden)."
+    )
+
+
+class SeriesCancelOut(Schema):
+    series_id: str
+    cancelled: list[AppointmentOut]
+    unchanged: list[AppointmentOut] = Field(
+        description="Occurrences in the scope left as they were (already cancelled, seen, no-show)."
+    )
+
+
+class LinkedOut(Schema):
+    link_group: str
+    appointments: list[AppointmentOut]
+
+
 # --- Request bodies --------------------------------------------------------------------------------
 
 
@@ -173,6 +237,45 @@ class HoldIn(InputSchema):
     location_id: IdString
     starts_at: AwareDatetime
     minutes: int = Field(5, ge=1, le=30)
+
+
+class SeriesCreateIn(InputSchema):
+    """A weekly series: the first visit (like ``POST /api/v1/appointments``) and how it repeats."""
+
+    patient_id: IdString
+    appointment_type_id: IdString
+    provider_id: IdString
+    location_id: IdString
+    first_start: AwareDatetime = Field(
+        description="The first visit, ISO 8601 with an offset; later ones keep its local wall time."
+    )
+    interval_weeks: int = Field(1, description="Every 1 to 12 weeks.")
+    count: int | None = Field(None, description="How many visits (1 to 52); or give ``until``.")
+    until: dt.date | None = Field(None, description="The last date (location's calendar).")
+    preview: bool = Field(False, description="Answer 200 with each date's verdict; write nothing.")
+    all_or_nothing: bool = Field(False, description="Book nothing when any date has a conflict.")
+
+
+class SeriesCancelIn(InputSchema):
+    appointment_id: IdString = Field(description="The occurrence the scope starts from.")
+    scope: Literal["this", "following", "all"]
+    reason: CancellationReason
+    cancelled_by: CancelledBy
+
+
+class LinkedPartIn(InputSchema):
+    appointment_type_id: IdString
+    provider_id: IdString
+    location_id: IdString
+    starts_at: AwareDatetime
+
+
+class LinkedCreateIn(InputSchema):
+    """A visit and the appointment linked with it (e.g. a lab draw just before), one patient."""
+
+    patient_id: IdString
+    primary: LinkedPartIn
+    linked: LinkedPartIn
 
 
 # --- Shaping and lookups ---------------------------------------------------------------------------
@@ -236,6 +339,28 @@ def offer_freed_slot(appointment: Appointment) -> None:
         logger.error(
             "waitlist_offer_failed appointment_id=%s type=%s", appointment.pk, type(exc).__name__
         )
+
+
+def _series_answer(found: AppointmentSeries, rows: list[Appointment]) -> dict[str, Any]:
+    return {
+        "id": str(found.pk),
+        "patient_id": str(found.patient_id),
+        "provider_id": str(found.provider_id),
+        "location_id": str(found.location_id),
+        "appointment_type_id": str(found.appointment_type_id),
+        "interval_weeks": found.interval_weeks,
+        "count": found.count,
+        "occurrences": [appointment_answer(row) for row in rows],
+    }
+
+
+def _conflict_answer(conflict: series.OccurrenceConflict) -> dict[str, Any]:
+    return {
+        "starts_at": conflict.starts_at,
+        "code": conflict.code,
+        "message": conflict.message,
+        "appointment_id": _id(conflict.appointment_id),
+    }
 
 
 def _lookup(model: Any, user: Any, pk: str | int) -> Any:
@@ -439,3 +564,180 @@ def slot_hold_release(request: HttpRequest, hold_id: int = Path(..., **ID_PATH))
     hold = selectors.slot_hold_get(user=user, hold_id=hold_id, action=A.APPOINTMENT_BOOK)
     services.slot_hold_release(actor=user, hold=hold)
     return _hold_answer(hold)
+
+
+# --- Recurring series and linked bookings ----------------------------------------------------------
+
+MSG_COUNT_OR_UNTIL = "Give either how many visits (count) or the last date (until)."
+MSG_NOT_OCCURRENCE = "That appointment is not an occurrence of this series."
+
+
+@router.post(
+    "/appointment-series",
+    auth=requires(A.APPOINTMENT_BOOK),
+    response={200: SeriesPreviewOut, 201: SeriesBookedOut, **WRITE_ERRORS},
+    summary="Preview or book a weekly series",
+    operation_id="appointment_series_book",
+)
+def appointment_series_book(
+    request: HttpRequest, payload: SeriesCreateIn
+) -> Status[dict[str, Any]]:
+    """``preview``: 200 with each date's verdict, nothing written. Otherwise 201 with the booked
+    occurrences and every conflicting date; 409 ``series_not_booked`` when no date could be booked
+    (``fields`` holds each date's reason)."""
+    user = api_user(request)
+    location = _lookup(Location, user, payload.location_id)
+    if (payload.count is None) == (payload.until is None):
+        raise ValidationFailed(MSG_COUNT_OR_UNTIL, field="count")
+    count = payload.count
+    if payload.until is not None:
+        count = series.series_count_until(
+            first_start=payload.first_start,
+            until=payload.until,
+            interval_weeks=payload.interval_weeks,
+            tz=location.tzinfo,
+        )
+    assert count is not None
+    args: dict[str, Any] = {
+        "actor": user,
+        "patient": _lookup(Patient, user, payload.patient_id),
+        "provider": _lookup(Provider, user, payload.provider_id),
+        "location": location,
+        "appointment_type": _lookup(AppointmentType, user, payload.appointment_type_id),
+        "first_start": payload.first_start,
+        "interval_weeks": payload.interval_weeks,
+        "count": count,
+    }
+    if payload.preview:
+        verdicts = series.series_preview(**args)
+        return Status(
+            200,
+            {
+                "preview": True,
+                "count": len(verdicts),
+                "free": sum(1 for v in verdicts if v.is_free),
+                "occurrences": [
+                    {
+                        "starts_at": v.starts_at,
+                        "free": v.is_free,
+                        "code": v.conflict.code if v.conflict else None,
+                        "message": v.conflict.message if v.conflict else "",
+                    }
+                    for v in verdicts
+                ],
+            },
+        )
+    result = series.series_book(**args, all_or_nothing=payload.all_or_nothing)
+    if result.series is None:
+        raise Conflict(
+            "No date of the series was booked.",
+            code="series_not_booked",
+            fields={c.starts_at.isoformat(): [c.message] for c in result.conflicts},
+        )
+    return Status(
+        201,
+        {
+            **_series_answer(result.series, result.booked),
+            "conflicts": [_conflict_answer(c) for c in result.conflicts],
+        },
+    )
+
+
+@router.get(
+    "/appointment-series/{series_id}",
+    auth=requires(A.SCHEDULE_VIEW),
+    response={200: SeriesOut, **READ_ERRORS},
+    summary="Read a series and its occurrences",
+    operation_id="appointment_series_get",
+)
+def appointment_series_get(
+    request: HttpRequest, series_id: int = Path(..., **ID_PATH)
+) -> dict[str, Any]:
+    """The series and every occurrence row (any status), in time order; one audit row."""
+    found, rows = series.series_read(user=api_user(request), series_id=series_id)
+    return _series_answer(found, rows)
+
+
+@router.post(
+    "/appointment-series/{series_id}/cancel",
+    auth=requires(A.APPOINTMENT_BOOK),
+    response={200: SeriesCancelOut, **WRITE_ERRORS},
+    summary="Cancel occurrences of a series",
+    operation_id="appointment_series_cancel",
+)
+def appointment_series_cancel(
+    request: HttpRequest, payload: SeriesCancelIn, series_id: int = Path(..., **ID_PATH)
+) -> dict[str, Any]:
+    """Cancel the occurrence ``appointment_id`` (``this``), it and the later ones (``following``) or
+    every open one from today (``all``); atomically. ``unchanged`` lists the occurrences of the scope
+    that were left as they were."""
+    user = api_user(request)
+    found = series.series_get(user=user, series_id=series_id, action=A.APPOINTMENT_BOOK)
+    appointment = selectors.appointment_get(
+        user=user, appointment_id=int(payload.appointment_id), action=A.APPOINTMENT_BOOK
+    )
+    if appointment.series_id != found.pk:
+        raise ValidationFailed(MSG_NOT_OCCURRENCE, field="appointment_id")
+    cancelled = series.series_cancel(
+        actor=user,
+        appointment=appointment,
+        scope=payload.scope,
+        reason=payload.reason,
+        cancelled_by=payload.cancelled_by,
+    )
+    for row in cancelled:
+        offer_freed_slot(row)
+    done = {row.pk for row in cancelled}
+    unchanged = []
+    if payload.scope != "this":
+        others = Appointment.objects.filter(series=found).exclude(pk__in=done)
+        if payload.scope == "following":
+            others = others.filter(starts_at__gte=appointment.starts_at)
+        unchanged = list(others.order_by("starts_at", "pk"))
+    return {
+        "series_id": str(found.pk),
+        "cancelled": [appointment_answer(row) for row in cancelled],
+        "unchanged": [appointment_answer(row) for row in unchanged],
+    }
+
+
+@router.post(
+    "/appointments/linked",
+    auth=requires(A.APPOINTMENT_BOOK),
+    response={201: LinkedOut, **WRITE_ERRORS},
+    summary="Book a visit and its linked appointment together",
+    operation_id="appointment_linked_book",
+)
+def appointment_linked_book(
+    request: HttpRequest, payload: LinkedCreateIn
+) -> Status[dict[str, Any]]:
+    """Both or neither: 409 ``linked_item_failed`` names the part (``primary`` / ``linked``) that could
+    not be booked, and nothing is written."""
+    user = api_user(request)
+    patient = _lookup(Patient, user, payload.patient_id)
+    parts = [("primary", payload.primary), ("linked", payload.linked)]
+    items = [
+        (
+            _lookup(Provider, user, part.provider_id),
+            _lookup(Location, user, part.location_id),
+            _lookup(AppointmentType, user, part.appointment_type_id),
+            part.starts_at,
+        )
+        for _name, part in parts
+    ]
+    try:
+        booked = linked.linked_book(actor=user, patient=patient, items=items)
+    except linked.LinkedItemFailed as exc:
+        name = parts[exc.item - 1][0]
+        raise Conflict(
+            f"The {name} appointment: {exc.cause_message} Nothing was booked.",
+            code="linked_item_failed",
+            fields={name: [exc.cause_message]},
+        ) from None
+    return Status(
+        201,
+        {
+            "link_group": str(booked[0].link_group),
+            "appointments": [appointment_answer(row) for row in booked],
+        },
+    )

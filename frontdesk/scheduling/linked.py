@@ -38,7 +38,8 @@ MSG_SCOPE = "Choose whether to cancel this appointment only or the whole linked 
 class LinkedItemFailed(Conflict):
     """One item of a linked booking could not be booked; nothing of the group was booked.
 
-    ``item`` is the 1-based position of the failing item; ``cause_code`` the code of its error.
+    ``item`` is the 1-based position of the failing item; ``cause_code`` and ``cause_message`` the
+    code and message of its error (so an interface can name the part in its own words).
     """
 
     def __init__(self, *, item: int, cause: DomainError) -> None:
@@ -48,6 +49,7 @@ class LinkedItemFailed(Conflict):
         )
         self.item = item
         self.cause_code = cause.code
+        self.cause_message = cause.message
 
 
 def linked_book(*, actor: Any, patient: Patient, items: Sequence[LinkedItem]) -> list[Appointment]:

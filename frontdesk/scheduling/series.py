@@ -17,16 +17,26 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
+from frontdesk.audit.choices import AuditAction, AuditCategory
+from frontdesk.audit.services import audit_record
 from frontdesk.core.errors import Conflict, ValidationFailed
+from frontdesk.core.queryset import get_restricted
 from frontdesk.patients.models import Patient
 from frontdesk.practice.models import Location, Provider
 from frontdesk.scheduling import availability as av
 from frontdesk.scheduling.choices import OPEN_STATUSES
-from frontdesk.scheduling.models import Appointment, AppointmentSeries, AppointmentType
+from frontdesk.scheduling.models import (
+    Appointment,
+    AppointmentSeries,
+    AppointmentType,
+    ScheduleException,
+)
 from frontdesk.scheduling.services import (
     BOOK,
+    MSG_OUTSIDE,
     _require,
     _require_location,
     appointment_book,
@@ -42,6 +52,7 @@ MSG_SCOPE = "Choose which occurrences: this one, this and following, or all."
 MSG_NOT_SERIES = "This appointment is not part of a series."
 MSG_DST_GAP = "That wall time does not exist on this date (daylight-saving change)."
 MSG_TIME = "Give the new time of day."
+MSG_UNTIL_BEFORE = "The last date cannot be before the first one."
 
 Scope = Literal["this", "following", "all"]
 SCOPES: tuple[str, ...] = ("this", "following", "all")
@@ -87,6 +98,50 @@ def _occurrence_starts(
 def _conflict(start: dt.datetime, exc: ValidationFailed | Conflict, pk: int | None = None) -> Any:
     return OccurrenceConflict(
         starts_at=start, code=exc.code, message=exc.message, appointment_id=pk
+    )
+
+
+def _time_off_reason(
+    *, provider: Provider, location: Location, starts_at: dt.datetime, minutes: int
+) -> str:
+    """The label of the time off (holiday, vacation, ...) covering that time, or ""."""
+    end = starts_at + dt.timedelta(minutes=minutes)
+    away = (
+        ScheduleException.objects.filter(starts_at__lt=end, ends_at__gt=starts_at)
+        .filter(
+            Q(provider=provider, location=location)
+            | Q(provider=provider, location__isnull=True)
+            | Q(provider__isnull=True, location=location)
+        )
+        .order_by("starts_at", "pk")
+        .first()
+    )
+    return away.get_reason_display() if away is not None else ""
+
+
+def _explained(
+    conflict: OccurrenceConflict,
+    *,
+    provider: Provider,
+    location: Location,
+    appointment_type: AppointmentType,
+) -> OccurrenceConflict:
+    """Name the time off (e.g. "Holiday") when a date is outside availability because of it."""
+    if conflict.message != MSG_OUTSIDE:
+        return conflict
+    label = _time_off_reason(
+        provider=provider,
+        location=location,
+        starts_at=conflict.starts_at,
+        minutes=appointment_type.duration_minutes,
+    )
+    if not label:
+        return conflict
+    return OccurrenceConflict(
+        starts_at=conflict.starts_at,
+        code=conflict.code,
+        message=f"{MSG_OUTSIDE[:-1]}: time off ({label}).",
+        appointment_id=conflict.appointment_id,
     )
 
 
@@ -150,7 +205,14 @@ def series_book(
                         Appointment.objects.filter(pk=appointment.pk).update(series=series)
                         appointment.series = series
                 except (ValidationFailed, Conflict) as exc:
-                    result.conflicts.append(_conflict(start, exc))
+                    result.conflicts.append(
+                        _explained(
+                            _conflict(start, exc),
+                            provider=provider,
+                            location=location,
+                            appointment_type=appointment_type,
+                        )
+                    )
                     continue
                 result.booked.append(appointment)
             if not result.booked or (all_or_nothing and result.conflicts):
@@ -160,6 +222,115 @@ def series_book(
         result.booked = []
         result.series = None
     return result
+
+
+class _PreviewDone(Exception):
+    """Internal: undo a dry run once every date's verdict is known."""
+
+
+@dataclass(frozen=True)
+class OccurrenceVerdict:
+    """One date of a proposed series: ``conflict`` is None when the date is free."""
+
+    starts_at: dt.datetime
+    conflict: OccurrenceConflict | None = None
+
+    @property
+    def is_free(self) -> bool:
+        return self.conflict is None
+
+
+def series_preview(
+    *,
+    actor: Any,
+    patient: Patient,
+    provider: Provider,
+    location: Location,
+    appointment_type: AppointmentType,
+    first_start: dt.datetime,
+    interval_weeks: int = 1,
+    count: int,
+) -> list[OccurrenceVerdict]:
+    """Every date ``series_book`` would try, each free or with the reason it is not; writes nothing.
+
+    A dry run of ``series_book`` inside a transaction that is always rolled back: the verdicts come
+    from exactly the checks a real booking makes (availability, holidays, taken times, caps, rooms),
+    so a preview cannot disagree with the booking that follows it (unless someone books in between,
+    which the booking then reports as a conflict).
+    """
+    verdicts: list[OccurrenceVerdict] = []
+    try:
+        with transaction.atomic():
+            result = series_book(
+                actor=actor,
+                patient=patient,
+                provider=provider,
+                location=location,
+                appointment_type=appointment_type,
+                first_start=first_start,
+                interval_weeks=interval_weeks,
+                count=count,
+            )
+            conflicts = {conflict.starts_at: conflict for conflict in result.conflicts}
+            for start, _exists in _occurrence_starts(
+                first_start, location.tzinfo, interval_weeks, count
+            ):
+                verdicts.append(OccurrenceVerdict(start, conflicts.get(start)))
+            raise _PreviewDone()
+    except _PreviewDone:
+        pass
+    return verdicts
+
+
+def series_count_until(
+    *, first_start: dt.datetime, until: dt.date, interval_weeks: int, tz: Any
+) -> int:
+    """How many occurrences every ``interval_weeks`` weeks fall on or before the local date ``until``.
+
+    Raises ``ValidationFailed`` (field "until") when that is none or more than the maximum.
+    """
+    if not isinstance(interval_weeks, int) or not 1 <= interval_weeks <= MAX_INTERVAL_WEEKS:
+        raise ValidationFailed(MSG_INTERVAL, field="interval_weeks")
+    first_day = first_start.astimezone(tz).date()
+    if until < first_day:
+        raise ValidationFailed(MSG_UNTIL_BEFORE, field="until")
+    count = (until - first_day).days // (7 * interval_weeks) + 1
+    if count > MAX_COUNT:
+        raise ValidationFailed(MSG_COUNT, field="until")
+    return count
+
+
+def series_get(*, user: Any, series_id: int, action: str) -> AppointmentSeries:
+    """One series the user may act on (out of scope looks absent: ``NotFound``); not audited here."""
+    found: AppointmentSeries = get_restricted(
+        AppointmentSeries.objects.all(), user, action, pk=series_id
+    )
+    return found
+
+
+def series_read(*, user: Any, series_id: int) -> tuple[AppointmentSeries, list[Appointment]]:
+    """A series and every occurrence row, for showing; one audit row ("read", schedule)."""
+    series = series_get(user=user, series_id=series_id, action="schedule.view")
+    rows = series_occurrences(series)
+    audit_record(
+        actor=user,
+        action=AuditAction.READ,
+        category=AuditCategory.SCHEDULE,
+        patient_id=series.patient_id,
+        object_type="appointment_series",
+        object_id=series.pk,
+        detail={"occurrences": len(rows)},
+    )
+    return series, rows
+
+
+def series_occurrences(series: AppointmentSeries) -> list[Appointment]:
+    """Every occurrence row of ``series`` (any status), in time order."""
+    return list(
+        Appointment.objects.filter(series=series)
+        .select_related("appointment_type", "provider", "location")
+        .order_by("starts_at", "pk")
+    )
 
 
 def _targets(appointment: Appointment, scope: str, now: dt.datetime) -> list[Appointment]:
@@ -254,8 +425,14 @@ def series_reschedule(
 
 __all__ = [
     "OccurrenceConflict",
+    "OccurrenceVerdict",
     "SeriesResult",
     "series_book",
     "series_cancel",
+    "series_count_until",
+    "series_get",
+    "series_occurrences",
+    "series_preview",
+    "series_read",
     "series_reschedule",
 ]

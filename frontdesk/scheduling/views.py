@@ -25,10 +25,10 @@ from frontdesk.core.queryset import get_restricted
 from frontdesk.patients.models import Patient
 from frontdesk.patients.selectors import patient_search
 from frontdesk.practice.models import Location, Provider
-from frontdesk.scheduling import grid, services
+from frontdesk.scheduling import grid, linked, series, services
 from frontdesk.scheduling.choices import OPEN_STATUSES, CancellationReason, CancelledBy
 from frontdesk.scheduling.errors import SlotTaken
-from frontdesk.scheduling.models import Appointment, AppointmentType
+from frontdesk.scheduling.models import Appointment, AppointmentSeries, AppointmentType
 from frontdesk.scheduling.selectors import appointment_get, appointment_type_list, slot_search
 from frontdesk.scheduling.slots import grid_minutes
 
@@ -259,7 +259,196 @@ def _book_context(
         "ask_kind_override": bool(data.get("patient_kind_override_reason", "")),
         "errors": errors or {},
         "options": [],
+        "repeat": data.get("repeat", "") == "weekly",
+        "interval_weeks": data.get("interval_weeks", "1"),
+        "repeat_end": "until" if data.get("repeat_end") == "until" else "count",
+        "count": data.get("count", ""),
+        "until": data.get("until", ""),
+        "max_count": series.MAX_COUNT,
+        "max_interval": series.MAX_INTERVAL_WEEKS,
+        "linked": data.get("linked", "") in LINK_SIDES,
+        "linked_side": data.get("linked", "") or "before",
+        "linked_type_id": _int(data.get("linked_type")),
+        "linked_provider_id": _int(data.get("linked_provider")),
+        "linked_minutes": data.get("linked_minutes", "15"),
+        "linked_providers": Provider.objects.restrict(user, VIEW)
+        .filter(locations=location, is_active=True)
+        .order_by("last_name", "first_name", "pk"),
     }
+
+
+LINK_SIDES = ("before", "after")
+MAX_LINK_MINUTES = 8 * 60
+MSG_REPEAT_AND_LINK = "Book a repeat or a linked appointment, not both at once."
+MSG_INTERVAL_NUMBER = "Give the number of weeks between visits."
+MSG_COUNT_NUMBER = "Give how many visits in all."
+MSG_UNTIL_DATE = "Give the date of the last visit."
+MSG_LINK_MINUTES = f"Give the minutes between the two visits (0 to {MAX_LINK_MINUTES})."
+MSG_LINK_TYPE = "Choose the linked appointment's type."
+MSG_LINK_PROVIDER = "Choose who sees the patient for the linked appointment."
+
+
+def _series_plan(context: dict[str, Any], data: Any) -> tuple[int, int] | dict[str, list[str]]:
+    """(interval in weeks, count) from the Repeat fields, or the field errors."""
+    interval = _int(data.get("interval_weeks"))
+    if interval is None:
+        return {"interval_weeks": [MSG_INTERVAL_NUMBER]}
+    if context["repeat_end"] == "until":
+        try:
+            until = dt.date.fromisoformat(str(data.get("until", "")))
+        except ValueError:
+            return {"until": [MSG_UNTIL_DATE]}
+        try:
+            until_count = series.series_count_until(
+                first_start=context["start"],
+                until=until,
+                interval_weeks=interval,
+                tz=context["location"].tzinfo,
+            )
+        except ValidationFailed as exc:
+            return dict(exc.fields)
+        return interval, until_count
+    count = _int(data.get("count"))
+    if count is None:
+        return {"count": [MSG_COUNT_NUMBER]}
+    return interval, count
+
+
+def _series_rows(items: list[Any], tz: Any, *, verdicts: bool = False) -> list[dict[str, Any]]:
+    """Rows for the preview / result table: local time and, for a conflict, its reason."""
+    rows = []
+    for item in items:
+        conflict = item.conflict if verdicts else item
+        rows.append(
+            {
+                "local": item.starts_at.astimezone(tz),
+                "free": verdicts and conflict is None,
+                "reason": conflict.message if conflict is not None else "",
+            }
+        )
+    return rows
+
+
+def _book_series(
+    request: HttpRequest, context: dict[str, Any], appointment_type: AppointmentType
+) -> HttpResponse:
+    """Repeat: first the preview (every date with its verdict), then, when confirmed, the booking."""
+    plan = _series_plan(context, request.POST)
+    if isinstance(plan, dict):
+        context["errors"] = plan
+        return render(request, "scheduling/_book.html", context, status=422)
+    interval, count = plan
+    if request.POST.get("confirm") == "cancel":
+        return render(request, "scheduling/_book.html", context)
+    args: dict[str, Any] = {
+        "actor": _user(request),
+        "patient": context["patient"],
+        "provider": context["provider"],
+        "location": context["location"],
+        "appointment_type": appointment_type,
+        "first_start": context["start"],
+        "interval_weeks": interval,
+        "count": count,
+    }
+    tz = context["location"].tzinfo
+    try:
+        if request.POST.get("confirm") != "series":
+            verdicts = series.series_preview(**args)
+            context["preview"] = _series_rows(verdicts, tz, verdicts=True)
+            context["preview_free"] = sum(1 for v in verdicts if v.is_free)
+            context["preview_conflicts"] = len(verdicts) - context["preview_free"]
+            context["repeat_count"] = count
+            return render(request, "scheduling/_book.html", context)
+        result = series.series_book(**args)
+    except DomainError as exc:
+        context["errors"] = _errors_of(exc)
+        return render(request, "scheduling/_book.html", context, status=422)
+    conflicts = _series_rows(result.conflicts, tz)
+    if result.series is None:
+        context["errors"] = {"general": ["No date of the series could be booked; nothing was."]}
+        context["series_conflicts"] = conflicts
+        return render(request, "scheduling/_book.html", context, status=409)
+    response = render(
+        request,
+        "scheduling/_series_done.html",
+        {
+            "booked": [a.starts_at.astimezone(tz) for a in result.booked],
+            "conflicts": conflicts,
+            "conflicts_title": "Not booked",
+            "mrn": context["patient"].mrn,
+        },
+    )
+    response["HX-Trigger"] = "schedule-changed"
+    return response
+
+
+def _book_linked(
+    request: HttpRequest, context: dict[str, Any], appointment_type: AppointmentType
+) -> HttpResponse:
+    """The visit and its linked appointment (e.g. a lab draw before it) together or not at all."""
+    data = request.POST
+    user = _user(request)
+    errors: dict[str, list[str]] = {}
+    linked_type = (
+        appointment_type_list(user=user).filter(pk=context["linked_type_id"]).first()
+        if context["linked_type_id"] is not None
+        else None
+    )
+    if linked_type is None:
+        errors["linked_type"] = [MSG_LINK_TYPE]
+    linked_provider = (
+        context["linked_providers"].filter(pk=context["linked_provider_id"]).first()
+        if context["linked_provider_id"] is not None
+        else None
+    )
+    if linked_provider is None:
+        errors["linked_provider"] = [MSG_LINK_PROVIDER]
+    minutes = _int(data.get("linked_minutes"))
+    if minutes is None or not 0 <= minutes <= MAX_LINK_MINUTES:
+        errors["linked_minutes"] = [MSG_LINK_MINUTES]
+    if errors:
+        context["errors"] = errors
+        return render(request, "scheduling/_book.html", context, status=422)
+    assert linked_type is not None and linked_provider is not None and minutes is not None
+    start: dt.datetime = context["start"]
+    # "Before": the linked visit ends ``minutes`` before the visit starts (a 15-minute lab draw
+    # with 0 minutes ends as the visit begins); "after": it starts ``minutes`` after the visit ends.
+    if context["linked_side"] == "before":
+        linked_start = start - dt.timedelta(minutes=minutes + linked_type.duration_minutes)
+        order = ("linked", "visit")
+    else:
+        linked_start = start + dt.timedelta(minutes=minutes + appointment_type.duration_minutes)
+        order = ("visit", "linked")
+    parts = {
+        "visit": (context["provider"], context["location"], appointment_type, start),
+        "linked": (linked_provider, context["location"], linked_type, linked_start),
+    }
+    names = {"visit": "The visit", "linked": f"The linked {linked_type.name}"}
+    try:
+        booked = linked.linked_book(
+            actor=user, patient=context["patient"], items=[parts[name] for name in order]
+        )
+    except linked.LinkedItemFailed as exc:
+        part = order[exc.item - 1]
+        context["errors"] = {"general": [f"{names[part]}: {exc.cause_message} Nothing was booked."]}
+        return render(request, "scheduling/_book.html", context, status=409)
+    except DomainError as exc:
+        context["errors"] = _errors_of(exc)
+        return render(request, "scheduling/_book.html", context, status=422)
+    tz = context["location"].tzinfo
+    times = " and ".join(
+        f"{a.appointment_type.name} {a.starts_at.astimezone(tz):%H:%M}" for a in booked
+    )
+    response = render(
+        request,
+        "scheduling/_done.html",
+        {
+            "message": f"Booked together on {start.astimezone(tz):%a %d %b}: {times} "
+            f"for MRN {context['patient'].mrn}."
+        },
+    )
+    response["HX-Trigger"] = "schedule-changed"
+    return response
 
 
 @requires(BOOK)
@@ -281,10 +470,16 @@ def book(request: HttpRequest) -> HttpResponse:
         errors["patient"] = ["Search for and pick a patient."]
     if context["start"] is None:
         errors["start"] = ["Give a start date and time."]
+    if context["repeat"] and context["linked"]:
+        errors["general"] = [MSG_REPEAT_AND_LINK]
     if errors:
         context["errors"] = errors
         return render(request, "scheduling/_book.html", context, status=422)
     assert appointment_type is not None
+    if context["repeat"]:
+        return _book_series(request, context, appointment_type)
+    if context["linked"]:
+        return _book_linked(request, context, appointment_type)
     try:
         appointment = services.appointment_book(
             actor=_user(request),
@@ -393,7 +588,65 @@ def _appointment_context(request: HttpRequest, appointment: Appointment) -> dict
         if can_book and is_open
         else [],
         "errors": {},
+        **_series_context(appointment),
+        **_linked_context(appointment),
     }
+
+
+SERIES_SCOPES = (
+    ("this", "This one"),
+    ("following", "This and following"),
+    ("all", "All (every open one from today)"),
+)
+LINK_SCOPES = (("one", "This appointment only"), ("group", "This and its linked appointments"))
+MSG_SERIES_DATE = (
+    "To move several occurrences, keep the date and change only the time of day "
+    "(each one moves on its own date)."
+)
+
+
+def _series_context(appointment: Appointment) -> dict[str, Any]:
+    """ "Occurrence k of n" for an appointment of a series.
+
+    Counted among the series' rows (the dates that were booked): the series does not store its
+    first date, so dates that could not be booked have no place to be counted from; the panel also
+    says how many dates the series asked for, so the gap is visible.
+    """
+    if appointment.series_id is None:
+        return {"series_position": None}
+    rows = list(
+        Appointment.objects.filter(series_id=appointment.series_id)
+        .order_by("starts_at", "pk")
+        .values_list("pk", flat=True)
+    )
+    found = AppointmentSeries.objects.only("count", "interval_weeks").get(pk=appointment.series_id)
+    return {
+        "series_position": rows.index(appointment.pk) + 1,
+        "series_total": len(rows),
+        "series_count": found.count,
+        "series_interval": found.interval_weeks,
+        "series_scopes": SERIES_SCOPES,
+    }
+
+
+def _linked_context(appointment: Appointment) -> dict[str, Any]:
+    if appointment.link_group is None:
+        return {"partners": []}
+    tz = appointment.location.tzinfo
+    partners = [
+        {
+            "pk": a.pk,
+            "type": a.appointment_type.name,
+            "local": a.starts_at.astimezone(tz),
+            "provider": f"{a.provider.last_name}, {a.provider.first_name[:1]}.",
+            "status": a.get_status_display(),
+        }
+        for a in Appointment.objects.filter(link_group=appointment.link_group)
+        .exclude(pk=appointment.pk)
+        .select_related("appointment_type", "provider")
+        .order_by("starts_at", "pk")
+    ]
+    return {"partners": partners, "link_scopes": LINK_SCOPES}
 
 
 @requires(VIEW)
@@ -452,6 +705,9 @@ def reschedule(request: HttpRequest, pk: int) -> HttpResponse:
         )
         if provider is None:
             return _failed(request, appointment, ValidationFailed(MSG_NO_SUCH_PROVIDER))
+    scope = request.POST.get("scope", "this")
+    if appointment.series_id is not None and scope != "this":
+        return _reschedule_series(request, appointment, start, scope)
     try:
         services.appointment_reschedule(
             actor=_user(request), appointment=appointment, starts_at=start, provider=provider
@@ -465,6 +721,40 @@ def reschedule(request: HttpRequest, pk: int) -> HttpResponse:
         else ""
     )
     return _changed(request, f"Moved to {local:%a %d %b %H:%M}{with_whom}.")
+
+
+def _reschedule_series(
+    request: HttpRequest, appointment: Appointment, start: dt.datetime, scope: Any
+) -> HttpResponse:
+    """Shift this and following / all occurrences to a new time of day, all or none."""
+    tz = appointment.location.tzinfo
+    local = start.astimezone(tz)
+    if local.date() != appointment.starts_at.astimezone(tz).date():
+        return _failed(request, appointment, ValidationFailed(MSG_SERIES_DATE, field="start"))
+    try:
+        result = series.series_reschedule(
+            actor=_user(request), appointment=appointment, scope=scope, new_start_time=local.time()
+        )
+    except DomainError as exc:
+        return _failed(request, appointment, exc)
+    if result.conflicts:
+        appointment.refresh_from_db()
+        context = _appointment_context(request, appointment)
+        context["errors"] = {
+            "general": [
+                f"{len(result.conflicts)} occurrence(s) cannot move to {local:%H:%M}; "
+                "nothing was moved."
+            ]
+        }
+        context["series_conflicts"] = _series_rows(result.conflicts, tz)
+        return render(request, "scheduling/_appointment.html", context, status=409)
+    response = render(
+        request,
+        "scheduling/_series_done.html",
+        {"moved": [a.starts_at.astimezone(tz) for a in result.booked], "conflicts": []},
+    )
+    response["HX-Trigger"] = "schedule-changed"
+    return response
 
 
 def _waitlist_installed() -> bool:
@@ -494,17 +784,69 @@ def _waitlist_slot_opened(appointment: Appointment) -> None:
 @require_POST
 def cancel(request: HttpRequest, pk: int) -> HttpResponse:
     appointment = _appointment(request, pk, BOOK)
+    scope = request.POST.get("scope", "")
+    reason = request.POST.get("reason", "")
+    cancelled_by = request.POST.get("cancelled_by", "")
     try:
-        services.appointment_cancel(
-            actor=_user(request),
-            appointment=appointment,
-            reason=request.POST.get("reason", ""),
-            cancelled_by=request.POST.get("cancelled_by", ""),
-        )
+        if appointment.series_id is not None and scope in ("following", "all"):
+            cancelled = series.series_cancel(
+                actor=_user(request),
+                appointment=appointment,
+                scope=scope,  # type: ignore[arg-type]
+                reason=reason,
+                cancelled_by=cancelled_by,
+            )
+        elif appointment.link_group is not None and scope == "group":
+            cancelled = linked.linked_cancel(
+                actor=_user(request),
+                appointment=appointment,
+                scope="group",
+                reason=reason,
+                cancelled_by=cancelled_by,
+            )
+        else:
+            cancelled = [
+                services.appointment_cancel(
+                    actor=_user(request),
+                    appointment=appointment,
+                    reason=reason,
+                    cancelled_by=cancelled_by,
+                )
+            ]
     except DomainError as exc:
         return _failed(request, appointment, exc)
-    _waitlist_slot_opened(appointment)
-    return _changed(request, "Appointment cancelled.")
+    for row in cancelled:
+        _waitlist_slot_opened(row)
+    if len(cancelled) == 1 and cancelled[0].pk == appointment.pk and scope in ("", "this", "one"):
+        return _changed(request, "Appointment cancelled.")
+    tz = appointment.location.tzinfo
+    done = {row.pk for row in cancelled}
+    # Nothing hidden: the occurrences the scope left as they were (already cancelled, seen, no-show).
+    left: list[dict[str, Any]] = []
+    if appointment.series_id is not None and scope in ("following", "all"):
+        others = Appointment.objects.filter(series_id=appointment.series_id).exclude(pk__in=done)
+        if scope == "following":
+            others = others.filter(starts_at__gte=appointment.starts_at)
+        left = [
+            {
+                "local": a.starts_at.astimezone(tz),
+                "reason": f"left as it was ({a.get_status_display()})",
+            }
+            for a in others.order_by("starts_at", "pk")
+        ]
+    response = render(
+        request,
+        "scheduling/_series_done.html",
+        {
+            "cancelled": [
+                {"local": a.starts_at.astimezone(tz), "type": a.appointment_type.name}
+                for a in sorted(cancelled, key=lambda a: (a.starts_at, a.pk))
+            ],
+            "conflicts": left,
+        },
+    )
+    response["HX-Trigger"] = "schedule-changed"
+    return response
 
 
 @requires(BOOK)

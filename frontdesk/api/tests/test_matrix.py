@@ -25,7 +25,7 @@ from frontdesk.accounts.policy import ALL_ACTIONS, ALL_LOCATION_ROLES, POLICY
 from frontdesk.api.root import ApiOperation, operations
 from frontdesk.audit.models import AuditEvent
 from frontdesk.patients.models import Coverage, Patient, PatientPhone
-from frontdesk.scheduling.models import Appointment, SlotHold
+from frontdesk.scheduling.models import Appointment, AppointmentSeries, SlotHold
 from frontdesk.waitlist.models import WaitlistEntry, WaitlistOffer
 from tests.factories import (
     AppointmentFactory,
@@ -70,6 +70,10 @@ class World:
     other_entry: Any = None
     offer: Any = None
     other_offer: Any = None
+    series: Any = None
+    series_occurrence: Any = None
+    other_series: Any = None
+    other_series_occurrence: Any = None
 
     def at(self, hour: int) -> str:
         """Tomorrow at ``hour`` (New York wall time), inside the provider's availability."""
@@ -146,7 +150,63 @@ def _world() -> World:
         expires_at=timezone.now() + dt.timedelta(minutes=5),
     )
     _waitlist(world, holder)
+    _series(world, holder)
     return world
+
+
+def _series(world: World, staff: Any) -> None:
+    """A one-occurrence weekly series at each location (17:00 tomorrow)."""
+    for place, patient, name in (
+        (world.location, world.patient, ""),
+        (world.other_location, PatientFactory(), "other_"),
+    ):
+        series = AppointmentSeries.objects.create(
+            patient=patient,
+            provider=world.provider,
+            location=place,
+            appointment_type=world.appointment_type,
+            count=1,
+            created_by=staff,
+        )
+        start = dt.datetime.fromisoformat(world.at(17 if not name else 18))
+        occurrence = AppointmentFactory(
+            patient=patient,
+            provider=world.provider,
+            location=place,
+            appointment_type=world.appointment_type,
+            starts_at=start - dt.timedelta(minutes=40),
+            series=series,
+        )
+        setattr(world, f"{name}series", series)
+        setattr(world, f"{name}series_occurrence", occurrence)
+
+
+def _series_book(world: World) -> dict[str, Any]:
+    return {
+        "patient_id": str(world.patient.pk),
+        "appointment_type_id": str(world.appointment_type.pk),
+        "provider_id": str(world.provider.pk),
+        "location_id": str(world.location.pk),
+        "first_start": world.at(11),
+        "count": 2,
+    }
+
+
+def _linked(world: World) -> dict[str, Any]:
+    part = {
+        "appointment_type_id": str(world.appointment_type.pk),
+        "provider_id": str(world.provider.pk),
+        "location_id": str(world.location.pk),
+    }
+    return {
+        "patient_id": str(world.patient.pk),
+        "primary": {**part, "starts_at": world.at(13)},
+        "linked": {**part, "starts_at": world.at(15)},
+    }
+
+
+def _series_cancel(occurrence: Any) -> dict[str, Any]:
+    return {"appointment_id": str(occurrence.pk), "scope": "following", **CANCEL}
 
 
 def _waitlist(world: World, staff: Any) -> None:
@@ -275,6 +335,19 @@ SAMPLES: dict[tuple[str, str], Callable[[World], tuple[str, Any]]] = {
         f"/api/v1/holds/{w.hold.pk}/release",
         {},
     ),
+    ("POST", "/api/v1/appointment-series"): lambda w: (
+        "/api/v1/appointment-series",
+        _series_book(w),
+    ),
+    ("GET", "/api/v1/appointment-series/{series_id}"): lambda w: (
+        f"/api/v1/appointment-series/{w.series.pk}",
+        None,
+    ),
+    ("POST", "/api/v1/appointment-series/{series_id}/cancel"): lambda w: (
+        f"/api/v1/appointment-series/{w.series.pk}/cancel",
+        _series_cancel(w.series_occurrence),
+    ),
+    ("POST", "/api/v1/appointments/linked"): lambda w: ("/api/v1/appointments/linked", _linked(w)),
     ("GET", "/api/v1/waitlist-entries"): lambda w: (
         "/api/v1/waitlist-entries?status=offered",
         None,
@@ -304,6 +377,7 @@ SUCCESS_STATUS: dict[tuple[str, str], int] = {
     ("POST", "/api/v1/appointments/{appointment_id}/cancel"): 200,
     ("POST", "/api/v1/appointments/{appointment_id}/reschedule"): 200,
     ("POST", "/api/v1/holds/{hold_id}/release"): 200,
+    ("POST", "/api/v1/appointment-series/{series_id}/cancel"): 200,
     ("POST", "/api/v1/waitlist-entries/{entry_id}/cancel"): 200,
     ("POST", "/api/v1/waitlist-offers/{offer_id}/accept"): 200,
 }
@@ -350,6 +424,14 @@ OUT_OF_SCOPE: dict[tuple[str, str], Callable[[World], tuple[str, Any]]] = {
         f"/api/v1/holds/{w.other_hold.pk}/release",
         {},
     ),
+    ("GET", "/api/v1/appointment-series/{series_id}"): lambda w: (
+        f"/api/v1/appointment-series/{w.other_series.pk}",
+        None,
+    ),
+    ("POST", "/api/v1/appointment-series/{series_id}/cancel"): lambda w: (
+        f"/api/v1/appointment-series/{w.other_series.pk}/cancel",
+        _series_cancel(w.other_series_occurrence),
+    ),
     ("POST", "/api/v1/waitlist-entries/{entry_id}/cancel"): lambda w: (
         f"/api/v1/waitlist-entries/{w.other_entry.pk}/cancel",
         {},
@@ -372,6 +454,7 @@ def _snapshot() -> dict[str, Any]:
         "coverages": list(Coverage.objects.order_by("pk").values()),
         "appointments": list(Appointment.objects.order_by("pk").values()),
         "holds": list(SlotHold.objects.order_by("pk").values()),
+        "series": list(AppointmentSeries.objects.order_by("pk").values()),
         "waitlist_entries": list(WaitlistEntry.objects.order_by("pk").values()),
         "waitlist_offers": list(WaitlistOffer.objects.order_by("pk").values()),
         "audit": AuditEvent.objects.count(),
@@ -420,6 +503,10 @@ def test_the_operation_list_is_what_the_issue_asks_for() -> None:
             ("POST", "/api/v1/appointments/{appointment_id}/reschedule", "appointment.book"),
             ("POST", "/api/v1/holds", "appointment.book"),
             ("POST", "/api/v1/holds/{hold_id}/release", "appointment.book"),
+            ("POST", "/api/v1/appointment-series", "appointment.book"),
+            ("GET", "/api/v1/appointment-series/{series_id}", "schedule.view"),
+            ("POST", "/api/v1/appointment-series/{series_id}/cancel", "appointment.book"),
+            ("POST", "/api/v1/appointments/linked", "appointment.book"),
             ("GET", "/api/v1/waitlist-entries", "waitlist.manage"),
             ("POST", "/api/v1/waitlist-entries", "waitlist.manage"),
             ("POST", "/api/v1/waitlist-entries/{entry_id}/cancel", "waitlist.manage"),
@@ -491,7 +578,8 @@ def test_out_of_scope_objects_are_404(op, role, key_client) -> None:
     caller = key_client(role, world.location)
     url, body = OUT_OF_SCOPE[_key(op)](world)
     location_scoped = any(
-        part in op.path for part in ("locations", "appointments", "holds", "waitlist")
+        part in op.path
+        for part in ("locations", "appointments", "appointment-series", "holds", "waitlist")
     )
     sees_it = (
         role in ALL_LOCATION_ROLES if location_scoped else "patient.view_restricted" in POLICY[role]

@@ -92,7 +92,8 @@ def test_conflicting_dates_are_reported_with_their_reason_and_the_rest_booked(cl
         OccurrenceConflict(
             starts_at=mondays(9, 28)[0],
             code="invalid",
-            message="That time is outside the provider's availability at this location.",
+            message="That time is outside the provider's availability at this location: "
+            "time off (Vacation).",
         ),
     ]
     assert Appointment.objects.filter(series=result.series).count() == 2
@@ -341,3 +342,121 @@ def test_reschedule_outside_availability_is_reported(clinic):
     assert starts(Appointment.objects.filter(series=result.series).order_by("starts_at")) == (
         mondays(9, 7, 14)
     )
+
+
+# --- preview, until, read --------------------------------------------------------------------------
+
+
+def test_preview_gives_every_dates_verdict_and_writes_nothing(clinic, book):
+    from frontdesk.scheduling.series import OccurrenceVerdict, series_preview
+
+    book(patient=PatientFactory(), starts_at=mondays(9, 14)[0])
+    before = (
+        list(Appointment.objects.values_list("pk", flat=True)),
+        AppointmentSeries.objects.count(),
+        AuditEvent.objects.count(),
+    )
+    verdicts = series_preview(
+        actor=clinic.clerk,
+        patient=clinic.patient,
+        provider=clinic.provider,
+        location=clinic.location,
+        appointment_type=clinic.type,
+        first_start=monday(9),
+        count=3,
+    )
+    assert verdicts == [
+        OccurrenceVerdict(mondays(9, 7)[0]),
+        OccurrenceVerdict(
+            mondays(9, 14)[0],
+            OccurrenceConflict(
+                mondays(9, 14)[0], "slot_taken", "That time was just taken; pick another."
+            ),
+        ),
+        OccurrenceVerdict(mondays(9, 21)[0]),
+    ]
+    assert [v.is_free for v in verdicts] == [True, False, True]
+    assert (
+        list(Appointment.objects.values_list("pk", flat=True)),
+        AppointmentSeries.objects.count(),
+        AuditEvent.objects.count(),
+    ) == before
+
+
+def test_preview_refuses_bad_input_like_booking(clinic):
+    from frontdesk.scheduling.series import series_preview
+
+    with pytest.raises(ValidationFailed) as caught:
+        series_preview(
+            actor=clinic.clerk,
+            patient=clinic.patient,
+            provider=clinic.provider,
+            location=clinic.location,
+            appointment_type=clinic.type,
+            first_start=monday(9),
+            count=0,
+        )
+    assert caught.value.fields == {"count": ["A series has between 1 and 52 occurrences."]}
+
+
+@pytest.mark.parametrize(
+    ("until", "interval", "expected"),
+    [
+        (dt.date(2026, 12, 7), 1, 1),
+        (dt.date(2026, 12, 27), 1, 3),
+        (dt.date(2026, 12, 28), 1, 4),
+        (dt.date(2026, 12, 28), 2, 2),
+    ],
+)
+def test_count_until_counts_dates_on_or_before_the_last_day(clinic, until, interval, expected):
+    from frontdesk.scheduling.series import series_count_until
+
+    count = series_count_until(
+        first_start=monday(9), until=until, interval_weeks=interval, tz=clinic.location.tzinfo
+    )
+    assert count == expected
+
+
+@pytest.mark.parametrize(
+    ("until", "interval", "fields"),
+    [
+        (dt.date(2026, 12, 6), 1, {"until": ["The last date cannot be before the first one."]}),
+        (dt.date(2028, 1, 1), 1, {"until": ["A series has between 1 and 52 occurrences."]}),
+        (dt.date(2026, 12, 28), 13, {"interval_weeks": ["Repeat every 1 to 12 weeks."]}),
+    ],
+)
+def test_count_until_refuses_bad_input(clinic, until, interval, fields):
+    from frontdesk.scheduling.series import series_count_until
+
+    with pytest.raises(ValidationFailed) as caught:
+        series_count_until(
+            first_start=monday(9), until=until, interval_weeks=interval, tz=clinic.location.tzinfo
+        )
+    assert caught.value.fields == fields
+
+
+def test_read_is_scoped_and_audited_once(clinic, make_user):
+    from frontdesk.scheduling.series import series_read
+
+    result = book_series(clinic, count=2)
+    before = AuditEvent.objects.count()
+    found, rows = series_read(user=clinic.clerk, series_id=result.series.pk)
+    assert (found, rows) == (result.series, result.booked)
+    assert list(
+        AuditEvent.objects.filter(sequence__gt=0)
+        .order_by("-sequence")
+        .values("action", "category", "object_type", "object_id", "patient_id", "detail")[:1]
+    ) == [
+        {
+            "action": "read",
+            "category": "schedule",
+            "object_type": "appointment_series",
+            "object_id": str(result.series.pk),
+            "patient_id": clinic.patient.pk,
+            "detail": {"occurrences": 2},
+        }
+    ]
+    assert AuditEvent.objects.count() == before + 1
+    elsewhere = make_user(Role.FRONT_DESK, LocationFactory())
+    with pytest.raises(NotFound):
+        series_read(user=elsewhere, series_id=result.series.pk)
