@@ -4,15 +4,20 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('notifications', '0002_followup_claim_and_delivery_attempts'),
+        ("notifications", "0002_followup_claim_and_delivery_attempts"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='followuptask',
-            name='kind',
-            field=models.CharField(choices=[('reschedule_callback', 'Call back to reschedule'), ('chart_prep_billing', 'Chart prep: insurance / authorization to resolve')], max_length=30),
+            model_name="followuptask",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("reschedule_callback", "Call back to reschedule"),
+                    ("chart_prep_billing", "Chart prep: insurance / authorization to resolve"),
+                ],
+                max_length=30,
+            ),
         ),
     ]
