@@ -185,6 +185,12 @@ def test_no_show_count_and_the_booking_flag(settings):
     assert flag.flagged is True
     html = render_to_string("chartprep/_noshow_flag.html", {"noshow_flag": flag})
     assert "2 no-shows in the last 12 months (policy: 2)" in html
+    clean = PatientFactory()
+    flags = noshow_selectors.no_show_flags([patient.pk, clean.pk])
+    assert {pk: (f.count, f.flagged) for pk, f in flags.items()} == {
+        patient.pk: (2, True),
+        clean.pk: (0, False),
+    }
 
 
 def test_worklist_screen_shows_open_cases_of_my_locations_only(location, staff_client):
@@ -205,3 +211,14 @@ def test_worklist_screen_shows_open_cases_of_my_locations_only(location, staff_c
     client.post(reverse("noshows:close", args=[mine.pk]), {"outcome": "unreachable"})
     mine.refresh_from_db()
     assert (mine.status, mine.outcome) == ("closed", "unreachable")
+
+
+def test_the_clock_tasks_run_the_sweeps(location):
+    from frontdesk.chartprep.tasks import noshows_sweep, readiness_nightly, readiness_refresh
+    from frontdesk.chartprep.tests.helpers import visit
+
+    AppointmentFactory(location=location, starts_at=ago(30))
+    visit(location, needs_prior_auth=True)
+    assert noshows_sweep.call() == {"marked": 1, "late_cancels": 0, "rebooked": 0}
+    assert readiness_refresh.call() == {"visits": 1}
+    assert readiness_nightly.call() == {"pruned": 0, "visits": 1}

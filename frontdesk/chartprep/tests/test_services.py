@@ -271,3 +271,14 @@ def test_worklist_is_scoped_to_the_users_locations_and_runs_constant_queries(
         assert len(selectors.readiness_worklist(user=user, start=start, end=end)) == 5
     ready = selectors.readiness_worklist(user=user, start=start, end=end, item="records")
     assert ready == []
+
+
+def test_confidential_patients_stay_off_the_worklist(location):
+    user = desk(location)
+    hidden = ready_patient(is_restricted=True)
+    visit(location, patient=hidden, needs_prior_auth=True)
+    services.readiness_recompute()
+    start, end = selectors.upcoming_window()
+    assert selectors.readiness_worklist(user=user, start=start, end=end) == []
+    manager = desk(location, Role.PRACTICE_MANAGER)
+    assert selectors.readiness_worklist(user=manager, start=start, end=end) == []
