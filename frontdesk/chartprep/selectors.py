@@ -343,6 +343,23 @@ def patient_prep(*, user: Any, patient_id: int) -> PatientPrep:
     return PatientPrep(patient, authorizations, consents, records, status)
 
 
+def patient_for_authorization(*, user: Any, patient_id: int) -> Patient:
+    """The patient an authorization form is for (shown by name and MRN: audited as one read)."""
+    patient: Patient = get_restricted(
+        Patient.objects.active(), user, A.AUTHORIZATION_EDIT, pk=patient_id
+    )
+    audit_record(
+        actor=user,
+        action=AuditAction.READ,
+        category=AuditCategory.INSURANCE,
+        patient_id=patient.pk,
+        object_type="authorization_form",
+        object_id=patient.pk,
+        detail={"event": "authorization_form_viewed"},
+    )
+    return patient
+
+
 def authorization_get(*, user: Any, authorization_id: int) -> Authorization:
     authorization: Authorization = get_restricted(
         Authorization.objects.select_related("patient").prefetch_related("appointment_types"),

@@ -210,7 +210,7 @@ def _authorization_page(
 @requires(A.AUTHORIZATION_EDIT)
 @require_http_methods(["GET", "POST"])
 def authorization_create(request: HttpRequest, pk: int) -> HttpResponse:
-    patient = _patient(request, pk, A.AUTHORIZATION_EDIT)
+    patient = _or_404(selectors.patient_for_authorization, user=_user(request), patient_id=pk)
     form = AuthorizationForm(request.POST or None, initial={"status": "active", "units_used": 0})
     if request.method == "POST" and form.is_valid():
         try:
@@ -233,7 +233,11 @@ def authorization_create(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def authorization_edit(request: HttpRequest, pk: int) -> HttpResponse:
     authorization = _or_404(selectors.authorization_get, user=_user(request), authorization_id=pk)
-    patient = _patient(request, authorization.patient_id, A.AUTHORIZATION_EDIT)
+    patient = _or_404(
+        selectors.patient_for_authorization,
+        user=_user(request),
+        patient_id=authorization.patient_id,
+    )
     initial = {
         field: getattr(authorization, field)
         for field in AuthorizationForm.base_fields
