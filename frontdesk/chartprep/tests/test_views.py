@@ -168,3 +168,15 @@ def test_readiness_api_other_location_is_404(location):
     api = key_client_for(Role.FRONT_DESK, location)
     response = api.get("/api/v1/readiness", {"location": LocationFactory().pk})
     assert response.status_code == 404
+
+
+def test_forms_message_button_only_when_forms_are_missing(location, staff_client):
+    from frontdesk.chartprep.tests.helpers import ready_patient
+
+    needs_forms = visit(location, patient=ready_patient())
+    needs_forms.patient.consent_acknowledgements.all().delete()
+    needs_auth = visit(location, hour=11, needs_prior_auth=True)
+    services.readiness_recompute()
+    page = staff_client(Role.FRONT_DESK).get(reverse("chartprep:worklist")).content.decode()
+    assert reverse("chartprep:forms_outreach", args=[needs_forms.pk]) in page
+    assert reverse("chartprep:forms_outreach", args=[needs_auth.pk]) not in page
