@@ -102,6 +102,7 @@ INSTALLED_APPS = [
     "frontdesk.scheduling",
     "frontdesk.waitlist",
     "frontdesk.notifications",
+    "frontdesk.chartprep",
     "frontdesk.web",
     "frontdesk.demo",
     "frontdesk.ops",
@@ -346,6 +347,24 @@ NOTIFY_SMS_FROM = os.environ.get("FRONTDESK_SMS_FROM", "+12025550100")
 PUBLIC_URL = os.environ.get("FRONTDESK_PUBLIC_URL", "").strip().rstrip("/")
 # Where a waitlist offer is accepted (frontdesk/waitlist/public.py serves /w/<token>/).
 WAITLIST_ACCEPT_URL = f"{PUBLIC_URL}/w" if PUBLIC_URL else ""
+# --- Chart prep and no-shows --------------------------------------------------------------------------
+# Readiness covers appointments in the next N days; consents required and how many days each stays current.
+CHARTPREP_READINESS_DAYS = int(os.environ.get("FRONTDESK_READINESS_DAYS", "3"))
+# "kind:days,kind:days" (kinds: privacy_notice, financial_policy, treatment_consent, assignment_of_benefits).
+CHARTPREP_REQUIRED_CONSENTS = {
+    kind.strip(): int(days)
+    for kind, _, days in (
+        item.partition(":")
+        for item in _env_list(
+            "FRONTDESK_REQUIRED_CONSENTS", "privacy_notice:365,financial_policy:365"
+        )
+        if item
+    )
+}
+# A booked visit not arrived this many minutes after its start is marked a no-show by the clock.
+NOSHOW_GRACE_MINUTES = int(os.environ.get("FRONTDESK_NOSHOW_GRACE_MINUTES", "15"))
+# After this many no-shows in 12 months the patient is flagged at booking.
+NOSHOW_FLAG_THRESHOLD = int(os.environ.get("FRONTDESK_NOSHOW_FLAG_THRESHOLD", "3"))
 # Shared secret of the inbound SMS webhook (X-FrontDesk-Signature: hex HMAC-SHA256 of the raw body).
 # Optional in production: without it the webhook refuses every request (fails closed).
 NOTIFY_WEBHOOK_SECRET = (

@@ -15,4 +15,6 @@ urlpatterns = [
     path("waitlist/", include("frontdesk.waitlist.urls")),
     path("w/", include("frontdesk.waitlist.public_urls")),
     path("", include("frontdesk.notifications.urls")),
+    path("chartprep/", include("frontdesk.chartprep.urls")),
+    path("noshows/", include("frontdesk.chartprep.noshow_urls")),
 ]

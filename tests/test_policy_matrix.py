@@ -18,6 +18,11 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from frontdesk.accounts.choices import Role
 from frontdesk.accounts.policy import ALL_ACTIONS, POLICY
+from frontdesk.chartprep.tests.samples import (
+    sample_authorization,
+    sample_case,
+    sample_records_request,
+)
 from frontdesk.notifications.tests.samples import sample_task
 from frontdesk.waitlist.tests.samples import sample_entry, sample_offer
 from tests.factories import (
@@ -198,6 +203,27 @@ SAMPLE_KWARGS.update(
         "scheduling:setup_template_end": lambda o: {"pk": _setup_template(o).pk},
         "scheduling:setup_template_delete": lambda o: {"pk": _setup_template(o).pk},
         "scheduling:setup_exception_remove": lambda o: {"pk": _setup_exception(o).pk},
+    }
+)
+
+
+# Chart prep and no-shows: the sample appointment / patient, an authorization, a records request, a case.
+SAMPLE_KWARGS.update(
+    {
+        **{
+            f"chartprep:{name}": (lambda o: {"pk": _sample_appointment(o).pk})
+            for name in ("owner_set", "forms_outreach", "billing_task")
+        },
+        **{
+            f"chartprep:{name}": (lambda o: {"pk": o["patient"].pk})
+            for name in ("patient", "authorization_create", "consent_paper", "records_request")
+        },
+        "chartprep:authorization_edit": lambda o: {"pk": sample_authorization(o).pk},
+        "chartprep:records_received": lambda o: {"pk": sample_records_request(o).pk},
+        **{
+            f"noshows:{name}": (lambda o: {"pk": sample_case(o).pk})
+            for name in ("attempt", "close", "undo")
+        },
     }
 )
 

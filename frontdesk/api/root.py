@@ -35,6 +35,7 @@ errors.install(api)
 def _add_routers() -> None:
     # Imported here, not at module top: the domain apps' API modules import frontdesk.api.auth and
     # frontdesk.api.errors, and must find them initialised.
+    from frontdesk.chartprep.api import router as chartprep_router
     from frontdesk.notifications.api import router as notifications_router
     from frontdesk.patients.api import router as patients_router
     from frontdesk.practice.api import router as practice_router
@@ -46,6 +47,7 @@ def _add_routers() -> None:
     api.add_router("/", scheduling_router)
     api.add_router("/", waitlist_router)
     api.add_router("/", notifications_router)
+    api.add_router("/", chartprep_router)
 
 
 _add_routers()

@@ -19,6 +19,7 @@ class Purpose(models.TextChoices):
     REMINDER_24H = "reminder_24h", "Reminder 24 h before"
     RUNNING_LATE = "running_late", "Running late"
     WAITLIST_OFFER = "waitlist_offer", "Waitlist offer"
+    FORMS_REQUEST = "forms_request", "Forms to complete before a visit"
     OTHER = "other", "Other"
 
 
@@ -34,3 +35,4 @@ class ReplyAction(models.TextChoices):
 
 class FollowUpKind(models.TextChoices):
     RESCHEDULE_CALLBACK = "reschedule_callback", "Call back to reschedule"
+    CHART_PREP_BILLING = "chart_prep_billing", "Chart prep: insurance / authorization to resolve"

@@ -13,6 +13,8 @@ NAVIGATION: list[tuple[str, str, str]] = [
     ("Waitlist", "waitlist:entries", "waitlist.manage"),
     ("Tasks", "notifications:tasks", "task.work"),
     ("Messages", "notifications:log", "message.view"),
+    ("Chart prep", "chartprep:worklist", "readiness.view"),
+    ("No-shows", "noshows:list", "noshow.work"),
     ("Schedule setup", "scheduling:setup", "schedule.configure"),
     ("Practice setup", "practice:overview", "practice.manage"),
     ("Staff", "accounts:user_list", "user.manage"),

@@ -366,6 +366,7 @@ SAMPLES: dict[tuple[str, str], Callable[[World], tuple[str, Any]]] = {
         {},
     ),
     ("GET", "/api/v1/waitlist-offers"): lambda w: ("/api/v1/waitlist-offers?status=offered", None),
+    ("GET", "/api/v1/readiness"): lambda w: (f"/api/v1/readiness?location={w.location.pk}", None),
     ("POST", "/api/v1/waitlist-offers/{offer_id}/accept"): lambda w: (
         f"/api/v1/waitlist-offers/{w.offer.pk}/accept",
         {},
@@ -512,6 +513,7 @@ def test_the_operation_list_is_what_the_issue_asks_for() -> None:
             ("POST", "/api/v1/waitlist-entries/{entry_id}/cancel", "waitlist.manage"),
             ("GET", "/api/v1/waitlist-offers", "waitlist.manage"),
             ("POST", "/api/v1/waitlist-offers/{offer_id}/accept", "waitlist.manage"),
+            ("GET", "/api/v1/readiness", "readiness.view"),
         ]
     )
 

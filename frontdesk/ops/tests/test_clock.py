@@ -23,6 +23,9 @@ EXPECTED = {
     "waitlist.expire_offers": dt.timedelta(minutes=1),
     "notifications.reminders_due": dt.timedelta(minutes=5),
     "notifications.messages_release": dt.timedelta(minutes=5),
+    "chartprep.readiness_refresh": dt.timedelta(minutes=5),
+    "chartprep.readiness_nightly": dt.timedelta(days=1),
+    "chartprep.noshows_sweep": dt.timedelta(minutes=5),
 }
 
 
@@ -75,6 +78,9 @@ def test_each_task_runs_once_per_interval():
     assert sorted(first) == sorted(EXPECTED)
     assert _queued() == sorted(
         [
+            "frontdesk.chartprep.tasks.noshows_sweep",
+            "frontdesk.chartprep.tasks.readiness_nightly",
+            "frontdesk.chartprep.tasks.readiness_refresh",
             "frontdesk.notifications.tasks.messages_release",
             "frontdesk.notifications.tasks.reminders_due",
             "frontdesk.ops.tasks.audit_chain_check",
@@ -87,17 +93,21 @@ def test_each_task_runs_once_per_interval():
     assert clock_tick(now=_at("2026-11-26 10:01:00")) == ["waitlist.expire_offers"]
     assert clock_tick(now=_at("2026-11-26 10:04:59")) == ["waitlist.expire_offers"]
     assert sorted(clock_tick(now=_at("2026-11-26 10:05:00"))) == [
+        "chartprep.noshows_sweep",
+        "chartprep.readiness_refresh",
         "notifications.messages_release",
         "notifications.reminders_due",
         "waitlist.expire_offers",
     ]
     assert sorted(clock_tick(now=_at("2026-11-26 11:00:00"))) == [
+        "chartprep.noshows_sweep",
+        "chartprep.readiness_refresh",
         "notifications.messages_release",
         "notifications.reminders_due",
         "ops.housekeeping",
         "waitlist.expire_offers",
     ]
-    assert DBTaskResult.objects.count() == 5 + 1 + 1 + 3 + 4
+    assert DBTaskResult.objects.count() == 8 + 1 + 1 + 5 + 6
     run = ClockRun.objects.get(task_name="ops.housekeeping", due_at=_at("2026-11-26 11:00"))
     assert DBTaskResult.objects.filter(pk=run.task_result_id).exists()
 
@@ -109,6 +119,8 @@ def test_a_clock_that_was_down_runs_each_task_once_not_every_missed_slot():
         "waitlist.expire_offers",
         "notifications.reminders_due",
         "notifications.messages_release",
+        "chartprep.readiness_refresh",
+        "chartprep.noshows_sweep",
     ]
 
 
