@@ -92,6 +92,7 @@ POLICY: dict[str, frozenset[str]] = {
             A.READINESS_VIEW,
             A.AUTHORIZATION_EDIT,
             A.FORMS_PRINT,
+            A.TASK_WORK,  # chart-prep tasks for billing land on the Tasks screen
         }
     ),
     Role.NURSE: frozenset(_PATIENT_READ | _CLINICAL_FLOW | {A.BREAKGLASS_USE, A.SCHEDULE_VIEW}),

@@ -29,6 +29,7 @@ from frontdesk.scheduling import grid, linked, series, services
 from frontdesk.scheduling.choices import OPEN_STATUSES, CancellationReason, CancelledBy
 from frontdesk.scheduling.errors import SlotTaken
 from frontdesk.scheduling.models import Appointment, AppointmentSeries, AppointmentType
+from frontdesk.scheduling.noshow import no_show_flag, no_show_flags
 from frontdesk.scheduling.selectors import appointment_get, appointment_type_list, slot_search
 from frontdesk.scheduling.slots import grid_minutes
 
@@ -253,6 +254,7 @@ def _book_context(
         "type_id": _int(data.get("appointment_type")),
         "patient": patient,
         "patient_label": f"{grid.patient_short(patient)} · MRN {patient.mrn}" if patient else "",
+        "noshow_flag": no_show_flag(patient.pk) if patient else None,
         "can_overbook": user.can(OVERBOOK) or provider.allows_overbooking,
         "overbook_reason": data.get("overbook_reason", ""),
         "kind_override_reason": data.get("patient_kind_override_reason", ""),
@@ -542,11 +544,13 @@ def patient_pick(request: HttpRequest) -> HttpResponse:
     """Search results for the booking panel (POST keeps the typed text out of URLs and logs)."""
     query = request.POST.get("q", "").strip()
     hits = patient_search(user=_user(request), query=query, limit=10) if query else []
+    flags = no_show_flags([h.patient.pk for h in hits]) if hits else {}
     rows = [
         {
             "pk": h.patient.pk,
             "label": f"{grid.patient_short(h.patient)} · MRN {h.patient.mrn}",
             "dob": h.patient.date_of_birth,
+            "noshow_flag": flags[h.patient.pk],
         }
         for h in hits
     ]

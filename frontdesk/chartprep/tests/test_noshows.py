@@ -177,13 +177,13 @@ def test_no_show_count_and_the_booking_flag(settings):
     assert noshow_selectors.no_show_count(patient.pk, since) == 1
     flag = noshow_selectors.no_show_flag(patient.pk)
     assert (flag.count, flag.threshold, flag.flagged) == (1, 2, False)
-    assert "no-show" not in render_to_string("chartprep/_noshow_flag.html", {"noshow_flag": flag})
+    assert "no-show" not in render_to_string("scheduling/_noshow_flag.html", {"noshow_flag": flag})
     AppointmentFactory(
         patient=patient, location=location, starts_at=ago(60 * 24 * 2), status="noshow"
     )
     flag = noshow_selectors.no_show_flag(patient.pk)
     assert flag.flagged is True
-    html = render_to_string("chartprep/_noshow_flag.html", {"noshow_flag": flag})
+    html = render_to_string("scheduling/_noshow_flag.html", {"noshow_flag": flag})
     assert "2 no-shows in the last 12 months (policy: 2)" in html
     clean = PatientFactory()
     flags = noshow_selectors.no_show_flags([patient.pk, clean.pk])

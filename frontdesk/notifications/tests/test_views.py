@@ -141,7 +141,13 @@ def test_delivery_counts_attempts_and_failure_time(appointment, settings):
     )
 
 
-@pytest.mark.parametrize("role", [Role.BILLING, Role.NURSE, Role.PROVIDER, Role.ADMIN])
+def test_billing_works_tasks_but_does_not_read_the_message_log(appointment):
+    _, client = desk(appointment.location, role=Role.BILLING)
+    assert client.get(reverse("notifications:log")).status_code == 403
+    assert client.get(reverse("notifications:tasks")).status_code == 200
+
+
+@pytest.mark.parametrize("role", [Role.NURSE, Role.PROVIDER, Role.ADMIN])
 def test_roles_without_message_or_task_actions_are_refused(appointment, role):
     task = FollowUpTask.objects.create(kind="reschedule_callback", patient=appointment.patient)
     _, client = desk(appointment.location, role=role)

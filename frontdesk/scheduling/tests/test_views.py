@@ -752,3 +752,37 @@ def test_a_fitting_booking_form_shows_no_override_field(clinic, desk):
         f"&start=2026-12-07T14:40:00%2B00:00"
     )
     assert 'name="patient_kind_override_reason"' not in response.content.decode()
+
+
+def test_a_patient_with_three_no_shows_this_year_is_flagged_in_the_pick_list_and_the_panel(
+    clinic, desk
+):
+    from tests.factories import AppointmentFactory
+
+    flagged = PatientFactory(first_name="Nora", last_name="Zznoshow", mrn="T9990003")
+    PatientFactory(first_name="Olga", last_name="Zznoshow", mrn="T9990004")
+    for days in (30, 90, 300):
+        AppointmentFactory(
+            patient=flagged,
+            provider=clinic.provider,
+            location=clinic.location,
+            starts_at=clinic.now - dt.timedelta(days=days),
+            status="noshow",
+        )
+    AppointmentFactory(  # older than 12 months: not counted
+        patient=flagged,
+        provider=clinic.provider,
+        location=clinic.location,
+        starts_at=clinic.now - dt.timedelta(days=400),
+        status="noshow",
+    )
+
+    html = desk.post(reverse("scheduling:patient_pick"), {"q": "Zznoshow"}).content.decode()
+
+    assert html.count("no-shows in the last 12 months") == 1
+    assert "3 no-shows in the last 12 months (policy: 3)" in html
+    panel = desk.get(
+        f"{reverse('scheduling:book')}?location={clinic.location.pk}&provider={clinic.provider.pk}"
+        f"&start=2026-12-07T14:40:00%2B00:00&patient={flagged.pk}"
+    ).content.decode()
+    assert "3 no-shows in the last 12 months (policy: 3)" in panel
