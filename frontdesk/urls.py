@@ -15,4 +15,5 @@ urlpatterns = [
     path("waitlist/", include("frontdesk.waitlist.urls")),
     path("w/", include("frontdesk.waitlist.public_urls")),
     path("", include("frontdesk.notifications.urls")),
+    path("printing/", include("frontdesk.printing.urls")),
 ]

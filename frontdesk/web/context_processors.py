@@ -13,6 +13,7 @@ NAVIGATION: list[tuple[str, str, str]] = [
     ("Waitlist", "waitlist:entries", "waitlist.manage"),
     ("Tasks", "notifications:tasks", "task.work"),
     ("Messages", "notifications:log", "message.view"),
+    ("Print", "printing:print", "forms.print"),
     ("Schedule setup", "scheduling:setup", "schedule.configure"),
     ("Practice setup", "practice:overview", "practice.manage"),
     ("Staff", "accounts:user_list", "user.manage"),
