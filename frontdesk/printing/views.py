@@ -117,6 +117,8 @@ def print_page(request: HttpRequest) -> HttpResponse:
             "day": day,
             "rows": rows,
             "providers": list(providers.values()),
+            "can_configure": user.can(A.PRACTICE_MANAGE),
+            "can_see_downtime": user.can(A.PRACTICE_VIEW),
         },
     )
 

@@ -27,6 +27,8 @@ def test_print_page_defaults_to_tomorrow(practice):
     assert [row["appointment"].pk for row in response.context["rows"]] == printed_order(practice)
     body = response.content.decode()
     assert "Encounter forms for the whole day (PDF)" in body
+    assert "Downtime packet" in body
+    assert "Encounter form codes" not in body  # the practice manager's screen
     assert practice.appointments[0].patient.first_name not in body  # "Last, F." only
     assert AuditEvent.objects.get().detail == {
         "view": "print_page",
