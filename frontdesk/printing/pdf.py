@@ -24,6 +24,15 @@ from frontdesk.scheduling.pdf import _latin, draw_day_table
 
 BALANCE_TEXT = "Balance: see account"  # balances arrive with the payments work; never guess one
 QR_SIZE_MM = 32
+LINE_MM = 4.8
+HEADING_MM = 7.0  # 1 above + 5.5 bar + 0.5 below
+CODE_ROW_MM = 4.4
+CODE_COLUMNS = 3
+FOOTER_MM = 34.0  # "other codes" lines and the signature line
+# Height left for the checkbox sections on a one-page form (header, visit, patient and insurance
+# blocks at their largest above; the footer below). ``codes_height`` must stay within it, so that
+# every form is exactly one page and its QR code is on it.
+CODES_BUDGET_MM = 116.0
 
 
 def new_document(title: str) -> FPDF:
@@ -85,17 +94,33 @@ def _guarantor(patient: Any) -> str:
 
 def _line(pdf: FPDF, label: str, value: str, *, width: float = 0) -> None:
     pdf.set_font("Helvetica", "B", 9)
-    pdf.cell(28, 5.5, _latin(label))
+    pdf.cell(28, LINE_MM, _latin(label))
     pdf.set_font("Helvetica", "", 9)
-    pdf.cell(width, 5.5, _latin(value)[:110], new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(width, LINE_MM, _latin(value)[:110], new_x="LMARGIN", new_y="NEXT")
 
 
 def _heading(pdf: FPDF, text: str) -> None:
-    pdf.ln(1.5)
+    pdf.ln(1)
     pdf.set_font("Helvetica", "B", 10)
     pdf.set_fill_color(225, 225, 225)
-    pdf.cell(0, 6, _latin(text), fill=True, new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, 5.5, _latin(text), fill=True, new_x="LMARGIN", new_y="NEXT")
     pdf.ln(0.5)
+
+
+def codes_height(sections: list[dict[str, Any]]) -> float:
+    """Millimetres the checkbox sections take on an encounter form."""
+    rows = sum(-(-len(section["codes"]) // CODE_COLUMNS) for section in sections)
+    return len(sections) * HEADING_MM + rows * CODE_ROW_MM
+
+
+def _fit(pdf: FPDF, text: str, width: float) -> str:
+    """``text`` cut (with an ellipsis) to fit ``width`` in the current font."""
+    text = _latin(text)
+    if pdf.get_string_width(text) <= width:
+        return text
+    while text and pdf.get_string_width(text + "...") > width:
+        text = text[:-1]
+    return text + "..."
 
 
 def qr_png(text: str) -> io.BytesIO:
@@ -120,6 +145,8 @@ def draw_encounter_form(
     tz = location.tzinfo
     code = encode_form_code(appointment.pk)
     pdf.add_page()
+    # One page per form, always: the blocks below are sized to fit (``CODES_BUDGET_MM``).
+    pdf.set_auto_page_break(auto=False)
     top = pdf.get_y()
     pdf.image(qr_png(code), x=pdf.w - pdf.r_margin - QR_SIZE_MM, y=top, w=QR_SIZE_MM)
     pdf.set_xy(pdf.w - pdf.r_margin - QR_SIZE_MM - 10, top + QR_SIZE_MM)
@@ -186,31 +213,47 @@ def draw_encounter_form(
         pdf.set_font("Helvetica", "I", 9)
         pdf.cell(0, 5, "No favourite codes configured: write them below.")
         pdf.ln()
-    column_width = (pdf.w - pdf.l_margin - pdf.r_margin) / 2
-    for section in sections:
-        kind = "CPT/HCPCS" if section["kind"] == CodeSectionKind.PROCEDURE else "ICD-10-CM"
-        _heading(pdf, f"{section['title']} ({kind})")
-        pdf.set_font("Helvetica", "", 8.5)
-        for index, entry in enumerate(section["codes"]):
-            if index % 2 == 0 and index:
-                pdf.ln(5)
-            x = pdf.l_margin + (index % 2) * column_width
-            y = pdf.get_y()
-            pdf.rect(x + 1, y + 1, 3.2, 3.2)
-            modifier = f"-{entry['modifier']}" if entry.get("modifier") else ""
-            pdf.set_xy(x + 6, y)
-            pdf.cell(
-                column_width - 6, 5, _latin(f"{entry['code']}{modifier}  {entry['label']}")[:58]
-            )
-            pdf.set_xy(x, y)
-        if section["codes"]:
-            pdf.ln(5)
+    _draw_code_sections(pdf, sections)
+    pdf.set_y(max(pdf.get_y(), pdf.h - pdf.b_margin - FOOTER_MM))
     pdf.ln(2)
     pdf.set_font("Helvetica", "", 9)
     for label in ("Other procedures", "Other diagnoses", "Follow-up"):
         pdf.cell(0, 7, f"{label}: " + "_" * 80, new_x="LMARGIN", new_y="NEXT")
     pdf.ln(3)
     pdf.cell(0, 7, "Provider signature: " + "_" * 45 + "   Date: " + "_" * 15)
+    pdf.set_auto_page_break(auto=True, margin=12)
+
+
+def _draw_code_sections(pdf: FPDF, sections: list[dict[str, Any]]) -> None:
+    """Checkbox sections in three columns; never past the footer (a form is one page)."""
+    bottom = pdf.h - pdf.b_margin - FOOTER_MM
+    column_width = (pdf.w - pdf.l_margin - pdf.r_margin) / CODE_COLUMNS
+    left_out = 0
+    for section in sections:
+        codes = section["codes"]
+        if pdf.get_y() + HEADING_MM + CODE_ROW_MM > bottom:
+            left_out += len(codes)
+            continue
+        kind = "CPT/HCPCS" if section["kind"] == CodeSectionKind.PROCEDURE else "ICD-10-CM"
+        _heading(pdf, f"{section['title']} ({kind})")
+        pdf.set_font("Helvetica", "", 8)
+        for start in range(0, len(codes), CODE_COLUMNS):
+            y = pdf.get_y()
+            if y + CODE_ROW_MM > bottom:
+                left_out += len(codes) - start
+                break
+            for column, entry in enumerate(codes[start : start + CODE_COLUMNS]):
+                x = pdf.l_margin + column * column_width
+                pdf.rect(x + 1, y + 0.6, 3.2, 3.2)
+                modifier = f"-{entry['modifier']}" if entry.get("modifier") else ""
+                pdf.set_xy(x + 5.5, y)
+                text = f"{entry['code']}{modifier} {entry['label']}"
+                pdf.cell(column_width - 6, CODE_ROW_MM, _fit(pdf, text, column_width - 7))
+            pdf.set_xy(pdf.l_margin, y + CODE_ROW_MM)
+    if left_out:
+        pdf.set_font("Helvetica", "I", 8)
+        pdf.cell(0, 5, f"{left_out} more configured code(s) did not fit on the page.")
+        pdf.ln()
 
 
 def draw_location_schedule(

@@ -12,9 +12,9 @@ from frontdesk.core.errors import FieldErrors, ValidationFailed
 from frontdesk.practice.models import Provider
 from frontdesk.printing.choices import CodeSectionKind
 from frontdesk.printing.models import EncounterFormConfig
+from frontdesk.printing.pdf import CODES_BUDGET_MM, HEADING_MM, codes_height
 from frontdesk.standards import codes
 
-MAX_CODES = 120  # a printed page holds about this many checkboxes
 MAX_LABEL = 60
 
 
@@ -30,7 +30,6 @@ def parse_code_lines(text: str, *, kind: CodeSectionKind) -> tuple[list[dict[str
     errors: list[str] = []
     current: dict[str, Any] | None = None
     seen: set[str] = set()
-    count = 0
     for number, raw in enumerate(text.splitlines(), start=1):
         line = raw.strip()
         if not line:
@@ -82,9 +81,6 @@ def parse_code_lines(text: str, *, kind: CodeSectionKind) -> tuple[list[dict[str
             current = {"kind": str(kind), "title": default_title, "codes": []}
             sections.append(current)
         current["codes"].append({"code": code, "label": label, "modifier": modifier})
-        count += 1
-    if count > MAX_CODES:
-        errors.append(f"At most {MAX_CODES} codes fit on a form; this list has {count}.")
     return [s for s in sections if s["codes"]], errors
 
 
@@ -130,6 +126,14 @@ def encounter_form_config_save(
         errors.add("diagnoses", message)
     if not procedures and not diagnoses and not procedure_errors and not diagnosis_errors:
         errors.add("procedures", "List at least one code.")
+    needed = codes_height(procedures + diagnoses)
+    if needed > CODES_BUDGET_MM:
+        errors.add(
+            "procedures",
+            f"These lists need {needed:.0f} mm of the page and a form has {CODES_BUDGET_MM:.0f} mm "
+            f"for codes (three codes a row, {HEADING_MM:.0f} mm a section title): "
+            "shorten the lists or merge sections.",
+        )
     errors.raise_if_any()
     is_new = config is None
     target = config or EncounterFormConfig()

@@ -180,3 +180,24 @@ def test_provider_form_wins_over_specialty():
     assert (
         AuditEvent.objects.filter(action="delete", object_type="encounter_form_config").count() == 1
     )
+
+
+@pytest.mark.django_db
+def test_lists_that_do_not_fit_on_the_form_are_refused():
+    manager = UserFactory(role="practice_manager")
+    procedures = "\n".join(f"9{n:04d} | Code {n}" for n in range(75))
+    with pytest.raises(ValidationFailed) as caught:
+        encounter_form_config_save(
+            actor=manager,
+            provider=ProviderFactory(),
+            specialty="",
+            procedures_text=procedures,
+            diagnoses_text="E11.9 | Diabetes",
+        )
+    assert caught.value.fields == {
+        "procedures": [
+            "These lists need 128 mm of the page and a form has 116 mm for codes (three codes a "
+            "row, 7 mm a section title): shorten the lists or merge sections."
+        ]
+    }
+    assert EncounterFormConfig.objects.count() == 0

@@ -60,10 +60,10 @@ def test_form_content(practice):
         f"Secondary {secondary.payer.name}, member {secondary.member_id}",
         "Balance see account",
         "Office visits (CPT/HCPCS)",
-        "99213  Office visit est, low",
-        "99214-25  Office visit est, moderate",
+        "99213 Office visit est, low",
+        "99214-25 Office visit est, moderate",
         "Common diagnoses (ICD-10-CM)",
-        "E11.9  Type 2 diabetes w/o complications",
+        "E11.9 Type 2 diabetes w/o complications",
     ):
         assert expected in text, expected
 
@@ -81,7 +81,7 @@ def test_specialty_form_applies_when_the_provider_has_none(practice):
     )
     document = encounter_forms_pdf(user=practice.clerk, location=practice.location, day=TOMORROW)
     pages = [p.extract_text() for p in pdf_reader(document.content).pages]
-    assert ["93000  ECG" in text for text in pages] == [
+    assert ["93000 ECG" in text for text in pages] == [
         False,
         False,
         True,
@@ -207,3 +207,49 @@ def test_empty_schedule_says_so(practice, empty_day):
         user=practice.clerk, location=practice.other_location, day=TOMORROW.replace(day=20)
     )
     assert "No appointments." in pdf_reader(document.content).pages[0].extract_text()
+
+
+def _sections(per_section: int, count: int = 4) -> list[dict]:
+    return [
+        {
+            "kind": "procedure" if s < 2 else "diagnosis",
+            "title": f"Section {s}",
+            "codes": [
+                {
+                    "code": f"99{s}{i:02d}",
+                    "label": "A fairly long label for a code here",
+                    "modifier": "",
+                }
+                for i in range(per_section)
+            ],
+        }
+        for s in range(count)
+    ]
+
+
+def test_the_largest_allowed_code_list_fits_on_one_page(practice):
+    from frontdesk.printing.pdf import CODES_BUDGET_MM, codes_height
+
+    sections = _sections(15)  # 4 sections x 5 rows
+    assert codes_height(sections) <= CODES_BUDGET_MM < codes_height(_sections(16))
+    EncounterFormConfig.objects.create(provider=practice.baker, sections=sections)
+    first = practice.appointments[0]  # two coverages: the tallest header
+    document = encounter_forms_pdf(
+        user=practice.clerk, location=practice.location, day=TOMORROW, appointment_id=first.pk
+    )
+    reader = pdf_reader(document.content)
+    assert len(reader.pages) == 1
+    text = reader.pages[0].extract_text()
+    assert all(f"99{s}{i:02d} A fairly long" in text for s in range(4) for i in range(15))
+    assert "did not fit" not in text
+    assert "Provider signature" in text
+
+
+def test_an_oversized_stored_list_still_prints_one_page_per_form(practice):
+    EncounterFormConfig.objects.create(provider=practice.baker, sections=_sections(30, count=6))
+    document = encounter_forms_pdf(user=practice.clerk, location=practice.location, day=TOMORROW)
+    reader = pdf_reader(document.content)
+    assert len(reader.pages) == 4
+    baker_page = reader.pages[2].extract_text()
+    assert "more configured code(s) did not fit on the page." in baker_page
+    assert [len(_qr_codes(page)) for page in reader.pages] == [1, 1, 1, 1]
