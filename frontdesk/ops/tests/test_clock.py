@@ -23,6 +23,7 @@ EXPECTED = {
     "waitlist.expire_offers": dt.timedelta(minutes=1),
     "notifications.reminders_due": dt.timedelta(minutes=5),
     "notifications.messages_release": dt.timedelta(minutes=5),
+    "printing.downtime_packet": dt.timedelta(hours=1),
 }
 
 
@@ -79,6 +80,7 @@ def test_each_task_runs_once_per_interval():
             "frontdesk.notifications.tasks.reminders_due",
             "frontdesk.ops.tasks.audit_chain_check",
             "frontdesk.ops.tasks.housekeeping",
+            "frontdesk.printing.tasks.downtime_packet",
             "frontdesk.waitlist.tasks.waitlist_expire_offers",
         ]
     )
@@ -95,9 +97,10 @@ def test_each_task_runs_once_per_interval():
         "notifications.messages_release",
         "notifications.reminders_due",
         "ops.housekeeping",
+        "printing.downtime_packet",
         "waitlist.expire_offers",
     ]
-    assert DBTaskResult.objects.count() == 5 + 1 + 1 + 3 + 4
+    assert DBTaskResult.objects.count() == 6 + 1 + 1 + 3 + 5
     run = ClockRun.objects.get(task_name="ops.housekeeping", due_at=_at("2026-11-26 11:00"))
     assert DBTaskResult.objects.filter(pk=run.task_result_id).exists()
 
