@@ -7,6 +7,9 @@ frontdesk demo [--patients N] [--seed S]
 frontdesk audit verify
 frontdesk backup PATH / frontdesk restore PATH
 frontdesk apikey create --name NAME --role ROLE [--location L]
+frontdesk print schedule --location L --date D --out FILE.pdf
+frontdesk print encounter-forms --location L --date D --out FILE.pdf
+frontdesk downtime build [--out DIR]
 frontdesk <any manage.py command>   e.g. frontdesk migrate, frontdesk runserver 127.0.0.1:8000
 """
 
@@ -21,6 +24,9 @@ TWO_WORD_COMMANDS = {
     ("apikey", "create"): "apikey_create",
     ("apikey", "revoke"): "apikey_revoke",
     ("apikey", "list"): "apikey_list",
+    ("print", "schedule"): "print_schedule",
+    ("print", "encounter-forms"): "print_encounter_forms",
+    ("downtime", "build"): "downtime_build",
 }
 
 

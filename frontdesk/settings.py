@@ -103,6 +103,7 @@ INSTALLED_APPS = [
     "frontdesk.waitlist",
     "frontdesk.notifications",
     "frontdesk.chartprep",
+    "frontdesk.printing",
     "frontdesk.web",
     "frontdesk.demo",
     "frontdesk.ops",
@@ -374,3 +375,19 @@ NOTIFY_WEBHOOK_SECRET = (
         "sms_webhook_secret", "FRONTDESK_SMS_WEBHOOK_SECRET", lambda: secrets.token_hex(32)
     )
 )
+
+# --- Downtime packet (frontdesk/printing/downtime.py) ------------------------------------------------
+# Encrypted PDFs (AES-256) of the next days' schedules and face sheets, openable without FrontDesk.
+# The user password opens them in any PDF reader; keep it where the desk finds it when the system is
+# down (a sealed envelope, the office safe). Production: set it, or no packet is written (fails closed).
+DOWNTIME_PASSWORD = (
+    os.environ.get("FRONTDESK_DOWNTIME_PASSWORD", "").strip()
+    if PRODUCTION
+    else _embedded_secret(
+        "downtime_password", "FRONTDESK_DOWNTIME_PASSWORD", lambda: secrets.token_urlsafe(12)
+    )
+)
+DOWNTIME_DIR = Path(os.environ.get("FRONTDESK_DOWNTIME_DIR") or DATA_DIR / "downtime").resolve()
+DOWNTIME_INTERVAL_MINUTES = int(os.environ.get("FRONTDESK_DOWNTIME_INTERVAL_MINUTES", "60"))
+DOWNTIME_DAYS = int(os.environ.get("FRONTDESK_DOWNTIME_DAYS", "2"))
+DOWNTIME_KEEP = int(os.environ.get("FRONTDESK_DOWNTIME_KEEP", "5"))

@@ -17,4 +17,5 @@ urlpatterns = [
     path("", include("frontdesk.notifications.urls")),
     path("chartprep/", include("frontdesk.chartprep.urls")),
     path("noshows/", include("frontdesk.chartprep.noshow_urls")),
+    path("printing/", include("frontdesk.printing.urls")),
 ]

@@ -228,6 +228,21 @@ SAMPLE_KWARGS.update(
 )
 
 
+# Printing: an encounter-form configuration of the sample provider (practice manager screens).
+def _encounter_form_config(objects: dict[str, Any]) -> Any:
+    from frontdesk.printing.tests.samples import sample_encounter_form_config
+
+    return sample_encounter_form_config(objects["provider"])
+
+
+SAMPLE_KWARGS.update(
+    {
+        "printing:config_edit": lambda o: {"pk": _encounter_form_config(o).pk},
+        "printing:config_delete": lambda o: {"pk": _encounter_form_config(o).pk},
+    }
+)
+
+
 def _kwargs_for(route: Route, objects: dict[str, Any]) -> dict[str, Any]:
     if not route.converters:
         return {}

@@ -18,21 +18,13 @@ def _latin(text: str) -> str:
     return text.encode("latin-1", "replace").decode("latin-1")
 
 
-def day_schedule_pdf(*, user: Any, location: Location, provider: Provider, day: dt.date) -> bytes:
-    tz = location.tzinfo
-    start = dt.datetime.combine(day, dt.time(0), tzinfo=tz)
-    end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), tzinfo=tz)
-    rows = list(
-        Appointment.objects.restrict(user, "schedule.view")
-        .filter(location=location, provider=provider, starts_at__gte=start, starts_at__lt=end)
-        .select_related("patient", "appointment_type")
-        .order_by("starts_at", "pk")
-    )
-    pdf = FPDF(orientation="portrait", format="Letter")
-    pdf.set_title("Day schedule")
-    pdf.add_page()
+def draw_day_table(pdf: FPDF, *, title: str, rows: list[Appointment], tz: Any) -> None:
+    """Draw a titled table of appointments (time, patient, DOB, type, status) on the current page.
+
+    Shared with the per-location day schedule of ``frontdesk.printing``; rows need ``patient`` and
+    ``appointment_type`` loaded.
+    """
     pdf.set_font("Helvetica", "B", 14)
-    title = f"{provider.first_name} {provider.last_name} - {location.name} - {day:%A %d %B %Y}"
     pdf.cell(0, 10, _latin(title), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("Helvetica", "B", 10)
     widths = (22, 70, 28, 45, 25)
@@ -54,6 +46,23 @@ def day_schedule_pdf(*, user: Any, location: Location, provider: Provider, day: 
         pdf.ln()
     if not rows:
         pdf.cell(0, 8, "No appointments.", new_x="LMARGIN", new_y="NEXT")
+
+
+def day_schedule_pdf(*, user: Any, location: Location, provider: Provider, day: dt.date) -> bytes:
+    tz = location.tzinfo
+    start = dt.datetime.combine(day, dt.time(0), tzinfo=tz)
+    end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), tzinfo=tz)
+    rows = list(
+        Appointment.objects.restrict(user, "schedule.view")
+        .filter(location=location, provider=provider, starts_at__gte=start, starts_at__lt=end)
+        .select_related("patient", "appointment_type")
+        .order_by("starts_at", "pk")
+    )
+    pdf = FPDF(orientation="portrait", format="Letter")
+    pdf.set_title("Day schedule")
+    pdf.add_page()
+    title = f"{provider.first_name} {provider.last_name} - {location.name} - {day:%A %d %B %Y}"
+    draw_day_table(pdf, title=title, rows=rows, tz=tz)
     audit_record(
         actor=user,
         action=AuditAction.PRINT,

@@ -15,6 +15,7 @@ NAVIGATION: list[tuple[str, str, str]] = [
     ("Messages", "notifications:log", "message.view"),
     ("Chart prep", "chartprep:worklist", "readiness.view"),
     ("No-shows", "noshows:list", "noshow.work"),
+    ("Print", "printing:print", "forms.print"),
     ("Schedule setup", "scheduling:setup", "schedule.configure"),
     ("Practice setup", "practice:overview", "practice.manage"),
     ("Staff", "accounts:user_list", "user.manage"),

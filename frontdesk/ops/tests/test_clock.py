@@ -26,6 +26,7 @@ EXPECTED = {
     "chartprep.readiness_refresh": dt.timedelta(minutes=5),
     "chartprep.readiness_nightly": dt.timedelta(days=1),
     "chartprep.noshows_sweep": dt.timedelta(minutes=5),
+    "printing.downtime_packet": dt.timedelta(hours=1),
 }
 
 
@@ -85,6 +86,7 @@ def test_each_task_runs_once_per_interval():
             "frontdesk.notifications.tasks.reminders_due",
             "frontdesk.ops.tasks.audit_chain_check",
             "frontdesk.ops.tasks.housekeeping",
+            "frontdesk.printing.tasks.downtime_packet",
             "frontdesk.waitlist.tasks.waitlist_expire_offers",
         ]
     )
@@ -105,9 +107,10 @@ def test_each_task_runs_once_per_interval():
         "notifications.messages_release",
         "notifications.reminders_due",
         "ops.housekeeping",
+        "printing.downtime_packet",
         "waitlist.expire_offers",
     ]
-    assert DBTaskResult.objects.count() == 8 + 1 + 1 + 5 + 6
+    assert DBTaskResult.objects.count() == 9 + 1 + 1 + 5 + 7
     run = ClockRun.objects.get(task_name="ops.housekeeping", due_at=_at("2026-11-26 11:00"))
     assert DBTaskResult.objects.filter(pk=run.task_result_id).exists()
 
