@@ -102,6 +102,7 @@ INSTALLED_APPS = [
     "frontdesk.scheduling",
     "frontdesk.waitlist",
     "frontdesk.notifications",
+    "frontdesk.visits",
     "frontdesk.web",
     "frontdesk.demo",
     "frontdesk.ops",
