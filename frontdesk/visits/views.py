@@ -117,6 +117,7 @@ def _board_context(request: HttpRequest, board: selectors.Board) -> dict[str, An
         "can_check_in": user.can(A.APPOINTMENT_CHECK_IN),
         # Reversed once per page, not once per card (a busy board has hundreds); ids only in URLs.
         "card_url": reverse("visits:card", args=[0]).split("/0/"),
+        "check_in_url": reverse("visits:check_in", args=[0]).split("/0/"),
         "amber": selectors.amber_minutes(),
         "red": selectors.red_minutes(),
     }

@@ -204,9 +204,11 @@ def test_board_shows_wait_clock_and_thresholds(day, clerk, staff_client, time_ma
 
 def test_hostile_names_render_inert(day, staff_client) -> None:
     day.book(at(9, 20), last_name="<img src=x onerror=alert(1)>")
-    html = staff_client(Role.FRONT_DESK).get(reverse("visits:today")).content.decode()
-    assert "<img src=x" not in html
-    assert "&lt;img src=x onerror=alert(1)&gt;" in html
+    client = staff_client(Role.FRONT_DESK)
+    for name in ("visits:today", "visits:board"):
+        html = client.get(reverse(name)).content.decode()
+        assert "<img src=x" not in html
+        assert "&lt;img src=x onerror=alert(1)&gt;" in html
 
 
 def _board_queries(client: Any) -> int:
