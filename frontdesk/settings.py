@@ -356,3 +356,8 @@ NOTIFY_WEBHOOK_SECRET = (
         "sms_webhook_secret", "FRONTDESK_SMS_WEBHOOK_SECRET", lambda: secrets.token_hex(32)
     )
 )
+# Front desk flow board: a card turns amber / red after this many minutes in its state; a visit
+# started on time when the patient was roomed within FLOW_ON_TIME_MINUTES of the appointment time.
+FLOW_AMBER_MINUTES = int(os.environ.get("FRONTDESK_FLOW_AMBER_MINUTES", "15"))
+FLOW_RED_MINUTES = int(os.environ.get("FRONTDESK_FLOW_RED_MINUTES", "30"))
+FLOW_ON_TIME_MINUTES = int(os.environ.get("FRONTDESK_FLOW_ON_TIME_MINUTES", "10"))

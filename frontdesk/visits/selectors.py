@@ -41,15 +41,15 @@ PRIOR_BALANCE_UNKNOWN = "Prior balance: not known until payments are recorded in
 
 
 def amber_minutes() -> int:
-    return int(getattr(settings, "FLOW_AMBER_MINUTES", 15))
+    return int(settings.FLOW_AMBER_MINUTES)
 
 
 def red_minutes() -> int:
-    return int(getattr(settings, "FLOW_RED_MINUTES", 30))
+    return int(settings.FLOW_RED_MINUTES)
 
 
 def on_time_grace_minutes() -> int:
-    return int(getattr(settings, "FLOW_ON_TIME_MINUTES", 10))
+    return int(settings.FLOW_ON_TIME_MINUTES)
 
 
 def day_span(location: Location, day: dt.date) -> tuple[dt.datetime, dt.datetime]:
