@@ -125,6 +125,7 @@ def test_move_panel_rooms_and_backwards_needs_reason(day, clerk, staff_client) -
     client = staff_client(Role.NURSE)
     panel = client.get(reverse("visits:card", args=[appointment.pk])).content.decode()
     assert "Exam 1" in panel and "Undo check-in" not in panel
+    assert "<dt>Arrived</dt><dd>09:00</dd>" in panel  # the location's wall clock, not UTC
 
     roomed = client.post(
         reverse("visits:move", args=[appointment.pk]), {"state": "roomed", "room": day.room1.pk}
