@@ -104,6 +104,7 @@ INSTALLED_APPS = [
     "frontdesk.notifications",
     "frontdesk.chartprep",
     "frontdesk.printing",
+    "frontdesk.visits",
     "frontdesk.web",
     "frontdesk.demo",
     "frontdesk.ops",
@@ -391,3 +392,9 @@ DOWNTIME_DIR = Path(os.environ.get("FRONTDESK_DOWNTIME_DIR") or DATA_DIR / "down
 DOWNTIME_INTERVAL_MINUTES = int(os.environ.get("FRONTDESK_DOWNTIME_INTERVAL_MINUTES", "60"))
 DOWNTIME_DAYS = int(os.environ.get("FRONTDESK_DOWNTIME_DAYS", "2"))
 DOWNTIME_KEEP = int(os.environ.get("FRONTDESK_DOWNTIME_KEEP", "5"))
+
+# Front desk flow board: a card turns amber / red after this many minutes in its state; a visit
+# started on time when the patient was roomed within FLOW_ON_TIME_MINUTES of the appointment time.
+FLOW_AMBER_MINUTES = int(os.environ.get("FRONTDESK_FLOW_AMBER_MINUTES", "15"))
+FLOW_RED_MINUTES = int(os.environ.get("FRONTDESK_FLOW_RED_MINUTES", "30"))
+FLOW_ON_TIME_MINUTES = int(os.environ.get("FRONTDESK_FLOW_ON_TIME_MINUTES", "10"))

@@ -151,6 +151,11 @@ SAMPLE_KWARGS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
         f"scheduling:{name}": (lambda o: {"pk": _sample_appointment(o).pk})
         for name in ("appointment", "reschedule", "cancel", "no_show")
     },
+    # front desk: check-in and the flow board act on the same sample appointment
+    **{
+        f"visits:{name}": (lambda o: {"pk": _sample_appointment(o).pk})
+        for name in ("check_in", "check_in_undo", "card", "move")
+    },
     # The privacy officer reviews a nurse's ended break-glass grant.
     "audit:emergency_review": lambda o: {"grant_id": _ended_grant().pk},
     # Staff administration acts on another staff member (a fresh front-desk account).

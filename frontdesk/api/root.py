@@ -40,6 +40,7 @@ def _add_routers() -> None:
     from frontdesk.patients.api import router as patients_router
     from frontdesk.practice.api import router as practice_router
     from frontdesk.scheduling.api import router as scheduling_router
+    from frontdesk.visits.api import router as visits_router
     from frontdesk.waitlist.api import router as waitlist_router
 
     api.add_router("/", patients_router)
@@ -48,6 +49,7 @@ def _add_routers() -> None:
     api.add_router("/", waitlist_router)
     api.add_router("/", notifications_router)
     api.add_router("/", chartprep_router)
+    api.add_router("/", visits_router)
 
 
 _add_routers()

@@ -966,3 +966,48 @@ def appointment_cancel_by_patient_reply(*, appointment: Appointment) -> Appointm
         )
     appointment.refresh_from_db()
     return appointment
+
+
+# Status moves the front desk's patient flow makes (frontdesk.visits): the patient checked in, seen,
+# or a check-in undone. Anything else (cancel, no-show, reschedule) has its own service above.
+_FLOW_STATUS_MOVES: frozenset[tuple[str, str]] = frozenset(
+    {
+        (AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN),
+        (AppointmentStatus.ARRIVED, AppointmentStatus.CHECKED_IN),
+        (AppointmentStatus.CHECKED_IN, AppointmentStatus.FULFILLED),
+        (AppointmentStatus.FULFILLED, AppointmentStatus.CHECKED_IN),
+        (AppointmentStatus.CHECKED_IN, AppointmentStatus.BOOKED),
+    }
+)
+MSG_FLOW_STATUS = "This appointment cannot move from {old} to {new}."
+
+
+def appointment_flow_status_set(
+    *, actor: Any, appointment: Appointment, status: str, reason: str = ""
+) -> Appointment:
+    """Set the FHIR status that mirrors the patient's flow (checked-in, fulfilled, booked on undo).
+
+    Called by the visits services inside their transaction, which write the one audit row of the
+    business event; this writes the appointment's own history (a ``status_changed`` event).
+    """
+    current = Appointment.objects.select_for_update(of=("self",)).get(pk=appointment.pk)
+    if current.status == status:
+        return current
+    if (current.status, status) not in _FLOW_STATUS_MOVES:
+        raise Conflict(
+            MSG_FLOW_STATUS.format(old=current.status, new=status), code="status_not_allowed"
+        )
+    from_status = current.status
+    current.status = status
+    current.save(update_fields=["status", "updated_at"])
+    _event(
+        current,
+        actor=actor,
+        kind=EventKind.STATUS_CHANGED,
+        at=timezone.now(),
+        from_status=from_status,
+        reason=reason,
+    )
+    appointment.status = current.status
+    appointment.updated_at = current.updated_at
+    return current

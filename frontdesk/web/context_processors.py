@@ -10,6 +10,7 @@ from django.http import HttpRequest
 NAVIGATION: list[tuple[str, str, str]] = [
     ("Patients", "patients:search", "patient.search"),
     ("Schedule", "scheduling:day", "schedule.view"),
+    ("Front desk", "visits:board", "schedule.view"),
     ("Waitlist", "waitlist:entries", "waitlist.manage"),
     ("Tasks", "notifications:tasks", "task.work"),
     ("Messages", "notifications:log", "message.view"),

@@ -26,6 +26,7 @@ from frontdesk.api.root import ApiOperation, operations
 from frontdesk.audit.models import AuditEvent
 from frontdesk.patients.models import Coverage, Patient, PatientPhone
 from frontdesk.scheduling.models import Appointment, AppointmentSeries, SlotHold
+from frontdesk.visits.models import CheckIn, Visit
 from frontdesk.waitlist.models import WaitlistEntry, WaitlistOffer
 from tests.factories import (
     AppointmentFactory,
@@ -74,6 +75,10 @@ class World:
     series_occurrence: Any = None
     other_series: Any = None
     other_series_occurrence: Any = None
+    today: Any = None
+    other_today: Any = None
+    arrived: Any = None
+    other_arrived: Any = None
 
     def at(self, hour: int) -> str:
         """Tomorrow at ``hour`` (New York wall time), inside the provider's availability."""
@@ -151,6 +156,7 @@ def _world() -> World:
     )
     _waitlist(world, holder)
     _series(world, holder)
+    _front_desk(world)
     return world
 
 
@@ -209,6 +215,35 @@ def _series_cancel(occurrence: Any) -> dict[str, Any]:
     return {"appointment_id": str(occurrence.pk), "scope": "following", **CANCEL}
 
 
+def _front_desk(world: World) -> None:
+    """Today at each location: an insured patient to check in, and one checked in (waiting)."""
+    from frontdesk.visits.models import Visit
+
+    now = timezone.now().replace(second=0, microsecond=0)
+    for place, prefix in ((world.location, ""), (world.other_location, "other_")):
+        for name, minutes in (("today", 0), ("arrived", 1)):
+            patient = PatientFactory()
+            CoverageFactory(patient=patient, payer=world.payer)
+            appointment = AppointmentFactory(
+                patient=patient,
+                provider=ProviderFactory(),
+                location=place,
+                appointment_type=world.appointment_type,
+                starts_at=now - dt.timedelta(minutes=minutes),
+            )
+            if name == "arrived":
+                appointment.status = "checked-in"
+                appointment.save(update_fields=["status"])
+                Visit.objects.create(
+                    appointment=appointment,
+                    location=place,
+                    state="arrived",
+                    state_since=now,
+                    arrived_at=now,
+                )
+            setattr(world, f"{prefix}{name}", appointment)
+
+
 def _waitlist(world: World, staff: Any) -> None:
     """A waiting entry with an open offer at each location (noon and 14:00 tomorrow)."""
     for place, patient, hour, name in (
@@ -259,6 +294,8 @@ def _hold(world: World) -> dict[str, Any]:
 
 
 CANCEL = {"reason": "patient_request", "cancelled_by": "patient"}
+CHECK_IN = {"identity_confirmed": True, "identity_method": "dob", "insurance_confirmed": True}
+FLOW = {"state": "checkout"}
 
 
 NEW_PATIENT = {
@@ -371,6 +408,15 @@ SAMPLES: dict[tuple[str, str], Callable[[World], tuple[str, Any]]] = {
         f"/api/v1/waitlist-offers/{w.offer.pk}/accept",
         {},
     ),
+    ("POST", "/api/v1/appointments/{appointment_id}/check-in"): lambda w: (
+        f"/api/v1/appointments/{w.today.pk}/check-in",
+        CHECK_IN,
+    ),
+    ("POST", "/api/v1/appointments/{appointment_id}/flow"): lambda w: (
+        f"/api/v1/appointments/{w.arrived.pk}/flow",
+        FLOW,
+    ),
+    ("GET", "/api/v1/flow-board"): lambda w: (f"/api/v1/flow-board?location={w.location.pk}", None),
 }
 
 # Successful answers other than "201 for POST, 200 otherwise" (actions on an existing object).
@@ -381,6 +427,7 @@ SUCCESS_STATUS: dict[tuple[str, str], int] = {
     ("POST", "/api/v1/appointment-series/{series_id}/cancel"): 200,
     ("POST", "/api/v1/waitlist-entries/{entry_id}/cancel"): 200,
     ("POST", "/api/v1/waitlist-offers/{offer_id}/accept"): 200,
+    ("POST", "/api/v1/appointments/{appointment_id}/flow"): 200,
 }
 
 # The same operations aimed at an object outside the caller's scope.
@@ -441,6 +488,14 @@ OUT_OF_SCOPE: dict[tuple[str, str], Callable[[World], tuple[str, Any]]] = {
         f"/api/v1/waitlist-offers/{w.other_offer.pk}/accept",
         {},
     ),
+    ("POST", "/api/v1/appointments/{appointment_id}/check-in"): lambda w: (
+        f"/api/v1/appointments/{w.other_today.pk}/check-in",
+        CHECK_IN,
+    ),
+    ("POST", "/api/v1/appointments/{appointment_id}/flow"): lambda w: (
+        f"/api/v1/appointments/{w.other_arrived.pk}/flow",
+        FLOW,
+    ),
 }
 
 
@@ -458,6 +513,8 @@ def _snapshot() -> dict[str, Any]:
         "series": list(AppointmentSeries.objects.order_by("pk").values()),
         "waitlist_entries": list(WaitlistEntry.objects.order_by("pk").values()),
         "waitlist_offers": list(WaitlistOffer.objects.order_by("pk").values()),
+        "visits": list(Visit.objects.order_by("pk").values()),
+        "check_ins": list(CheckIn.objects.order_by("pk").values()),
         "audit": AuditEvent.objects.count(),
     }
 
@@ -514,6 +571,9 @@ def test_the_operation_list_is_what_the_issue_asks_for() -> None:
             ("GET", "/api/v1/waitlist-offers", "waitlist.manage"),
             ("POST", "/api/v1/waitlist-offers/{offer_id}/accept", "waitlist.manage"),
             ("GET", "/api/v1/readiness", "readiness.view"),
+            ("POST", "/api/v1/appointments/{appointment_id}/check-in", "appointment.check_in"),
+            ("POST", "/api/v1/appointments/{appointment_id}/flow", "flow.manage"),
+            ("GET", "/api/v1/flow-board", "schedule.view"),
         ]
     )
 
