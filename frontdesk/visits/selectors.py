@@ -217,7 +217,10 @@ def flow_board(
         providers.setdefault(prov_id, _provider_short(p_first, p_last, p_cred))
         if provider_id is not None and prov_id != provider_id:
             continue
-        state = state or FlowState.EXPECTED
+        if not state:
+            # No visit row: still expected, unless the visit was completed without the board
+            # (marked fulfilled through the schedule or the API, or imported).
+            state = FlowState.DONE if status == AppointmentStatus.FULFILLED else FlowState.EXPECTED
         if state == FlowState.EXPECTED:
             # Expected: the clock runs from the appointment time once it has passed.
             in_state = max(0, int((now - starts_at).total_seconds() // 60))

@@ -86,3 +86,15 @@ def test_metrics_by_provider_and_location(day, clerk, time_machine) -> None:
     )
     assert [r.label for r in result.by_location] == [day.location.name]
     assert result.total.visits == 2
+
+
+def test_a_visit_fulfilled_without_the_board_shows_as_done_not_expected(day, clerk) -> None:
+    fulfilled, waiting = day.book(at(8, 40)), day.book(at(9, 40))
+    fulfilled.status = "fulfilled"
+    fulfilled.save(update_fields=["status"])
+    board = selectors.flow_board(user=clerk, location_id=day.location.pk, day=DAY)
+    by_state = {c.state: [card.appointment_id for card in c.cards] for c in board.columns}
+    assert by_state["expected"] == [waiting.pk]
+    assert by_state["done"] == [fulfilled.pk]
+    done = board.columns[-1].cards[0]
+    assert (done.level, done.total_wait) == ("", None)
