@@ -27,6 +27,8 @@ from frontdesk.notifications.services import reminder_content
 from frontdesk.patients.models import PatientPhone
 from frontdesk.scheduling.choices import AppointmentStatus, ConfirmationStatus
 from frontdesk.scheduling.models import Appointment, AppointmentType
+from frontdesk.visits.choices import FlowState
+from frontdesk.visits.models import FlowEvent, Visit
 from frontdesk.waitlist.models import WaitlistEntry, WaitlistOffer
 from frontdesk.waitlist.services import offer_text
 
@@ -45,6 +47,7 @@ class ActivityStats:
     tasks: int = 0
     waitlist_entries: int = 0
     offers: int = 0
+    visits: int = 0
 
 
 def activity_delete() -> None:
@@ -54,6 +57,8 @@ def activity_delete() -> None:
     WaitlistEntry.providers.through.objects.all()._raw_delete(using)
     WaitlistEntry.locations.through.objects.all()._raw_delete(using)
     WaitlistEntry.objects.all()._raw_delete(using)
+    FlowEvent.objects.all()._raw_delete(using)
+    Visit.objects.all()._raw_delete(using)
     for model in (FollowUpTask, InboundMessage, Message):
         model.objects.all()._raw_delete(using)
 
@@ -234,6 +239,59 @@ def _waitlist(rng: random.Random, now: dt.datetime, desk: User) -> tuple[int, in
     return len(entries), 1, 1
 
 
+def _visits(rng: random.Random, desk: User) -> int:
+    """The flow history of every visit the demo calendar marks fulfilled: arrival a little before
+    the appointment, a wait to be roomed, the visit, checkout — so the board and its metrics
+    (arrival-to-roomed wait, cycle time, on-time starts) have a month of data."""
+    fulfilled = list(
+        Appointment.objects.filter(status=AppointmentStatus.FULFILLED)
+        .only("pk", "location_id", "starts_at", "ends_at")
+        .order_by("starts_at", "pk")
+    )
+    visits: list[Visit] = []
+    steps: list[tuple[int, list[tuple[str, str, dt.datetime]]]] = []
+    for appointment in fulfilled:
+        arrived = appointment.starts_at - dt.timedelta(minutes=rng.randint(-5, 15))
+        # Most are roomed within a quarter of an hour; a busy morning makes some wait longer.
+        wait = rng.choice([2, 4, 6, 8, 10, 12, 15, 18, 25, 35])
+        roomed = max(arrived, appointment.starts_at - dt.timedelta(minutes=5)) + dt.timedelta(
+            minutes=wait
+        )
+        checkout = roomed + (appointment.ends_at - appointment.starts_at) * rng.uniform(0.8, 1.3)
+        done = checkout + dt.timedelta(minutes=rng.randint(2, 8))
+        visits.append(
+            Visit(
+                appointment_id=appointment.pk,
+                location_id=appointment.location_id,
+                state=FlowState.DONE,
+                state_since=done,
+                arrived_at=arrived,
+                roomed_at=roomed,
+                checkout_at=checkout,
+                done_at=done,
+            )
+        )
+        steps.append(
+            (
+                len(visits) - 1,
+                [
+                    (FlowState.EXPECTED, FlowState.ARRIVED, arrived),
+                    (FlowState.ARRIVED, FlowState.ROOMED, roomed),
+                    (FlowState.ROOMED, FlowState.CHECKOUT, checkout),
+                    (FlowState.CHECKOUT, FlowState.DONE, done),
+                ],
+            )
+        )
+    Visit.objects.bulk_create(visits, batch_size=1000)
+    events = [
+        FlowEvent(visit=visits[index], from_state=a, to_state=b, at=at, by=desk)
+        for index, moves in steps
+        for a, b, at in moves
+    ]
+    FlowEvent.objects.bulk_create(events, batch_size=2000)
+    return len(visits)
+
+
 def activity_build(*, seed: int) -> ActivityStats:
     """Write the demo's recent messages, replies, call-back tasks and waitlist (after the schedule)."""
     rng = random.Random(seed + 3)
@@ -245,10 +303,12 @@ def activity_build(*, seed: int) -> ActivityStats:
     FollowUpTask.objects.bulk_create(tasks, batch_size=500)
     Appointment.objects.bulk_update(answered, ["confirmation_status"], batch_size=500)
     entries, offers, offer_messages = _waitlist(rng, now, desk)
+    visits = _visits(rng, desk)
     return ActivityStats(
         messages=len(messages) + offer_messages,
         replies=len(replies),
         tasks=len(tasks),
         waitlist_entries=entries,
         offers=offers,
+        visits=visits,
     )

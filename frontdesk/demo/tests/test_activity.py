@@ -87,3 +87,17 @@ def test_reset_removes_and_rebuilds_the_activity(demo):
         .exclude(appointment__in=Appointment.objects.all())
         .exists()
     )
+
+
+def test_every_fulfilled_visit_has_its_flow_history_in_order(demo):
+    from frontdesk.visits.models import FlowEvent, Visit
+
+    fulfilled = Appointment.objects.filter(status="fulfilled").count()
+    visits = list(Visit.objects.select_related("appointment"))
+    assert len(visits) == fulfilled == demo.activity.visits
+    for visit in visits:
+        assert visit.state == "done"
+        assert visit.location_id == visit.appointment.location_id
+        assert visit.arrived_at < visit.roomed_at < visit.checkout_at < visit.done_at
+        assert visit.state_since == visit.done_at
+    assert FlowEvent.objects.count() == 4 * len(visits)

@@ -91,7 +91,7 @@ class Command(BaseCommand):
             f"Schedule: {schedule.appointment_types} appointment types, {schedule.templates} "
             f"template windows, {schedule.appointments} appointments; {activity.messages} messages "
             f"logged, {activity.replies} SMS replies, {activity.tasks} call-back tasks, "
-            f"{activity.waitlist_entries} patients on the waitlist."
+            f"{activity.waitlist_entries} patients on the waitlist, {activity.visits} visits on the flow history."
         )
         if not options["no_logins"]:
             self.stdout.write(logins_table(result.logins))
