@@ -15,6 +15,10 @@ from django.db import router
 from django.utils import timezone
 
 from frontdesk.accounts.models import User
+from frontdesk.chartprep.choices import CaseKind, ConsentKind, ConsentMethod
+from frontdesk.chartprep.models import ConsentAcknowledgement, NoShowCase, Readiness
+from frontdesk.chartprep.noshow_services import cases_close_rebooked
+from frontdesk.chartprep.services import readiness_recompute
 from frontdesk.notifications.choices import (
     Channel,
     FollowUpKind,
@@ -48,6 +52,9 @@ class ActivityStats:
     waitlist_entries: int = 0
     offers: int = 0
     visits: int = 0
+    consents: int = 0
+    noshow_cases: int = 0
+    not_ready: int = 0
 
 
 def activity_delete() -> None:
@@ -57,6 +64,8 @@ def activity_delete() -> None:
     WaitlistEntry.providers.through.objects.all()._raw_delete(using)
     WaitlistEntry.locations.through.objects.all()._raw_delete(using)
     WaitlistEntry.objects.all()._raw_delete(using)
+    for chartprep_model in (Readiness, NoShowCase, ConsentAcknowledgement):
+        chartprep_model.objects.all()._raw_delete(using)
     FlowEvent.objects.all()._raw_delete(using)
     Visit.objects.all()._raw_delete(using)
     for model in (FollowUpTask, InboundMessage, Message):
@@ -292,6 +301,67 @@ def _visits(rng: random.Random, desk: User) -> int:
     return len(visits)
 
 
+# Share of patients seen in the last month whose privacy notice and financial policy are on file
+# (signed at the front desk on paper or on the portal); the rest show up on the chart-prep list.
+CONSENTS_ON_FILE_SHARE = 0.85
+NOSHOW_CASE_DAYS = 7
+
+
+def _consents(rng: random.Random, now: dt.datetime, desk: User) -> int:
+    """Privacy notice and financial policy acknowledgements, signed at a past visit this year."""
+    first_visit: dict[int, dt.datetime] = {}
+    rows = (
+        Appointment.objects.filter(status=AppointmentStatus.FULFILLED)
+        .order_by("starts_at")
+        .values_list("patient_id", "starts_at")
+    )
+    for patient_id, starts_at in rows:
+        first_visit.setdefault(patient_id, starts_at)
+    upcoming = set(
+        Appointment.objects.filter(status=AppointmentStatus.BOOKED, starts_at__gt=now)
+        .values_list("patient_id", flat=True)
+        .distinct()
+    )
+    acknowledgements: list[ConsentAcknowledgement] = []
+    for patient_id in sorted(first_visit.keys() | upcoming):
+        if rng.random() >= CONSENTS_ON_FILE_SHARE:
+            continue
+        signed = first_visit.get(patient_id) or now - dt.timedelta(days=rng.randint(20, 300))
+        method = rng.choice([ConsentMethod.PAPER, ConsentMethod.ELECTRONIC])
+        for kind in (ConsentKind.PRIVACY_NOTICE, ConsentKind.FINANCIAL_POLICY):
+            acknowledgements.append(
+                ConsentAcknowledgement(
+                    patient_id=patient_id,
+                    kind=kind,
+                    acknowledged_at=signed,
+                    method=method,
+                    recorded_by=desk,
+                )
+            )
+    ConsentAcknowledgement.objects.bulk_create(acknowledgements, batch_size=1000)
+    return len(acknowledgements)
+
+
+def _noshow_cases(now: dt.datetime) -> int:
+    """Follow-up cases for the last week's no-shows (older ones were worked before the demo)."""
+    cases = [
+        NoShowCase(
+            appointment=appointment,
+            patient_id=appointment.patient_id,
+            location_id=appointment.location_id,
+            kind=CaseKind.NO_SHOW,
+            opened_at=appointment.starts_at + dt.timedelta(minutes=15),
+        )
+        for appointment in Appointment.objects.filter(
+            status=AppointmentStatus.NOSHOW,
+            starts_at__gte=now - dt.timedelta(days=NOSHOW_CASE_DAYS),
+        ).order_by("starts_at", "pk")
+    ]
+    NoShowCase.objects.bulk_create(cases)
+    cases_close_rebooked(now=now)  # patients who already rebooked are closed as the clock would
+    return len(cases)
+
+
 def activity_build(*, seed: int) -> ActivityStats:
     """Write the demo's recent messages, replies, call-back tasks and waitlist (after the schedule)."""
     rng = random.Random(seed + 3)
@@ -304,6 +374,10 @@ def activity_build(*, seed: int) -> ActivityStats:
     Appointment.objects.bulk_update(answered, ["confirmation_status"], batch_size=500)
     entries, offers, offer_messages = _waitlist(rng, now, desk)
     visits = _visits(rng, desk)
+    consents = _consents(rng, now, desk)
+    noshow_cases = _noshow_cases(now)
+    readiness_recompute()  # the next days' chart-prep checklist, as the clock keeps it
+    not_ready = Readiness.objects.filter(is_ready=False).count()
     return ActivityStats(
         messages=len(messages) + offer_messages,
         replies=len(replies),
@@ -311,4 +385,7 @@ def activity_build(*, seed: int) -> ActivityStats:
         waitlist_entries=entries,
         offers=offers,
         visits=visits,
+        consents=consents,
+        noshow_cases=noshow_cases,
+        not_ready=not_ready,
     )

@@ -101,3 +101,21 @@ def test_every_fulfilled_visit_has_its_flow_history_in_order(demo):
         assert visit.arrived_at < visit.roomed_at < visit.checkout_at < visit.done_at
         assert visit.state_since == visit.done_at
     assert FlowEvent.objects.count() == 4 * len(visits)
+
+
+def test_most_patients_have_consents_on_file_and_chart_prep_lists_the_rest(demo):
+    from frontdesk.chartprep.models import ConsentAcknowledgement, NoShowCase, Readiness
+
+    assert ConsentAcknowledgement.objects.count() == demo.activity.consents > 0
+    for ack in ConsentAcknowledgement.objects.all():
+        assert ack.acknowledged_at <= NOW
+    rows = list(Readiness.objects.all())
+    assert rows  # the clock's recompute, done once by the loader
+    not_ready = [r for r in rows if not r.is_ready]
+    assert len(not_ready) == demo.activity.not_ready
+    assert 0 < len(not_ready) < len(rows)
+    cases = list(NoShowCase.objects.select_related("appointment"))
+    assert len(cases) == demo.activity.noshow_cases
+    for case in cases:
+        assert case.appointment.status == "noshow"
+        assert case.appointment.starts_at >= NOW - dt.timedelta(days=7)
