@@ -307,6 +307,29 @@ class PatientPrep:
     consent_status: list[dict[str, Any]]
 
 
+def consents_due(*, patient_id: int, on: dt.date) -> list[str]:
+    """Labels of the required consents the patient has not acknowledged, or whose acknowledgement
+    is older than its setting allows on ``on`` (the visit date). One query; not audited (the caller
+    reads the patient under its own audit row)."""
+    from frontdesk.chartprep.choices import ConsentKind
+
+    labels = dict(ConsentKind.choices)
+    latest: dict[str, dt.datetime] = {}
+    rows = (
+        ConsentAcknowledgement.objects.filter(patient_id=patient_id)
+        .order_by("kind", "-acknowledged_at")
+        .values_list("kind", "acknowledged_at")
+    )
+    for kind, at in rows:
+        latest.setdefault(kind, at)
+    due = []
+    for kind, days in required_consents().items():
+        at = latest.get(kind)
+        if at is None or timezone.localdate(at) + dt.timedelta(days=days) < on:
+            due.append(labels.get(kind, kind))
+    return due
+
+
 def patient_prep(*, user: Any, patient_id: int) -> PatientPrep:
     """What is on file for the patient's visits (audited as one read)."""
     patient: Patient = get_restricted(Patient.objects.all(), user, A.PATIENT_VIEW, pk=patient_id)

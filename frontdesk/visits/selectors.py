@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.apps import apps
 from django.conf import settings
 from django.db.models import Count, Max
 
@@ -37,6 +38,7 @@ BOARD_STATUSES = (
     AppointmentStatus.FULFILLED,
 )
 NO_FORMS = "No forms configured."
+FORMS_CURRENT = "All required consents are on file and current."
 PRIOR_BALANCE_UNKNOWN = "Prior balance: not known until payments are recorded in FrontDesk."
 
 
@@ -307,6 +309,7 @@ class CheckInPanel:
     last_verification: Verification | None
     forms_due: list[str]
     forms_note: str
+    forms_url: str
     balance_note: str
     needs_override: bool
 
@@ -345,20 +348,32 @@ def check_in_panel(*, user: Any, appointment_id: int, today: dt.date) -> CheckIn
         coverage=coverage,
         copay=copay_for(coverage, appointment.provider),
         last_verification=last,
-        # The hook for intake forms and consents: none exist in FrontDesk yet.
         forms_due=forms_due_for(appointment),
-        forms_note=NO_FORMS,
+        forms_note=FORMS_CURRENT if apps.is_installed("frontdesk.chartprep") else NO_FORMS,
+        forms_url=_forms_url(appointment.patient_id),
         balance_note=PRIOR_BALANCE_UNKNOWN,
         needs_override=coverage is None,
     )
 
 
-def forms_due_for(appointment: Appointment) -> list[str]:
-    """Forms and consents the patient must sign before this visit: none are configured yet.
+def _forms_url(patient_id: int) -> str:
+    """Where the desk records a consent signed on paper (chart prep's patient page)."""
+    if not apps.is_installed("frontdesk.chartprep"):
+        return ""
+    from django.urls import reverse
 
-    The forms feature replaces this with its own rule (e.g. privacy notice older than 12 months).
-    """
-    return []
+    return reverse("chartprep:patient", kwargs={"pk": patient_id})
+
+
+def forms_due_for(appointment: Appointment) -> list[str]:
+    """Consents the patient must sign before this visit (required kinds missing or out of date on
+    the visit's local date), from chart prep's acknowledgements when that app is installed."""
+    if not apps.is_installed("frontdesk.chartprep"):
+        return []
+    from frontdesk.chartprep.selectors import consents_due
+
+    on = appointment.starts_at.astimezone(appointment.location.tzinfo).date()
+    return consents_due(patient_id=appointment.patient_id, on=on)
 
 
 # --- metrics -------------------------------------------------------------------------------------

@@ -84,7 +84,7 @@ def test_check_in_room_and_running_late(page, live_server):
     page.keyboard.press("Enter")
     panel = page.locator("#flow-panel")
     panel.get_by_role("heading", name="Check in Zzflowtest, Quinn").wait_for()
-    assert panel.get_by_text("No forms configured.").is_visible()
+    assert panel.get_by_text("Notice of privacy practices").is_visible()  # no consent on file
     assert panel.get_by_text("$20.00").is_visible()
     panel.get_by_label("Identity confirmed").check()
     panel.get_by_label("Address, phone and contacts confirmed with the patient").check()

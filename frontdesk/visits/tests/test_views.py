@@ -69,7 +69,9 @@ def test_check_in_through_the_panel(day, staff_client) -> None:
     panel = client.get(reverse("visits:check_in", args=[appointment.pk]))
     html = panel.content.decode()
     assert panel.status_code == 200
-    assert "No forms configured." in html
+    # No consent on file: both required ones are due, with where to record a paper signature.
+    assert "<li>Notice of privacy practices</li><li>Financial policy</li>" in html
+    assert reverse("chartprep:patient", kwargs={"pk": appointment.patient_id}) in html
     assert "$25.00" in html
     assert "Prior balance: not known until payments are recorded" in html
 
@@ -248,3 +250,41 @@ def test_metrics_page(day, clerk, staff_client, time_machine) -> None:
     assert "<td>Ada Examplia, MD</td><td>1</td><td>12.0</td><td>40.0</td><td>0.0 %</td>" in text
     assert AuditEvent.objects.count() == audit_before + 1
     assert FlowEvent.objects.count() == 3
+
+
+def test_consents_on_file_and_current_are_not_due_but_an_old_one_is(day, staff_client) -> None:
+    import datetime as dt
+
+    from frontdesk.chartprep.models import ConsentAcknowledgement
+
+    appointment = day.book(at(9, 20))
+    client = staff_client(Role.FRONT_DESK)
+    clerk = appointment.booked_by
+    visit_day = at(9, 20)
+    ConsentAcknowledgement.objects.create(
+        patient=appointment.patient,
+        kind="privacy_notice",
+        acknowledged_at=visit_day - dt.timedelta(days=30),
+        method="paper",
+        recorded_by=clerk,
+    )
+    ConsentAcknowledgement.objects.create(
+        patient=appointment.patient,
+        kind="financial_policy",
+        acknowledged_at=visit_day - dt.timedelta(days=400),  # past the 365-day setting
+        method="electronic",
+        recorded_by=clerk,
+    )
+    html = client.get(reverse("visits:check_in", args=[appointment.pk])).content.decode()
+    assert '<ul class="forms-due"><li>Financial policy</li></ul>' in html
+
+    ConsentAcknowledgement.objects.create(
+        patient=appointment.patient,
+        kind="financial_policy",
+        acknowledged_at=visit_day - dt.timedelta(days=1),
+        method="paper",
+        recorded_by=clerk,
+    )
+    html = client.get(reverse("visits:check_in", args=[appointment.pk])).content.decode()
+    assert "forms-due" not in html
+    assert "All required consents are on file and current." in html
