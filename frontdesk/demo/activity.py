@@ -17,7 +17,6 @@ from django.utils import timezone
 from frontdesk.accounts.models import User
 from frontdesk.chartprep.choices import CaseKind, ConsentKind, ConsentMethod
 from frontdesk.chartprep.models import ConsentAcknowledgement, NoShowCase, Readiness
-from frontdesk.chartprep.noshow_services import cases_close_rebooked
 from frontdesk.chartprep.services import readiness_recompute
 from frontdesk.notifications.choices import (
     Channel,
@@ -343,7 +342,21 @@ def _consents(rng: random.Random, now: dt.datetime, desk: User) -> int:
 
 
 def _noshow_cases(now: dt.datetime) -> int:
-    """Follow-up cases for the last week's no-shows (older ones were worked before the demo)."""
+    """Open follow-up cases for the last week's no-shows whose patient has not booked again (the
+    clock closes the others as rebooked; the loader writes no audit rows but its summary)."""
+    missed = list(
+        Appointment.objects.filter(
+            status=AppointmentStatus.NOSHOW,
+            starts_at__gte=now - dt.timedelta(days=NOSHOW_CASE_DAYS),
+        ).order_by("starts_at", "pk")
+    )
+    rebooked = set(
+        Appointment.objects.filter(
+            patient_id__in={a.patient_id for a in missed},
+            status=AppointmentStatus.BOOKED,
+            starts_at__gt=now,
+        ).values_list("patient_id", flat=True)
+    )
     cases = [
         NoShowCase(
             appointment=appointment,
@@ -352,13 +365,10 @@ def _noshow_cases(now: dt.datetime) -> int:
             kind=CaseKind.NO_SHOW,
             opened_at=appointment.starts_at + dt.timedelta(minutes=15),
         )
-        for appointment in Appointment.objects.filter(
-            status=AppointmentStatus.NOSHOW,
-            starts_at__gte=now - dt.timedelta(days=NOSHOW_CASE_DAYS),
-        ).order_by("starts_at", "pk")
+        for appointment in missed
+        if appointment.patient_id not in rebooked
     ]
     NoShowCase.objects.bulk_create(cases)
-    cases_close_rebooked(now=now)  # patients who already rebooked are closed as the clock would
     return len(cases)
 
 
