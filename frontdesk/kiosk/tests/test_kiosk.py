@@ -353,3 +353,12 @@ def test_qr_view_for_staff(clerk, patient_appt):
     staff.force_login(clerk)
     page = staff.get(f"/kiosk/code/{patient_appt.pk}/").content.decode()
     assert kiosk_code(patient_appt) in page and "<svg" in page
+
+
+def test_desk_list_shows_self_checked_in(tablet, device, patient_appt, clerk):
+    _find(tablet, "Nunez-Testwell", "1970-03-04")
+    tablet.post("/kiosk/consents/", {"signature": "Zelda Nunez-Testwell", "has_read": "on"})
+    staff = Client()
+    staff.force_login(clerk)
+    page = staff.get(f"/front-desk/?location={patient_appt.location_id}").content.decode()
+    assert "self checked in" in page
