@@ -34,6 +34,7 @@ from frontdesk.kiosk.errors import InvalidKioskCode
 from frontdesk.kiosk.models import KioskDevice
 from frontdesk.practice.models import Location
 from frontdesk.scheduling.models import Appointment
+from frontdesk.visits.services import active_coverage
 
 COOKIE = "fd_kiosk"
 COOKIE_SALT = "frontdesk.kiosk.cookie"
@@ -237,9 +238,8 @@ def _masked(appointment: Appointment) -> dict[str, str]:
     if parts and parts[0][:1].isdigit():
         street = "••• " + (parts[1] if len(parts) > 1 else "")
     phones = list(patient.phones.order_by("rank", "id")[:1])
-    from frontdesk.visits.services import active_coverage
-
-    coverage = active_coverage(patient, appointment.starts_at.date())
+    local_day = appointment.starts_at.astimezone(appointment.location.tzinfo).date()
+    coverage = active_coverage(patient, local_day)
     return {
         "address": ", ".join(p for p in (street, patient.city, patient.state) if p),
         "phone": f"ending in {phones[0].number[-4:]}" if phones else "",
