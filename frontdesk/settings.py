@@ -105,6 +105,7 @@ INSTALLED_APPS = [
     "frontdesk.chartprep",
     "frontdesk.printing",
     "frontdesk.visits",
+    "frontdesk.kiosk",
     "frontdesk.web",
     "frontdesk.demo",
     "frontdesk.ops",

@@ -19,4 +19,5 @@ urlpatterns = [
     path("chartprep/", include("frontdesk.chartprep.urls")),
     path("noshows/", include("frontdesk.chartprep.noshow_urls")),
     path("printing/", include("frontdesk.printing.urls")),
+    path("kiosk/", include("frontdesk.kiosk.urls")),
 ]

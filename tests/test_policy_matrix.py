@@ -358,3 +358,22 @@ def test_get_changes_no_data_and_post_needs_csrf(route):
     response = client.post(path, {"anything": "1"})
     assert response.status_code == 403
     assert _snapshot() == before
+
+
+# Kiosk: a tablet and a pending reported change at the sample location; the appointment's QR page.
+def _kiosk_change(objects: dict[str, Any]) -> Any:
+    from frontdesk.kiosk.tests.samples import sample_change
+
+    if "kiosk_change" not in objects:
+        objects["kiosk_change"] = sample_change(objects["location"], objects["patient"])
+    return objects["kiosk_change"]
+
+
+SAMPLE_KWARGS.update(
+    {
+        "kiosk:device_revoke": lambda o: {"pk": _kiosk_change(o).device_id},
+        "kiosk:change_apply": lambda o: {"pk": _kiosk_change(o).pk},
+        "kiosk:change_reject": lambda o: {"pk": _kiosk_change(o).pk},
+        "kiosk:code": lambda o: {"pk": _sample_appointment(o).pk},
+    }
+)

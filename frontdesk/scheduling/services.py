@@ -973,6 +973,7 @@ def appointment_cancel_by_patient_reply(*, appointment: Appointment) -> Appointm
 _FLOW_STATUS_MOVES: frozenset[tuple[str, str]] = frozenset(
     {
         (AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN),
+        (AppointmentStatus.BOOKED, AppointmentStatus.ARRIVED),  # self check-in at the kiosk
         (AppointmentStatus.ARRIVED, AppointmentStatus.CHECKED_IN),
         (AppointmentStatus.CHECKED_IN, AppointmentStatus.FULFILLED),
         (AppointmentStatus.FULFILLED, AppointmentStatus.CHECKED_IN),

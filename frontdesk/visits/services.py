@@ -503,3 +503,47 @@ def provider_running_late(
             provider=provider, location=location, day=day, delay_minutes=minutes
         )
     return notice
+
+
+# --- self check-in (kiosk) -----------------------------------------------------------------------
+
+
+def visit_self_check_in(*, actor: Any, appointment: Appointment) -> Visit:
+    """The patient checked themselves in at a kiosk: the visit becomes "arrived".
+
+    ``actor`` is the kiosk's service user. The appointment's status becomes FHIR "arrived" (not
+    checked-in): the desk still walks the insurance checklist, which moves it to checked-in. Refused
+    for anything but a booked appointment of today.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        current = _locked_appointment(appointment)
+        if current.status in _CLOSED:
+            raise Conflict(_CLOSED[current.status], code="not_checkable")
+        if current.status != AppointmentStatus.BOOKED:
+            raise Conflict(MSG_ALREADY, code="already_checked_in")
+        if current.starts_at.astimezone(current.location.tzinfo).date() != _local_today(
+            current.location, now
+        ):
+            raise Conflict(MSG_NOT_TODAY, code="not_today")
+        visit, _created = Visit.objects.select_for_update().get_or_create(
+            appointment=current,
+            defaults={
+                "location_id": current.location_id,
+                "state": FlowState.EXPECTED,
+                "state_since": now,
+            },
+        )
+        if visit.state != FlowState.EXPECTED:
+            raise Conflict(MSG_ALREADY, code="already_checked_in")
+        visit.state = FlowState.ARRIVED
+        visit.state_since = now
+        visit.arrived_at = now
+        visit.save()
+        _event(visit, actor=actor, from_state=FlowState.EXPECTED, at=now)
+        appointment_flow_status_set(
+            actor=actor, appointment=current, status=AppointmentStatus.ARRIVED
+        )
+        _audit(actor, current, AuditAction.UPDATE, "self_checked_in", visit_id=visit.pk)
+    appointment.refresh_from_db()
+    return visit

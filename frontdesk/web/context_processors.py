@@ -17,11 +17,13 @@ NAVIGATION: list[tuple[str, str, str]] = [
     ("Chart prep", "chartprep:worklist", "readiness.view"),
     ("No-shows", "noshows:list", "noshow.work"),
     ("Print", "printing:print", "forms.print"),
+    ("Kiosk changes", "kiosk:changes", "patient.update"),
     ("Schedule setup", "scheduling:setup", "schedule.configure"),
     ("Practice setup", "practice:overview", "practice.manage"),
     ("Staff", "accounts:user_list", "user.manage"),
     ("Audit log", "audit:report", "audit.view"),
     ("Emergency access", "accounts:emergency_access", "breakglass.use"),
+    ("Kiosks", "kiosk:devices", "practice.manage"),
 ]
 
 # Configuration and oversight sections: kept in the "Admin" menu so the bar holds the day's work.
@@ -32,6 +34,7 @@ ADMIN_SECTIONS: frozenset[str] = frozenset(
         "accounts:user_list",
         "audit:report",
         "accounts:emergency_access",
+        "kiosk:devices",
     }
 )
 

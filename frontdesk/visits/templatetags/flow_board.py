@@ -59,7 +59,10 @@ def today_rows(cards: list[Any], check_in_url: list[str], card_url: list[str]) -
     labels = dict(FlowState.choices)
     parts: list[str] = []
     for c in cards:
-        if c.state == FlowState.EXPECTED:
+        # FHIR "arrived" without a desk check-in: the patient checked in at the kiosk; the desk still
+        # walks the insurance checklist.
+        self_checked_in = c.status == "arrived"
+        if c.state == FlowState.EXPECTED or self_checked_in:
             action = (
                 f'<button type="button" class="primary" hx-get="{_escape(check_in_url[0])}/'
                 f'{c.appointment_id}/{_escape(check_in_url[1])}" hx-target="#flow-panel">'
@@ -71,6 +74,8 @@ def today_rows(cards: list[Any], check_in_url: list[str], card_url: list[str]) -
                 f'{_escape(card_url[1])}" hx-target="#flow-panel">Details</button>'
             )
         room = f" · {_escape(c.room_name)}" if c.room_name else ""
+        if self_checked_in:
+            room += ' <span class="badge">self checked in</span>'
         parts.append(
             f'<tr data-appointment="{c.appointment_id}"><td>{c.local_hm}</td>'
             f"<td>{_escape(c.patient_short)}</td><td>{_escape(c.provider_short)}</td>"
