@@ -365,7 +365,9 @@ def _kiosk_change(objects: dict[str, Any]) -> Any:
     from frontdesk.kiosk.tests.samples import sample_change
 
     if "kiosk_change" not in objects:
-        objects["kiosk_change"] = sample_change(objects["location"], objects["patient"])
+        objects["kiosk_change"] = sample_change(
+            objects["location"], objects["patient"], _sample_appointment(objects)
+        )
     return objects["kiosk_change"]
 
 

@@ -18,8 +18,10 @@ def sample_device(location: Any) -> KioskDevice:
     return device
 
 
-def sample_change(location: Any, patient: Any) -> KioskChangeRequest:
-    appointment = AppointmentFactory(location=location, patient=patient)
+def sample_change(location: Any, patient: Any, appointment: Any = None) -> KioskChangeRequest:
+    """A pending change; pass the walk's shared appointment (a second one for the same patient at
+    the same factory time would overlap: PostgreSQL refuses it)."""
+    appointment = appointment or AppointmentFactory(location=location, patient=patient)
     return KioskChangeRequest.objects.create(
         patient=patient,
         appointment=appointment,
