@@ -15,3 +15,22 @@ def django_setup() -> None:
     import django
 
     django.setup()
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    """The nearest-rank percentile of ``values`` (``fraction`` in 0..1)."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(fraction * (len(ordered) - 1))))]
+
+
+def summary(values: list[float]) -> dict[str, float]:
+    """Median, p95 and max in milliseconds, rounded to 0.1 (zeros for no values)."""
+    import statistics
+
+    if not values:
+        return {"median": 0.0, "p95": 0.0, "max": 0.0}
+    return {
+        "median": round(statistics.median(values), 1),
+        "p95": round(percentile(values, 0.95), 1),
+        "max": round(max(values), 1),
+    }

@@ -28,6 +28,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks._setup import django_setup
+from benchmarks._setup import percentile as _percentile
 
 TARGETS_MS = {  # (median, p95) from the Foundation issue; None = no target set
     "name_fragment": (50, 150),
@@ -47,12 +48,6 @@ def _swap_letters(text: str, rng: random.Random) -> str:
         return text
     index = rng.randrange(1, len(text) - 2)
     return text[:index] + text[index + 1] + text[index] + text[index + 2 :]
-
-
-def _percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, round(fraction * (len(ordered) - 1))))
-    return ordered[index]
 
 
 def main() -> int:

@@ -30,7 +30,6 @@ import json
 import multiprocessing
 import queue as queue_module
 import random
-import statistics
 import sys
 import time
 from collections import Counter
@@ -40,27 +39,13 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks._setup import django_setup
+from benchmarks._setup import summary as _summary
 
 SLOT_MINUTES = 20
 DAY_START, DAY_END = "08:00", "12:00"  # 12 slots per provider
 PROVIDERS = 2
 PATIENTS = 2000
 ZONE = "America/New_York"
-
-
-def _percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(fraction * (len(ordered) - 1))))]
-
-
-def _summary(values: list[float]) -> dict[str, float]:
-    if not values:
-        return {"median": 0.0, "p95": 0.0, "max": 0.0}
-    return {
-        "median": round(statistics.median(values), 1),
-        "p95": round(_percentile(values, 0.95), 1),
-        "max": round(max(values), 1),
-    }
 
 
 def _setup_practice(clients: int, run: str) -> dict[str, Any]:

@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -31,6 +30,7 @@ from zoneinfo import ZoneInfo
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks._setup import django_setup
+from benchmarks._setup import summary as _summary
 
 TARGET_MEDIAN_MS = 150
 PROVIDERS = 25
@@ -39,19 +39,6 @@ LOCATION_CODE = "bench-day"
 BENCH_USER = "bench-dayview"
 ZONE = "America/New_York"
 SLOT = dt.timedelta(minutes=20)
-
-
-def _percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(fraction * (len(ordered) - 1))))]
-
-
-def _summary(values: list[float]) -> dict[str, float]:
-    return {
-        "median": round(statistics.median(values), 1),
-        "p95": round(_percentile(values, 0.95), 1),
-        "max": round(max(values), 1),
-    }
 
 
 def _default_day() -> dt.date:

@@ -17,7 +17,6 @@ import argparse
 import datetime as dt
 import json
 import random
-import statistics
 import sys
 import time
 from collections.abc import Callable
@@ -27,21 +26,9 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks._setup import django_setup
+from benchmarks._setup import summary as _summary
 
 TARGET_MEDIAN_MS = 50
-
-
-def _percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(fraction * (len(ordered) - 1))))]
-
-
-def _summary(values: list[float]) -> dict[str, float]:
-    return {
-        "median": round(statistics.median(values), 1),
-        "p95": round(_percentile(values, 0.95), 1),
-        "max": round(max(values), 1),
-    }
 
 
 class _SqlTimer:
