@@ -52,6 +52,19 @@ class A:
     FORMS_PRINT = "forms.print"  # printed day schedules and encounter forms
     NOSHOW_WORK = "noshow.work"  # the no-show worklist and its outreach attempts
     DOWNTIME_DOWNLOAD = "downtime.download"  # the encrypted downtime packet
+    OPS_VIEW = "ops.view"  # the operations dashboard: downtime packet, clock, queue, audit check
+    LEDGER_VIEW = "ledger.view"  # patient accounts: entries, balances, receipts, statements
+    PAYMENT_COLLECT = "payment.collect"  # take a payment (any tender) into one's own open drawer
+    PAYMENT_VOID = "payment.void"  # void a payment (a reversal entry with a reason)
+    REFUND_ISSUE = "refund.issue"  # refund a patient credit or an overpayment
+    CHARGE_POST = "charge.post"  # post charges, adjustments and fees; transfers of responsibility
+    DRAWER_OPERATE = "drawer.operate"  # open and count one's own cash drawer
+    DRAWER_APPROVE = "drawer.approve"  # approve a drawer variance over the threshold
+    DAY_CLOSE = "day.close"  # close a location's business day
+    DAY_REOPEN = "day.reopen"  # reopen a closed day (manager, reason, audited)
+    SETTLEMENT_IMPORT = "settlement.import"  # import and match the card processor's settlement
+    STATEMENT_RUN = "statement.run"  # patient statement runs and payment plans
+    COLLECTIONS_REPORT = "collections.report"  # collections reports by day/tender/staff/provider
 
 
 ALL_ACTIONS: frozenset[str] = frozenset(
@@ -77,15 +90,29 @@ _DESK_DAY = {
     A.FORMS_PRINT,
     A.DOWNTIME_DOWNLOAD,
 }
+# Money at the desk: collect, void own mistakes, count one's own drawer.
+_DESK_MONEY = {A.LEDGER_VIEW, A.PAYMENT_COLLECT, A.PAYMENT_VOID, A.DRAWER_OPERATE}
+# The billing office's money work on top of the desk's.
+_BILLING_MONEY = _DESK_MONEY | {
+    A.REFUND_ISSUE,
+    A.CHARGE_POST,
+    A.DAY_CLOSE,
+    A.SETTLEMENT_IMPORT,
+    A.STATEMENT_RUN,
+    A.COLLECTIONS_REPORT,
+}
 # Clinical staff move their patients on the board and print their day.
 _CLINICAL_FLOW = {A.FLOW_MANAGE, A.FORMS_PRINT}
 
 POLICY: dict[str, frozenset[str]] = {
-    Role.FRONT_DESK: frozenset(_PATIENT_READ | _REGISTRATION | _SCHEDULING | _DESK_DAY),
+    Role.FRONT_DESK: frozenset(
+        _PATIENT_READ | _REGISTRATION | _SCHEDULING | _DESK_DAY | _DESK_MONEY
+    ),
     Role.SCHEDULER: frozenset(_PATIENT_READ | _SCHEDULING | {A.PATIENT_CREATE, A.PATIENT_UPDATE}),
     Role.BILLING: frozenset(
         _PATIENT_READ
         | _REGISTRATION
+        | _BILLING_MONEY
         | {
             A.PATIENT_VIEW_SSN,
             A.SCHEDULE_VIEW,
@@ -102,7 +129,11 @@ POLICY: dict[str, frozenset[str]] = {
         | _REGISTRATION
         | _SCHEDULING
         | _DESK_DAY
+        | _BILLING_MONEY
         | {
+            A.DRAWER_APPROVE,
+            A.DAY_REOPEN,
+            A.OPS_VIEW,
             A.PATIENT_MERGE,
             A.CHECK_IN_OVERRIDE,
             A.PRACTICE_MANAGE,
@@ -123,6 +154,7 @@ POLICY: dict[str, frozenset[str]] = {
             A.PRACTICE_MANAGE,
             A.USER_MANAGE,
             A.APIKEY_MANAGE,
+            A.OPS_VIEW,
             A.AUDIT_VIEW,
             A.AUDIT_EXPORT,
             A.BREAKGLASS_REVIEW,
