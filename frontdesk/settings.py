@@ -106,6 +106,8 @@ INSTALLED_APPS = [
     "frontdesk.printing",
     "frontdesk.visits",
     "frontdesk.kiosk",
+    "frontdesk.ledger",
+    "frontdesk.payments",
     "frontdesk.web",
     "frontdesk.demo",
     "frontdesk.ops",
@@ -399,3 +401,7 @@ DOWNTIME_KEEP = int(os.environ.get("FRONTDESK_DOWNTIME_KEEP", "5"))
 FLOW_AMBER_MINUTES = int(os.environ.get("FRONTDESK_FLOW_AMBER_MINUTES", "15"))
 FLOW_RED_MINUTES = int(os.environ.get("FRONTDESK_FLOW_RED_MINUTES", "30"))
 FLOW_ON_TIME_MINUTES = int(os.environ.get("FRONTDESK_FLOW_ON_TIME_MINUTES", "10"))
+
+# --- money (ledger, payments) ---
+# One ISO 4217 currency per installation; amounts are Decimal with two places.
+FRONTDESK_CURRENCY = os.environ.get("FRONTDESK_CURRENCY", "USD").strip().upper() or "USD"

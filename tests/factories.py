@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 import factory
 from django.contrib.auth.hashers import make_password
+from django.utils import timezone
 
 from frontdesk.accounts.choices import Role
 from frontdesk.accounts.models import User
 from frontdesk.patients.models import Coverage, Patient, PatientPhone
+from frontdesk.payments.models import DrawerSession
 from frontdesk.practice.models import (
     Equipment,
     Location,
@@ -220,3 +223,23 @@ class SlotHoldFactory(factory.django.DjangoModelFactory):
     )
     expires_at = factory.LazyAttribute(lambda o: o.starts_at)
     held_by = factory.SubFactory(UserFactory)
+
+
+# --- money ---------------------------------------------------------------------------------------
+
+
+class DrawerSessionFactory(factory.django.DjangoModelFactory):
+    """An open cash drawer (written directly: for tests that need one, not the opening flow)."""
+
+    class Meta:
+        model = DrawerSession
+
+    location = factory.SubFactory(LocationFactory)
+    user = factory.SubFactory(UserFactory)
+    workstation = factory.Sequence(lambda n: f"Desk {n}")
+    business_date = factory.LazyAttribute(
+        lambda o: timezone.now().astimezone(o.location.tzinfo).date()
+    )
+    opened_at = factory.LazyFunction(timezone.now)
+    opening_counts = factory.LazyFunction(lambda: {"20.00": 5, "1.00": 50})
+    opening_float = Decimal("150.00")
