@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from frontdesk.chartprep.choices import (
@@ -20,9 +21,10 @@ from frontdesk.chartprep.choices import (
     ItemStatus,
     ReadinessItem,
 )
+from frontdesk.core.money import format_money
 
 MSG_ELIGIBILITY_UNKNOWN = "Unknown: eligibility checks arrive with the insurance issue."
-MSG_BALANCE_UNKNOWN = "Unknown until payments are recorded in FrontDesk."
+MSG_BALANCE_NONE = "No balance due."
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,8 @@ class VisitFacts:
     authorizations: Sequence[AuthorizationFact] = ()
     consents: Mapping[str, dt.date] = field(default_factory=dict)  # kind -> latest acknowledged
     open_records: Sequence[RecordsFact] = ()
+    # The guarantor's patient-responsibility balance (None: no account, nothing ever posted).
+    balance: Decimal | None = None
 
 
 def _item(key: ReadinessItem, status: ItemStatus, message: str) -> dict[str, str]:
@@ -171,7 +175,20 @@ def records_item(facts: VisitFacts) -> dict[str, str]:
 
 
 def balance_item(facts: VisitFacts) -> dict[str, str]:
-    return _item(ReadinessItem.BALANCE, ItemStatus.UNKNOWN, MSG_BALANCE_UNKNOWN)
+    balance = facts.balance
+    if balance is None or balance == 0:
+        return _item(ReadinessItem.BALANCE, ItemStatus.OK, MSG_BALANCE_NONE)
+    if balance < 0:
+        return _item(
+            ReadinessItem.BALANCE,
+            ItemStatus.OK,
+            f"No balance due; {format_money(-balance)} credit on the account.",
+        )
+    return _item(
+        ReadinessItem.BALANCE,
+        ItemStatus.MISSING,
+        f"Prior balance {format_money(balance)} due: collect it at check-in or offer a payment plan.",
+    )
 
 
 def checklist(facts: VisitFacts, *, required_consents: Mapping[str, int]) -> list[dict[str, str]]:

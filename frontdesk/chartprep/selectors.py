@@ -25,6 +25,7 @@ from frontdesk.chartprep.models import (
     RecordsRequest,
 )
 from frontdesk.core.queryset import get_restricted
+from frontdesk.ledger.selectors import balances_for_patients
 from frontdesk.patients.choices import CoverageStatus
 from frontdesk.patients.models import Coverage, Patient
 from frontdesk.practice.models import Location
@@ -159,6 +160,7 @@ def readiness_compute(appointments: QuerySet[Appointment]) -> list[Computed]:
                 requested_on=record_row["requested_at"].date(),
             )
         )
+    balances = balances_for_patients(patient_ids={visit["patient_id"] for visit in visits})
     required = required_consents()
     zones: dict[str, zoneinfo.ZoneInfo] = {}
     result: list[Computed] = []
@@ -178,6 +180,7 @@ def readiness_compute(appointments: QuerySet[Appointment]) -> list[Computed]:
                 kind: at.astimezone(tz).date() for kind, at in consents.get(patient_id, {}).items()
             },
             open_records=records.get(patient_id, ()),
+            balance=balances.get(patient_id),
         )
         result.append(
             Computed(

@@ -127,9 +127,9 @@ def patient_balance_due(*, patient: Patient) -> Decimal | None:
 
 
 def balances_for_patients(*, patient_ids: Iterable[int]) -> dict[int, Decimal]:
-    """Patient-responsibility balance per patient id (through their guarantor's account), one query.
+    """Patient-responsibility balance per patient id (through their guarantor's account), 2 queries.
 
-    Patients without an account are absent from the answer (their balance is unknown, not zero).
+    Patients whose guarantor has nothing on the ledger are absent from the answer.
     """
     ids = list(patient_ids)
     if not ids:
@@ -149,14 +149,7 @@ def balances_for_patients(*, patient_ids: Iterable[int]) -> dict[int, Decimal]:
         .annotate(total=money_sum())
     )
     by_holder = {row["account__holder_id"]: summed(row["total"]) for row in rows}
-    accounts = set(
-        Account.objects.filter(holder_id__in=set(holder_of.values())).values_list(
-            "holder_id", flat=True
-        )
-    )
-    return {
-        pk: by_holder.get(holder, ZERO) for pk, holder in holder_of.items() if holder in accounts
-    }
+    return {pk: by_holder[holder] for pk, holder in holder_of.items() if holder in by_holder}
 
 
 @dataclass(frozen=True)

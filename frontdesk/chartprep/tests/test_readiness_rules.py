@@ -53,7 +53,7 @@ def by_key(f):
     }
 
 
-def test_everything_on_file_is_ready_with_eligibility_and_balance_unknown():
+def test_everything_on_file_is_ready_with_eligibility_unknown():
     items = by_key(facts())
     assert items == {
         "coverage": ("ok", "Active coverage on file."),
@@ -61,7 +61,7 @@ def test_everything_on_file_is_ready_with_eligibility_and_balance_unknown():
         "consents": ("ok", "Required forms are current."),
         "authorization": ("ok", "Not required for this visit."),
         "records": ("ok", "No outside records outstanding."),
-        "balance": ("unknown", rules.MSG_BALANCE_UNKNOWN),
+        "balance": ("ok", rules.MSG_BALANCE_NONE),
     }
     assert rules.missing_keys(rules.checklist(facts(), required_consents=REQUIRED)) == []
 
@@ -137,3 +137,17 @@ def test_outstanding_records_are_listed():
         "missing",
         "Not yet arrived: from Zz Imaging (requested 2026-11-30).",
     )
+
+
+def test_balance_due_is_missing_and_a_credit_is_fine():
+    from decimal import Decimal
+
+    assert by_key(facts(balance=Decimal("45.10")))["balance"] == (
+        "missing",
+        "Prior balance $45.10 due: collect it at check-in or offer a payment plan.",
+    )
+    assert by_key(facts(balance=Decimal("-12.00")))["balance"] == (
+        "ok",
+        "No balance due; $12.00 credit on the account.",
+    )
+    assert by_key(facts(balance=Decimal("0.00")))["balance"] == ("ok", rules.MSG_BALANCE_NONE)

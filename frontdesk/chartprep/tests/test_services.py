@@ -166,7 +166,7 @@ def test_records_requested_then_received(location):
 def test_recompute_runs_a_constant_number_of_queries(location, django_assert_num_queries):
     for hour in (9, 10):
         visit(location, hour=hour, needs_prior_auth=True)
-    with django_assert_num_queries(11) as small:
+    with django_assert_num_queries(13) as small:
         services.readiness_recompute()
     for hour in range(8, 18):
         visit(location, hour=hour, needs_prior_auth=hour % 2 == 0)
@@ -260,7 +260,7 @@ def test_worklist_is_scoped_to_the_users_locations_and_runs_constant_queries(
     assert [r.appointment.pk for r in rows] == [mine.pk]
     # Unstored (just booked) visits are computed for the page without writing.
     fresh = visit(location, hour=14, needs_prior_auth=True)
-    with django_assert_num_queries(14) as captured:
+    with django_assert_num_queries(16) as captured:
         rows = selectors.readiness_worklist(user=user, start=start, end=end)
     assert [r.appointment.pk for r in rows] == [mine.pk, fresh.pk]
     assert rows[1].computed_at is None
@@ -282,3 +282,24 @@ def test_confidential_patients_stay_off_the_worklist(location):
     assert selectors.readiness_worklist(user=user, start=start, end=end) == []
     manager = desk(location, Role.PRACTICE_MANAGER)
     assert selectors.readiness_worklist(user=manager, start=start, end=end) == []
+
+
+def test_a_prior_balance_on_the_ledger_makes_the_visit_not_ready(location):
+    from frontdesk.ledger.services import charge_post
+
+    appointment = visit(location)
+    services.readiness_recompute()
+    assert stored(appointment).missing == []
+    charge_post(
+        actor=desk(location, role=Role.BILLING),
+        patient=appointment.patient,
+        location=location,
+        code="visit",
+        amount="45.10",
+    )
+    services.readiness_recompute()
+    assert stored(appointment).missing == ["balance"]
+    item = next(i for i in stored(appointment).items if i["key"] == "balance")
+    assert item["message"] == (
+        "Prior balance $45.10 due: collect it at check-in or offer a payment plan."
+    )

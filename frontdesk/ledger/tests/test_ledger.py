@@ -351,6 +351,6 @@ def test_balances_for_patients_in_one_query(
     services.charge_post(
         actor=biller, patient=child, location=location, code=ChargeCode.COPAY, amount="15"
     )
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(2):
         balances = selectors.balances_for_patients(patient_ids=[parent.pk, child.pk, stranger.pk])
     assert balances == {parent.pk: D("15.00"), child.pk: D("15.00")}
