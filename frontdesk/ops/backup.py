@@ -3,6 +3,7 @@
 A backup is a directory (or the same directory packed as ``.tar.gz``)::
 
     manifest.json        when, which FrontDesk, which database, row counts per table, audit chain head,
+                         the exact sum of every money column (ledger sums),
                          SHA-256 of the database copy and of every stored file, key fingerprints
     database.sqlite3     SQLite: a copy made with SQLite's online backup API (consistent while in use)
     database.pgdump      PostgreSQL: ``pg_dump --format=custom`` of the same snapshot the counts came from
@@ -129,8 +130,37 @@ def _table_counts(alias: str) -> dict[str, int]:
     return counts
 
 
-def _sqlite_counts(path: Path) -> tuple[dict[str, int], tuple[int, str]]:
-    """Row counts and the audit chain head of a SQLite file, read from that file itself."""
+def money_columns() -> list[tuple[str, str]]:
+    """Every (table, column) that holds money (a ``MoneyField``), found from the installed models."""
+    from django.apps import apps
+
+    from frontdesk.core.money import MoneyField
+
+    found = set()
+    for model in apps.get_models():
+        for model_field in model._meta.concrete_fields:
+            if isinstance(model_field, MoneyField):
+                found.add((model._meta.db_table, model_field.column))
+    return sorted(found)
+
+
+def _money_sums(execute: Any, tables: dict[str, int]) -> dict[str, str]:
+    """``{"table.column": "total"}`` summed in whole cents (exact on SQLite's floats too)."""
+    sums = {}
+    for table, column in money_columns():
+        if table not in tables:
+            continue
+        row = execute(
+            f'SELECT SUM(ROUND("{column}" * 100)) FROM "{table}"'  # noqa: S608 - model metadata
+        )
+        cents = int(row[0]) if row and row[0] is not None else 0
+        sign = "-" if cents < 0 else ""
+        sums[f"{table}.{column}"] = f"{sign}{abs(cents) // 100}.{abs(cents) % 100:02d}"
+    return sums
+
+
+def _sqlite_counts(path: Path) -> tuple[dict[str, int], tuple[int, str], dict[str, str]]:
+    """Row counts, the audit chain head and the money sums of a SQLite file, read from the file."""
     con = sqlite3.connect(path)
     try:
         names = [
@@ -151,9 +181,10 @@ def _sqlite_counts(path: Path) -> tuple[dict[str, int], tuple[int, str]]:
             ).fetchone()
             if row is not None:
                 head = (int(row[0]), str(row[1]))
+        money = _money_sums(lambda sql: con.execute(sql).fetchone(), counts)
     finally:
         con.close()
-    return counts, head
+    return counts, head, money
 
 
 def _non_empty(counts: dict[str, int]) -> list[str]:
@@ -228,10 +259,10 @@ def backup_create(*, destination: Path, using: str = "default") -> dict[str, Any
     database = connections[using].settings_dict
     vendor = _vendor(database)
     if vendor == "sqlite":
-        tables, head = _backup_sqlite(using, destination / SQLITE_FILE)
+        tables, head, money = _backup_sqlite(using, destination / SQLITE_FILE)
         db_file = SQLITE_FILE
     else:
-        tables, head = _backup_postgresql(database, destination / PG_FILE)
+        tables, head, money = _backup_postgresql(database, destination / PG_FILE)
         db_file = PG_FILE
 
     files: dict[str, str] = {}
@@ -255,6 +286,7 @@ def backup_create(*, destination: Path, using: str = "default") -> dict[str, Any
         },
         "tables": tables,
         "audit_chain": {"head_sequence": head[0], "head_hash": head[1]},
+        "money": money,
         "storage": "local" if media_root is not None else "external",
         "files": files,
         "keys": _key_fingerprints(),
@@ -279,7 +311,9 @@ def backup_create(*, destination: Path, using: str = "default") -> dict[str, Any
     return manifest
 
 
-def _backup_sqlite(using: str, target: Path) -> tuple[dict[str, int], tuple[int, str]]:
+def _backup_sqlite(
+    using: str, target: Path
+) -> tuple[dict[str, int], tuple[int, str], dict[str, str]]:
     connection = connections[using]
     connection.ensure_connection()
     source = connection.connection
@@ -294,7 +328,7 @@ def _backup_sqlite(using: str, target: Path) -> tuple[dict[str, int], tuple[int,
 
 def _backup_postgresql(
     database: dict[str, Any], target: Path
-) -> tuple[dict[str, int], tuple[int, str]]:
+) -> tuple[dict[str, int], tuple[int, str], dict[str, str]]:
     pg_dump = _pg_tool("pg_dump")
     args, env = _pg_connection_args(database)
     with database_alias(database) as alias, transaction.atomic(using=alias):
@@ -306,6 +340,7 @@ def _backup_postgresql(
             snapshot = cursor.fetchone()[0]
         tables = _table_counts(alias)
         head = chain_head(using=alias)
+        money = _pg_money_sums(alias, tables)
         _run_pg(
             [
                 pg_dump,
@@ -319,7 +354,17 @@ def _backup_postgresql(
             ],
             env,
         )
-    return tables, head
+    return tables, head, money
+
+
+def _pg_money_sums(alias: str, tables: dict[str, int]) -> dict[str, str]:
+    with connections[alias].cursor() as cursor:
+
+        def execute(sql: str) -> Any:
+            cursor.execute(sql)
+            return cursor.fetchone()
+
+        return _money_sums(execute, tables)
 
 
 # --- restore ---------------------------------------------------------------------------------------
@@ -525,6 +570,23 @@ def backup_verify(
                     f"table {table}: {actual.get(table)} rows, the backup had {expected.get(table)}"
                 )
         chain = audit_chain_report(using=alias)
+        if "money" in manifest:  # backups made before money sums were recorded have none
+            if connections[alias].vendor == "postgresql":
+                money = _pg_money_sums(alias, actual)
+            else:
+                with connections[alias].cursor() as cursor:
+
+                    def execute(sql: str) -> Any:
+                        cursor.execute(sql)
+                        return cursor.fetchone()
+
+                    money = _money_sums(execute, actual)
+            for column in sorted(set(manifest["money"]) | set(money)):
+                if manifest["money"].get(column) != money.get(column):
+                    report.problems.append(
+                        f"money column {column} sums to {money.get(column)}, the backup had "
+                        f"{manifest['money'].get(column)}"
+                    )
     head = manifest["audit_chain"]
     if not chain.intact:
         hint = ""

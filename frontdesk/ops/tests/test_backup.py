@@ -283,3 +283,42 @@ def test_missing_postgresql_tools_are_named(monkeypatch, tmp_path):
         _pg_tool("pg_dump")
     with pytest.raises(BackupError, match=r"pg_restore was not found on PATH"):
         _pg_tool("pg_restore")
+
+
+@sqlite_only
+@pytest.mark.django_db(transaction=True)
+def test_ledger_sums_are_recorded_and_a_changed_amount_is_reported(tmp_path, location, make_user):
+    from decimal import Decimal
+
+    from frontdesk.accounts.choices import Role
+    from frontdesk.ledger.services import charge_post
+
+    biller = make_user(Role.BILLING, location)
+    patient = PatientFactory()
+    for amount in ("0.01", "0.05", "120.10"):
+        charge_post(actor=biller, patient=patient, location=location, code="visit", amount=amount)
+    backup_dir = tmp_path / "backup"
+    manifest = backup_create(destination=backup_dir)
+    assert manifest["money"]["ledger_ledgerentry.amount"] == "120.16"
+    assert Decimal(manifest["money"]["payments_payment.amount"]) == Decimal("0.00")
+
+    clean = backup_restore(
+        source=backup_dir, database=_fresh_sqlite(tmp_path, "a.sqlite3"), media_root=tmp_path / "m1"
+    )
+    assert clean.problems == []
+
+    # Someone raises a charge inside the backup and fixes up the file hash.
+    db_file = backup_dir / SQLITE_FILE
+    con = sqlite3.connect(db_file)
+    con.execute("UPDATE ledger_ledgerentry SET amount = 0.02 WHERE amount < 0.02")
+    con.commit()
+    con.close()
+    tampered = json.loads((backup_dir / MANIFEST).read_text())
+    tampered["database"]["sha256"] = hashlib.sha256(db_file.read_bytes()).hexdigest()
+    (backup_dir / MANIFEST).write_text(json.dumps(tampered))
+    report = backup_restore(
+        source=backup_dir, database=_fresh_sqlite(tmp_path, "b.sqlite3"), media_root=tmp_path / "m2"
+    )
+    assert report.problems == [
+        "money column ledger_ledgerentry.amount sums to 120.17, the backup had 120.16"
+    ]
