@@ -40,6 +40,12 @@ def column_cards(column: BoardColumn, card_url: list[str]) -> SafeString:
             if c.total_wait is not None
             else ""
         )
+        if ticks:
+            clock = f"<span data-in-state>{c.minutes_in_state}</span> min {clock_label}{wait}"
+        else:
+            # Done: the clock stops. Say when the visit ended and how long it took, arrival to done.
+            cycle = (c.since_ts - c.arrived_ts) // 60 if c.arrived_ts else None
+            clock = f"done {c.since_hm}" + (f" · {cycle} min visit" if cycle is not None else "")
         parts.append(
             f'<li><button type="button" class="{css}" data-card data-since="{c.since_ts}"'
             f"{arrived}{' data-ticks' if ticks else ''}"
@@ -47,8 +53,7 @@ def column_cards(column: BoardColumn, card_url: list[str]) -> SafeString:
             f'<span class="fc-name">{_escape(c.patient_short)}</span>'
             f' <span class="fc-time">{c.local_hm}</span>'
             f' <span class="fc-prov">{_escape(c.provider_short)}</span>{room}'
-            f' <span class="fc-clock"><span data-in-state>{c.minutes_in_state}</span> min'
-            f" {clock_label}{wait}</span></button></li>"
+            f' <span class="fc-clock">{clock}</span></button></li>'
         )
     return SafeString("".join(parts))
 

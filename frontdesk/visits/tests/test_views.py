@@ -205,6 +205,19 @@ def test_board_shows_wait_clock_and_thresholds(day, clerk, staff_client, time_ma
     assert "total <span data-wait>35</span> min" in html
 
 
+def test_a_done_card_stops_its_clock_and_shows_the_visit_length(
+    day, clerk, staff_client, time_machine
+) -> None:
+    appointment = day.book(at(8, 20))
+    _checked_in(clerk, appointment)  # arrived at 09:00
+    time_machine.move_to(at(9, 47), tick=False)
+    services.flow_move(actor=clerk, appointment=appointment, to_state="done")
+    time_machine.move_to(at(15, 0), tick=False)
+    html = staff_client(Role.NURSE).get(reverse("visits:board")).content.decode()
+    assert "done 09:47 · 47 min visit" in html
+    assert "min in state" not in html
+
+
 def test_hostile_names_render_inert(day, staff_client) -> None:
     day.book(at(9, 20), last_name="<img src=x onerror=alert(1)>")
     client = staff_client(Role.FRONT_DESK)
