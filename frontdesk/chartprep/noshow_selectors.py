@@ -48,6 +48,13 @@ def case_list(
     if location_ids is not None:
         cases = cases.filter(location_id__in=location_ids)
     rows = list(cases.order_by("opened_at", "pk"))
+    now = timezone.now()
+    for case in rows:
+        # "Arrived late" is possible only on the visit's own day (in the location's timezone).
+        case.undo_possible = (  # type: ignore[attr-defined]
+            case.appointment.starts_at.astimezone(case.location.tzinfo).date()
+            == now.astimezone(case.location.tzinfo).date()
+        )
     audit_record(
         actor=user,
         action=AuditAction.QUERY,

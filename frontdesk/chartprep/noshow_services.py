@@ -49,6 +49,9 @@ MSG_CLOSE_OUTCOME = "Choose an outcome to close the case."
 MSG_CASE_CLOSED = "This case is already closed."
 MSG_NOT_NOSHOW = "Only a visit marked no-show can be undone."
 MSG_SLOT_TAKEN = "The slot was given to someone else: book the patient a new time."
+MSG_UNDO_OTHER_DAY = (
+    "A no-show can be undone only on the day of the visit; book the patient a new time instead."
+)
 MSG_NOTE = "Keep the note under 200 characters."
 # How far back the clock looks for visits left booked (older ones are someone's data clean-up).
 LOOKBACK = dt.timedelta(hours=24)
@@ -281,6 +284,9 @@ def appointment_undo_no_show(*, actor: Any, appointment: Appointment) -> Appoint
             current = Appointment.objects.select_for_update(of=("self",)).get(pk=appointment.pk)
             if current.status != AppointmentStatus.NOSHOW:
                 raise Conflict(MSG_NOT_NOSHOW, code="not_noshow")
+            tz = current.location.tzinfo
+            if current.starts_at.astimezone(tz).date() != now.astimezone(tz).date():
+                raise Conflict(MSG_UNDO_OTHER_DAY, code="undo_other_day")
             clash = (
                 Appointment.objects.active()
                 .overlapping(current.starts_at, current.ends_at)

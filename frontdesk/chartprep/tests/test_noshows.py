@@ -23,6 +23,12 @@ from tests.factories import AppointmentFactory, LocationFactory, PatientFactory,
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _midday(time_machine):
+    # Mid-morning at the test locations (New York): "20 minutes ago" is always the same local day.
+    time_machine.move_to(dt.datetime(2026, 11, 18, 16, 0, tzinfo=dt.UTC), tick=True)
+
+
 def ago(minutes):
     return timezone.now() - dt.timedelta(minutes=minutes)
 
@@ -67,6 +73,17 @@ def test_a_late_arrival_undoes_the_no_show(location):
     with pytest.raises(Conflict) as caught:
         noshow_services.appointment_undo_no_show(actor=user, appointment=appointment)
     assert caught.value.message == noshow_services.MSG_NOT_NOSHOW
+
+
+def test_undo_refused_after_the_day_of_the_visit(location, time_machine):
+    user = assign(UserFactory(role=Role.FRONT_DESK), location)
+    missed = AppointmentFactory(location=location, starts_at=ago(20), status="noshow")
+    time_machine.move_to(timezone.now() + dt.timedelta(days=1), tick=False)
+    with pytest.raises(Conflict) as caught:
+        noshow_services.appointment_undo_no_show(actor=user, appointment=missed)
+    assert caught.value.code == "undo_other_day"
+    missed.refresh_from_db()
+    assert missed.status == "noshow"
 
 
 def test_undo_refused_when_the_slot_was_given_away(location):
@@ -222,3 +239,22 @@ def test_the_clock_tasks_run_the_sweeps(location):
     assert noshows_sweep.call() == {"marked": 1, "late_cancels": 0, "rebooked": 0}
     assert readiness_refresh.call() == {"visits": 1}
     assert readiness_nightly.call() == {"pruned": 0, "visits": 1}
+
+
+def test_the_worklist_offers_arrived_late_only_on_the_day_of_the_visit(
+    location, staff_client, time_machine
+):
+    today = AppointmentFactory(location=location, starts_at=ago(20), status="noshow")
+    NoShowCase.objects.create(
+        appointment=today,
+        patient=today.patient,
+        location=location,
+        kind="no_show",
+        opened_at=ago(5),
+    )
+    client = staff_client(Role.FRONT_DESK)
+    html = client.get(reverse("noshows:list")).content.decode()
+    assert html.count("Arrived late: undo</button>") == 1
+    time_machine.move_to(timezone.now() + dt.timedelta(days=1), tick=False)
+    html = client.get(reverse("noshows:list")).content.decode()
+    assert "Arrived late: undo</button>" not in html
