@@ -160,7 +160,7 @@ def readiness_compute(appointments: QuerySet[Appointment]) -> list[Computed]:
                 requested_on=record_row["requested_at"].date(),
             )
         )
-    balances = balances_for_patients(patient_ids={visit["patient_id"] for visit in visits})
+    balances = balances_for_patients(patient_ids=patients)
     required = required_consents()
     zones: dict[str, zoneinfo.ZoneInfo] = {}
     result: list[Computed] = []

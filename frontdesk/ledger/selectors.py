@@ -24,6 +24,7 @@ from frontdesk.core.money import ZERO, money_sum, summed
 from frontdesk.core.queryset import get_restricted
 from frontdesk.ledger.choices import Bucket, DayState, EntryKind
 from frontdesk.ledger.models import Account, Allocation, LedgerDay, LedgerEntry
+from frontdesk.patients.choices import GuarantorKind
 from frontdesk.patients.models import Patient
 from frontdesk.practice.models import Location
 
@@ -126,27 +127,33 @@ def patient_balance_due(*, patient: Patient) -> Decimal | None:
     return summed(total)
 
 
-def balances_for_patients(*, patient_ids: Iterable[int]) -> dict[int, Decimal]:
-    """Patient-responsibility balance per patient id (through their guarantor's account), 2 queries.
+def balances_for_patients(*, patient_ids: Any) -> dict[int, Decimal]:
+    """Patient-responsibility balance per patient (through their guarantor's account), 2 queries.
 
-    Patients whose guarantor has nothing on the ledger are absent from the answer.
+    ``patient_ids`` is a list of ids or a queryset of them (``.values("patient_id")``): pass a
+    queryset for thousands of patients, so no statement carries a long parameter list. Patients whose
+    guarantor has nothing on the ledger are absent from the answer.
     """
-    ids = list(patient_ids)
-    if not ids:
-        return {}
-    patients = Patient.objects.filter(pk__in=ids).values_list(
-        "pk", "guarantor_kind", "guarantor_patient_id"
-    )
+    patients = Patient.objects.filter(pk__in=patient_ids)
     holder_of = {
-        pk: (guarantor if kind == "patient" and guarantor else pk)
-        for pk, kind, guarantor in patients
+        pk: (guarantor if kind == GuarantorKind.PATIENT and guarantor else pk)
+        for pk, kind, guarantor in patients.values_list(
+            "pk", "guarantor_kind", "guarantor_patient_id"
+        )
     }
+    if not holder_of:
+        return {}
+    guarantors = patients.filter(guarantor_kind=GuarantorKind.PATIENT).values(
+        "guarantor_patient_id"
+    )
     rows = (
-        LedgerEntry.objects.filter(
-            account__holder_id__in=set(holder_of.values()), bucket=Bucket.PATIENT
+        LedgerEntry.objects.filter(bucket=Bucket.PATIENT)
+        .filter(
+            Q(account__holder_id__in=patients.values("pk")) | Q(account__holder_id__in=guarantors)
         )
         .values("account__holder_id")
         .annotate(total=money_sum())
+        .order_by()
     )
     by_holder = {row["account__holder_id"]: summed(row["total"]) for row in rows}
     return {pk: by_holder[holder] for pk, holder in holder_of.items() if holder in by_holder}
