@@ -31,6 +31,9 @@ class KioskDevice(TimeStampedModel):
     secret_hash = models.CharField(max_length=64, blank=True)
     enrolled_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # Set when too many lookups on this tablet found nobody (a brute-force guard); patients see
+    # "please see the front desk" until a manager unlocks it on the kiosk devices page.
+    locked_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )

@@ -53,6 +53,7 @@ MSG_NAME = "Name the tablet (1 to 60 characters)."
 MSG_NAME_TAKEN = "A kiosk of this location already has this name."
 MSG_ENROL_CODE = "This code is not valid or has expired. Ask the practice manager for a new one."
 MSG_REVOKED = "This kiosk is already revoked."
+MSG_NOT_LOCKED = "This kiosk is not locked."
 MSG_NOTHING_CHANGED = "Type what changed, or go back."
 MSG_SIGNATURE = "Type your full name (first and last) as your signature."
 MSG_READ = "Tick the box to confirm you have read the form."
@@ -204,6 +205,56 @@ def kiosk_device_revoke(*, actor: Any, device: KioskDevice) -> KioskDevice:
             object_type="kiosk_device",
             object_id=locked.pk,
             detail={"event": "kiosk_revoked"},
+        )
+    return locked
+
+
+def kiosk_device_lock(*, device: KioskDevice, misses: int) -> bool:
+    """Lock the tablet after ``misses`` lookups found nobody; True if this call locked it.
+
+    Written as the device (a security event in the audit log); a tablet already locked stays as it
+    is (no second audit row when two requests trip the ceiling at once).
+    """
+    with transaction.atomic():
+        locked = (
+            KioskDevice.objects.filter(pk=device.pk, locked_at__isnull=True)
+            .select_for_update()
+            .first()
+        )
+        if locked is None:
+            return False
+        locked.locked_at = timezone.now()
+        locked.save(update_fields=["locked_at", "updated_at"])
+        audit_record(
+            actor=device.service_user,
+            action=AuditAction.UPDATE,
+            category=AuditCategory.SECURITY,
+            object_type="kiosk_device",
+            object_id=locked.pk,
+            detail={"event": "kiosk_locked", "misses": misses},
+        )
+    device.locked_at = locked.locked_at
+    return True
+
+
+def kiosk_device_unlock(*, actor: Any, device: KioskDevice) -> KioskDevice:
+    """Unlock a tablet that the device-wide miss ceiling locked (audited)."""
+    _require(actor, A.PRACTICE_MANAGE)
+    _require_location(actor, device.location_id, A.PRACTICE_MANAGE)
+    with transaction.atomic():
+        locked = KioskDevice.objects.select_for_update().get(pk=device.pk)
+        if locked.locked_at is None:
+            raise Conflict(MSG_NOT_LOCKED, code="not_locked")
+        locked_since = locked.locked_at
+        locked.locked_at = None
+        locked.save(update_fields=["locked_at", "updated_at"])
+        audit_record(
+            actor=actor,
+            action=AuditAction.UPDATE,
+            category=AuditCategory.SECURITY,
+            object_type="kiosk_device",
+            object_id=locked.pk,
+            detail={"event": "kiosk_unlocked", "locked_at": locked_since.isoformat()},
         )
     return locked
 

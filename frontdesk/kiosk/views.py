@@ -22,6 +22,7 @@ from django.core.signing import BadSignature
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.crypto import salted_hmac
 from django.views.decorators.http import require_http_methods, require_POST
 
 from frontdesk.accounts.decorators import public, requires
@@ -32,6 +33,7 @@ from frontdesk.kiosk.choices import CHANGE_FIELDS
 from frontdesk.kiosk.codes import kiosk_code
 from frontdesk.kiosk.errors import InvalidKioskCode
 from frontdesk.kiosk.models import KioskDevice
+from frontdesk.patients.normalize import name_key
 from frontdesk.practice.models import Location
 from frontdesk.scheduling.models import Appointment
 from frontdesk.visits.services import active_coverage
@@ -41,8 +43,13 @@ COOKIE_SALT = "frontdesk.kiosk.cookie"
 COOKIE_MAX_AGE = 400 * 24 * 3600  # browsers cap cookie lifetime at 400 days
 STATE = "kiosk"
 IDLE_SECONDS = 120
-MISS_LIMIT = 10  # lookups that found nobody, per device, before the kiosk stops looking for a while
-MISS_WINDOW = 300
+# Brute-force guard, fair to a busy waiting room: lookups that found nobody are counted per tablet and
+# last name (a patient who mistypes a birth date a few times is sent to the desk, nobody else is), and
+# per tablet: the higher device-wide ceiling locks the tablet until a manager unlocks it.
+NAME_MISS_LIMIT = 5
+DEVICE_MISS_LIMIT = 30
+MISS_WINDOW = 900
+MISS_SALT = "frontdesk.kiosk.miss"
 SEE_DESK = "Please see the front desk."
 NOT_ENROLLED = "This tablet is not enrolled."
 
@@ -128,21 +135,43 @@ def _appointment(request: HttpRequest, device: KioskDevice) -> Appointment | Non
     return appointment
 
 
-def _miss_key(device: KioskDevice) -> str:
+def _device_miss_key(device: KioskDevice) -> str:
     return f"kiosk-miss:{device.pk}"
 
 
-def _throttled(device: KioskDevice) -> bool:
-    return int(cache.get(_miss_key(device), 0)) >= MISS_LIMIT
+def _name_miss_key(device: KioskDevice, last_name: str) -> str:
+    """The per-name counter's key: a keyed digest of the normalised last name (no PHI in the cache)."""
+    digest = salted_hmac(MISS_SALT, name_key(last_name), algorithm="sha256").hexdigest()[:32]
+    return f"kiosk-miss:{device.pk}:{digest}"
 
 
-def _count_miss(device: KioskDevice) -> None:
-    key = _miss_key(device)
-    if not cache.add(key, 1, MISS_WINDOW):
-        try:
-            cache.incr(key)
-        except ValueError:
-            cache.add(key, 1, MISS_WINDOW)
+def _misses(key: str) -> int:
+    return int(cache.get(key, 0))
+
+
+def _bump(key: str) -> int:
+    """Count one miss under ``key`` (the window starts at the first miss); returns the new count."""
+    if cache.add(key, 1, MISS_WINDOW):
+        return 1
+    try:
+        return int(cache.incr(key))
+    except ValueError:  # expired between add and incr
+        cache.add(key, 1, MISS_WINDOW)
+        return 1
+
+
+def _count_miss(device: KioskDevice, last_name: str | None = None) -> None:
+    """One lookup found nobody: count it for the name (if any) and the device; lock at the ceiling."""
+    if last_name is not None:
+        _bump(_name_miss_key(device, last_name))
+    misses = _bump(_device_miss_key(device))
+    if misses >= DEVICE_MISS_LIMIT:
+        services.kiosk_device_lock(device=device, misses=misses)
+
+
+def kiosk_misses_clear(device: KioskDevice) -> None:
+    """Forget the device-wide count (on unlock); per-name counts run out with their window."""
+    cache.delete(_device_miss_key(device))
 
 
 def _see_desk(request: HttpRequest, message: str = SEE_DESK) -> HttpResponse:
@@ -200,11 +229,14 @@ def enroll(request: HttpRequest) -> HttpResponse:
 def start(request: HttpRequest, device: KioskDevice) -> HttpResponse:
     """Last name + date of birth, or the check-in code."""
     _reset(request)
+    if device.locked_at is not None:
+        return _see_desk(request)
     if request.method == "GET":
         return _render(request, "start.html", {"device": device})
-    if _throttled(device):
+    if device.locked_at is not None:
         return _see_desk(request)
     code = request.POST.get("code", "").strip()
+    last_name: str | None = None
     if code:
         try:
             appointment = services.kiosk_find_by_code(device=device, code=code)
@@ -212,6 +244,9 @@ def start(request: HttpRequest, device: KioskDevice) -> HttpResponse:
             _count_miss(device)
             return _see_desk(request, exc.message)
     else:
+        last_name = request.POST.get("last_name", "")
+        if _misses(_name_miss_key(device, last_name)) >= NAME_MISS_LIMIT:
+            return _see_desk(request)
         try:
             dob = dt.date.fromisoformat(request.POST.get("date_of_birth", "").strip())
         except ValueError:
@@ -221,11 +256,9 @@ def start(request: HttpRequest, device: KioskDevice) -> HttpResponse:
                 {"device": device, "error": "Enter your date of birth."},
                 status=400,
             )
-        appointment = services.kiosk_find(
-            device=device, last_name=request.POST.get("last_name", ""), date_of_birth=dob
-        )
+        appointment = services.kiosk_find(device=device, last_name=last_name, date_of_birth=dob)
     if appointment is None:
-        _count_miss(device)
+        _count_miss(device, last_name)
         return _see_desk(request)
     return _start_patient(request, device, appointment)
 
@@ -402,6 +435,22 @@ def device_revoke(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, exc.message)
     else:
         messages.success(request, f"Kiosk “{device.name}” revoked.")
+    return redirect("kiosk:devices")
+
+
+@requires(A.PRACTICE_MANAGE)
+@require_POST
+def device_unlock(request: HttpRequest, pk: int) -> HttpResponse:
+    device = selectors.kiosk_device_get(user=request.user, pk=pk)
+    if device is None:
+        raise Http404
+    try:
+        services.kiosk_device_unlock(actor=request.user, device=device)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        kiosk_misses_clear(device)
+        messages.success(request, f"Kiosk “{device.name}” unlocked.")
     return redirect("kiosk:devices")
 
 
