@@ -320,9 +320,13 @@ def kiosk_find_by_code(*, device: KioskDevice, code: str) -> Appointment | None:
     """The appointment a scanned check-in code names, if booked today at this device's location.
 
     Raises ``InvalidKioskCode`` for an edited or invented code; None for a valid code of another
-    day, location or an appointment no longer booked (the patient sees the desk).
+    day (the code's own date, or an appointment since moved to another day), another location or
+    an appointment no longer booked (the patient sees the desk).
     """
-    appointment_id = kiosk_code_decode(code)
+    appointment_id, day = kiosk_code_decode(code)
+    start, _end = _today_bounds(device.location)
+    if day != start.date():
+        return None
     appointment = _todays_booked(device).filter(pk=appointment_id).first()
     if appointment is not None:
         _audit_found(device, appointment, "code")
