@@ -20,5 +20,6 @@ urlpatterns = [
     path("changes/", views.changes, name="changes"),
     path("changes/<int:pk>/apply/", views.change_apply, name="change_apply"),
     path("changes/<int:pk>/reject/", views.change_reject, name="change_reject"),
+    path("changes/<int:pk>/card/<str:side>/", views.change_card, name="change_card"),
     path("code/<int:pk>/", views.check_in_code, name="code"),
 ]

@@ -12,29 +12,30 @@ import datetime as dt
 import time
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import Any, cast
 
 import segno
 from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
 from django.core.signing import BadSignature
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.crypto import salted_hmac
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from frontdesk.accounts.decorators import public, requires
 from frontdesk.accounts.policy import A
 from frontdesk.core.errors import DomainError
 from frontdesk.kiosk import selectors, services
-from frontdesk.kiosk.choices import CHANGE_FIELDS
+from frontdesk.kiosk.choices import CARD_SIDES, CHANGE_FIELDS, InsuranceHolder
 from frontdesk.kiosk.codes import kiosk_code
 from frontdesk.kiosk.errors import InvalidKioskCode
 from frontdesk.kiosk.models import KioskDevice
 from frontdesk.patients.normalize import name_key
-from frontdesk.practice.models import Location
+from frontdesk.patients.services import image_type
+from frontdesk.practice.models import Location, Payer
 from frontdesk.scheduling.models import Appointment
 from frontdesk.visits.services import active_coverage
 
@@ -308,20 +309,36 @@ def confirm(request: HttpRequest, device: KioskDevice) -> HttpResponse:
     )
 
 
+INSURANCE_INPUTS = (
+    "ins_payer",
+    "ins_payer_other",
+    "ins_member_id",
+    "ins_group_number",
+    "ins_holder",
+    "ins_sub_first_name",
+    "ins_sub_last_name",
+    "ins_sub_dob",
+)
+
+
 @kiosk_page
 @require_http_methods(["GET", "POST"])
 def update(request: HttpRequest, device: KioskDevice) -> HttpResponse:
-    """The patient types what changed; it goes to the staff review queue."""
+    """The patient reports what changed (address, phone, insurance with card photos from the
+    tablet's camera); it goes to the staff review queue, never straight into the record."""
     appointment = _appointment(request, device)
     if appointment is None:
         return redirect("kiosk:start")
     errors: dict[str, list[str]] = {}
-    values = dict.fromkeys(CHANGE_FIELDS, "")
+    values = dict.fromkeys((*CHANGE_FIELDS, *INSURANCE_INPUTS), "")
     if request.method == "POST":
-        values = {name: request.POST.get(name, "") for name in CHANGE_FIELDS}
+        values = {name: request.POST.get(name, "") for name in values}
         try:
             services.kiosk_change_request_submit(
-                device=device, appointment=appointment, data=values
+                device=device,
+                appointment=appointment,
+                data=values,
+                files={name: request.FILES.get(name) for name in CARD_SIDES.values()},
             )
         except DomainError as exc:
             errors = exc.fields
@@ -334,7 +351,14 @@ def update(request: HttpRequest, device: KioskDevice) -> HttpResponse:
     return _render(
         request,
         "update.html",
-        {"fields": fields, "form_errors": errors.get("__all__", [])},
+        {
+            "fields": fields,
+            "ins": values,
+            "payers": selectors.kiosk_payers(),
+            "holders": InsuranceHolder.choices,
+            "errors": errors,
+            "form_errors": errors.get("__all__", []),
+        },
         status=400 if errors else 200,
     )
 
@@ -464,7 +488,11 @@ def changes(request: HttpRequest) -> HttpResponse:
         render(
             request,
             "kiosk/changes.html",
-            {"items": selectors.kiosk_changes_pending(user=request.user)},
+            {
+                "items": selectors.kiosk_changes_pending(user=request.user),
+                "payers": selectors.kiosk_payers(),
+                "can_edit_coverage": _user(request).can(A.COVERAGE_EDIT),
+            },
         )
     )
 
@@ -475,13 +503,47 @@ def change_apply(request: HttpRequest, pk: int) -> HttpResponse:
     change = selectors.kiosk_change_get(user=request.user, pk=pk)
     if change is None:
         raise Http404
+    payer = None
+    raw = request.POST.get("payer", "")
+    if raw:
+        payer = Payer.objects.filter(pk=int(raw) if raw.isdigit() else 0).first()
+        if payer is None:
+            messages.error(request, "Choose the payer from the list.")
+            return redirect("kiosk:changes")
     try:
-        services.kiosk_change_apply(actor=request.user, change=change)
+        services.kiosk_change_apply(actor=request.user, change=change, payer=payer)
     except DomainError as exc:
-        messages.error(request, exc.message)
+        details = [message for messages_ in exc.fields.values() for message in messages_]
+        messages.error(request, " ".join(dict.fromkeys([exc.message, *details])))
     else:
-        messages.success(request, f"Change #{change.pk} applied.")
+        if change.fields.get("insurance"):
+            messages.success(
+                request,
+                f"Change #{change.pk} applied. The coverage is not verified: confirm the card "
+                "at check-in.",
+            )
+        else:
+            messages.success(request, f"Change #{change.pk} applied.")
     return redirect("kiosk:changes")
+
+
+@requires(A.PATIENT_UPDATE)
+@require_GET
+def change_card(request: HttpRequest, pk: int, side: str) -> HttpResponse:
+    """A card photo the patient took on the tablet: as an attachment with nosniff, audited."""
+    found = selectors.kiosk_change_card(user=request.user, pk=pk, side=side)
+    if found is None:
+        raise Http404
+    change, stored = found
+    content_type, extension = image_type(stored)
+    response = FileResponse(
+        stored.open("rb"),
+        as_attachment=True,
+        filename=f"kiosk-card-{change.pk}-{side}{extension}",
+        content_type=content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return cast(HttpResponse, _no_store(cast(HttpResponse, response)))
 
 
 @requires(A.PATIENT_UPDATE)

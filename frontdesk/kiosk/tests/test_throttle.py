@@ -100,7 +100,7 @@ def test_the_device_ceiling_locks_the_tablet_until_a_manager_unlocks_it(
 
 def test_invalid_codes_count_towards_the_ceiling(tablet, device, patient_appt):
     for _ in range(DEVICE_MISS_LIMIT):
-        tablet.post("/kiosk/", {"code": "FDCHK:1:20261207:0000000000000000"})
+        tablet.post("/kiosk/", {"code": "FDCHK:1:20261207:deadbeefdeadbeef"})
     device.refresh_from_db()
     assert device.locked_at is not None
 
