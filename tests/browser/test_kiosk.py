@@ -167,7 +167,17 @@ def test_kiosk_self_check_in(page, browser, live_server, settings):
     desk_page.get_by_role("img", name="Insurance card, front, photographed at the kiosk").wait_for()
     desk_page.get_by_role("button", name="Apply").click()
     desk_page.get_by_text("The coverage is not verified: confirm the card at check-in.").wait_for()
+
+    # 9. She tapped in on the wrong appointment: the desk undoes the kiosk arrival with a reason.
+    desk_page.goto(f"/front-desk/?location={location.pk}")
+    row = desk_page.locator(f'tr[data-appointment="{appointment.pk}"]')
+    assert "self checked in" in row.inner_text()
+    row.locator("summary", has_text="Undo arrival").click()
+    row.get_by_label("Reason").fill("Tapped in on the wrong appointment")
+    row.locator("button", has_text="Undo arrival").click()
+    desk_page.get_by_text("Kiosk arrival undone; the patient is expected again.").wait_for()
     desk_context.close()
+    assert Visit.objects.get(appointment=appointment).state == "expected"
     active = Coverage.objects.get(patient=patient, status="active")
     assert (active.payer_id, active.member_id) == (new_payer.pk, "ZZM0042")
     phones = list(Patient.objects.get(pk=patient.pk).phones.values_list("number", flat=True))
