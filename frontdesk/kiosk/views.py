@@ -228,14 +228,12 @@ def enroll(request: HttpRequest) -> HttpResponse:
 @kiosk_page
 @require_http_methods(["GET", "POST"])
 def start(request: HttpRequest, device: KioskDevice) -> HttpResponse:
-    """Last name + date of birth, or the check-in code."""
+    """Last name + date of birth, or the check-in code. A locked tablet sends everyone to the desk."""
     _reset(request)
     if device.locked_at is not None:
         return _see_desk(request)
     if request.method == "GET":
         return _render(request, "start.html", {"device": device})
-    if device.locked_at is not None:
-        return _see_desk(request)
     code = request.POST.get("code", "").strip()
     last_name: str | None = None
     if code:
