@@ -374,8 +374,10 @@ def _kiosk_change(objects: dict[str, Any]) -> Any:
 SAMPLE_KWARGS.update(
     {
         "kiosk:device_revoke": lambda o: {"pk": _kiosk_change(o).device_id},
+        "kiosk:device_unlock": lambda o: {"pk": _kiosk_change(o).device_id},
         "kiosk:change_apply": lambda o: {"pk": _kiosk_change(o).pk},
         "kiosk:change_reject": lambda o: {"pk": _kiosk_change(o).pk},
+        "kiosk:change_card": lambda o: {"pk": _kiosk_change(o).pk, "side": "front"},
         "kiosk:code": lambda o: {"pk": _sample_appointment(o).pk},
     }
 )

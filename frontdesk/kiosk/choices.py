@@ -2,6 +2,8 @@
 
 from django.db import models
 
+from frontdesk.patients.choices import SubscriberRelationship
+
 
 class ChangeRequestStatus(models.TextChoices):
     PENDING = "pending", "Pending review"
@@ -9,7 +11,7 @@ class ChangeRequestStatus(models.TextChoices):
     REJECTED = "rejected", "Rejected"
 
 
-# What a patient may report as changed at the kiosk (and a reviewer may apply).
+# Address and phone a patient may report as changed at the kiosk (and a reviewer may apply).
 CHANGE_FIELDS: dict[str, str] = {
     "address_line1": "Street address",
     "address_line2": "Apartment / suite",
@@ -17,5 +19,29 @@ CHANGE_FIELDS: dict[str, str] = {
     "state": "State",
     "postal_code": "ZIP code",
     "phone": "Phone",
-    "insurance": "Insurance (company and member ID)",
 }
+
+# A reported insurance change is stored under this key of ``KioskChangeRequest.fields`` as a dict
+# (payer, member ID, group number, who holds it); card photos are the request's own files.
+INSURANCE = "insurance"
+PAYER_OTHER = "other"
+
+
+class InsuranceHolder(models.TextChoices):
+    """Who holds the insurance, as the patient answers it on the tablet."""
+
+    SELF = "self", "Me"
+    SPOUSE = "spouse", "My spouse"
+    CHILD = "child", "My parent (I am their child)"
+    OTHER = "other", "Someone else"
+
+
+# The coverage's "patient's relationship to subscriber" (X12 code) for each answer.
+HOLDER_RELATIONSHIP: dict[str, str] = {
+    InsuranceHolder.SELF: SubscriberRelationship.SELF,
+    InsuranceHolder.SPOUSE: SubscriberRelationship.SPOUSE,
+    InsuranceHolder.CHILD: SubscriberRelationship.CHILD,
+    InsuranceHolder.OTHER: SubscriberRelationship.OTHER,
+}
+
+CARD_SIDES: dict[str, str] = {"front": "card_front", "back": "card_back"}

@@ -4,8 +4,9 @@ A ``KioskDevice`` is a tablet enrolled for one location. It acts through its own
 ("kiosk <name>"), so audit rows, flow events and consent records name the device, never a staff member.
 Only hashes of the one-time enrolment code and of the device secret are stored.
 
-A ``KioskChangeRequest`` holds what a patient typed as changed (address, phone, insurance); it never
-touches the record until a staff member applies it through the patients services.
+A ``KioskChangeRequest`` holds what a patient typed as changed (address, phone, and insurance as
+payer, member ID, group number, who holds it, with optional card photos); it never touches the record
+until a staff member applies it through the patients services.
 """
 
 from __future__ import annotations
@@ -16,6 +17,12 @@ from django.db import models
 from frontdesk.core.models import TimeStampedModel
 from frontdesk.kiosk.choices import ChangeRequestStatus
 from frontdesk.practice.models import LocationScopedQuerySet
+
+
+def _card_path(instance: KioskChangeRequest, filename: str) -> str:
+    import uuid
+
+    return f"kiosk/cards/{uuid.uuid4().hex}"
 
 
 class KioskDevice(TimeStampedModel):
@@ -31,6 +38,9 @@ class KioskDevice(TimeStampedModel):
     secret_hash = models.CharField(max_length=64, blank=True)
     enrolled_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # Set when too many lookups on this tablet found nobody (a brute-force guard); patients see
+    # "please see the front desk" until a manager unlocks it on the kiosk devices page.
+    locked_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -64,6 +74,13 @@ class KioskChangeRequest(models.Model):
     location = models.ForeignKey("practice.Location", on_delete=models.PROTECT, related_name="+")
     device = models.ForeignKey(KioskDevice, on_delete=models.PROTECT, related_name="+")
     fields = models.JSONField(default=dict)
+    # Photos of the insurance card taken on the tablet: kept here, copied to the coverage on apply.
+    card_front = models.FileField(upload_to=_card_path, blank=True)
+    card_back = models.FileField(upload_to=_card_path, blank=True)
+    # The coverage an applied insurance change created or updated (unverified until check-in).
+    coverage = models.ForeignKey(
+        "patients.Coverage", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     status = models.CharField(
         max_length=10, choices=ChangeRequestStatus.choices, default=ChangeRequestStatus.PENDING
     )

@@ -10,8 +10,10 @@ from __future__ import annotations
 import datetime as dt
 import re
 import secrets
+from collections.abc import Mapping
 from typing import Any
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
@@ -31,13 +33,27 @@ from frontdesk.core.errors import (
     PermissionDenied,
     ValidationFailed,
 )
-from frontdesk.kiosk.choices import CHANGE_FIELDS, ChangeRequestStatus
+from frontdesk.kiosk.choices import (
+    CARD_SIDES,
+    CHANGE_FIELDS,
+    HOLDER_RELATIONSHIP,
+    INSURANCE,
+    PAYER_OTHER,
+    ChangeRequestStatus,
+    InsuranceHolder,
+)
 from frontdesk.kiosk.codes import kiosk_code_decode
 from frontdesk.kiosk.models import KioskChangeRequest, KioskDevice
-from frontdesk.patients.models import Patient
+from frontdesk.patients.choices import CoveragePriority, CoverageStatus, SubscriberRelationship
+from frontdesk.patients.models import Coverage, Patient
 from frontdesk.patients.normalize import InvalidPhone, name_key, phone_e164
-from frontdesk.patients.services import patient_update
-from frontdesk.practice.models import Location, StaffLocation
+from frontdesk.patients.services import (
+    check_upload,
+    coverage_create,
+    coverage_update,
+    patient_update,
+)
+from frontdesk.practice.models import Location, Payer, StaffLocation
 from frontdesk.scheduling.choices import AppointmentStatus
 from frontdesk.scheduling.models import Appointment
 from frontdesk.visits.models import Visit
@@ -53,11 +69,18 @@ MSG_NAME = "Name the tablet (1 to 60 characters)."
 MSG_NAME_TAKEN = "A kiosk of this location already has this name."
 MSG_ENROL_CODE = "This code is not valid or has expired. Ask the practice manager for a new one."
 MSG_REVOKED = "This kiosk is already revoked."
+MSG_NOT_LOCKED = "This kiosk is not locked."
 MSG_NOTHING_CHANGED = "Type what changed, or go back."
 MSG_SIGNATURE = "Type your full name (first and last) as your signature."
 MSG_READ = "Tick the box to confirm you have read the form."
 MSG_REASON = "Give the reason for rejecting the change."
 MSG_REVIEWED = "This change was already reviewed."
+MSG_PAYER_OTHER = "Type the name of your insurance company."
+MSG_PAYER_LIST = "Choose your insurance company from the list."
+MSG_PAYER_CHOOSE = "Choose your insurance company (or Other, and type its name)."
+MSG_MEMBER_ID = "Enter the member ID from your insurance card."
+MSG_PAYER_PICK = "The patient reported “{name}”: choose the payer from the list to apply it."
+MSG_PAYER_INACTIVE = "That payer is no longer active; choose another."
 
 
 def _digest(value: str) -> str:
@@ -208,6 +231,56 @@ def kiosk_device_revoke(*, actor: Any, device: KioskDevice) -> KioskDevice:
     return locked
 
 
+def kiosk_device_lock(*, device: KioskDevice, misses: int) -> bool:
+    """Lock the tablet after ``misses`` lookups found nobody; True if this call locked it.
+
+    Written as the device (a security event in the audit log); a tablet already locked stays as it
+    is (no second audit row when two requests trip the ceiling at once).
+    """
+    with transaction.atomic():
+        locked = (
+            KioskDevice.objects.filter(pk=device.pk, locked_at__isnull=True)
+            .select_for_update()
+            .first()
+        )
+        if locked is None:
+            return False
+        locked.locked_at = timezone.now()
+        locked.save(update_fields=["locked_at", "updated_at"])
+        audit_record(
+            actor=device.service_user,
+            action=AuditAction.UPDATE,
+            category=AuditCategory.SECURITY,
+            object_type="kiosk_device",
+            object_id=locked.pk,
+            detail={"event": "kiosk_locked", "misses": misses},
+        )
+    device.locked_at = locked.locked_at
+    return True
+
+
+def kiosk_device_unlock(*, actor: Any, device: KioskDevice) -> KioskDevice:
+    """Unlock a tablet that the device-wide miss ceiling locked (audited)."""
+    _require(actor, A.PRACTICE_MANAGE)
+    _require_location(actor, device.location_id, A.PRACTICE_MANAGE)
+    with transaction.atomic():
+        locked = KioskDevice.objects.select_for_update().get(pk=device.pk)
+        if locked.locked_at is None:
+            raise Conflict(MSG_NOT_LOCKED, code="not_locked")
+        locked_since = locked.locked_at
+        locked.locked_at = None
+        locked.save(update_fields=["locked_at", "updated_at"])
+        audit_record(
+            actor=actor,
+            action=AuditAction.UPDATE,
+            category=AuditCategory.SECURITY,
+            object_type="kiosk_device",
+            object_id=locked.pk,
+            detail={"event": "kiosk_unlocked", "locked_at": locked_since.isoformat()},
+        )
+    return locked
+
+
 # --- the patient at the kiosk ----------------------------------------------------------------------
 
 
@@ -269,9 +342,13 @@ def kiosk_find_by_code(*, device: KioskDevice, code: str) -> Appointment | None:
     """The appointment a scanned check-in code names, if booked today at this device's location.
 
     Raises ``InvalidKioskCode`` for an edited or invented code; None for a valid code of another
-    day, location or an appointment no longer booked (the patient sees the desk).
+    day (the code's own date, or an appointment since moved to another day), another location or
+    an appointment no longer booked (the patient sees the desk).
     """
-    appointment_id = kiosk_code_decode(code)
+    appointment_id, day = kiosk_code_decode(code)
+    start, _end = _today_bounds(device.location)
+    if day != start.date():
+        return None
     appointment = _todays_booked(device).filter(pk=appointment_id).first()
     if appointment is not None:
         _audit_found(device, appointment, "code")
@@ -283,14 +360,97 @@ def kiosk_appointment(*, device: KioskDevice, appointment_id: int) -> Appointmen
     return _todays_booked(device).filter(pk=appointment_id).first()
 
 
+def _text(data: Mapping[str, Any], name: str) -> str:
+    return " ".join(str(data.get(name) or "").split())
+
+
+def _reported_insurance(
+    data: Mapping[str, Any], files: Mapping[str, Any], errors: FieldErrors
+) -> dict[str, Any] | None:
+    """The structured insurance report, or None when the patient left the insurance part empty."""
+    payer_raw = _text(data, "ins_payer")
+    other = _text(data, "ins_payer_other")
+    member_id = _text(data, "ins_member_id")
+    group_number = _text(data, "ins_group_number")
+    holder = _text(data, "ins_holder") or InsuranceHolder.SELF
+    first = _text(data, "ins_sub_first_name")
+    last = _text(data, "ins_sub_last_name")
+    dob_raw = _text(data, "ins_sub_dob")
+    photos = {name: files[name] for name in CARD_SIDES.values() if files.get(name)}
+    if not (payer_raw or other or member_id or group_number or first or last or dob_raw or photos):
+        return None
+    payer: Payer | None = None
+    if payer_raw == PAYER_OTHER or (not payer_raw and other):
+        if not other:
+            errors.add("ins_payer_other", MSG_PAYER_OTHER)
+        elif len(other) > 120:
+            errors.add("ins_payer_other", "Keep it under 120 characters.")
+    elif payer_raw:
+        payer = (
+            Payer.objects.filter(pk=int(payer_raw), is_active=True).first()
+            if payer_raw.isdigit()
+            else None
+        )
+        if payer is None:
+            errors.add("ins_payer", MSG_PAYER_LIST)
+    else:
+        errors.add("ins_payer", MSG_PAYER_CHOOSE)
+    if not member_id:
+        errors.add("ins_member_id", MSG_MEMBER_ID)
+    elif len(member_id) > 40:
+        errors.add("ins_member_id", "Keep it under 40 characters.")
+    if len(group_number) > 40:
+        errors.add("ins_group_number", "Keep it under 40 characters.")
+    if holder not in InsuranceHolder.values:
+        errors.add("ins_holder", "Choose who holds the insurance.")
+    dob: dt.date | None = None
+    if holder != InsuranceHolder.SELF:
+        if not first or len(first) > 60:
+            errors.add("ins_sub_first_name", "Enter the first name of the insurance holder.")
+        if not last or len(last) > 60:
+            errors.add("ins_sub_last_name", "Enter the last name of the insurance holder.")
+        try:
+            dob = dt.date.fromisoformat(dob_raw)
+        except ValueError:
+            errors.add("ins_sub_dob", "Enter the insurance holder's date of birth.")
+        else:
+            if dob > timezone.localdate() or dob.year < 1900:
+                errors.add("ins_sub_dob", "Enter the insurance holder's date of birth.")
+    for name, upload in photos.items():
+        check_upload(upload, name, errors)  # the same checks as the coverage card images
+    return {
+        "payer_id": payer.pk if payer is not None else None,
+        "payer_name": payer.name if payer is not None else other,
+        "payer_other": payer is None,
+        "member_id": member_id,
+        "group_number": group_number,
+        "holder": holder,
+        "relationship": HOLDER_RELATIONSHIP.get(holder, ""),
+        "subscriber_first_name": first if holder != InsuranceHolder.SELF else "",
+        "subscriber_last_name": last if holder != InsuranceHolder.SELF else "",
+        "subscriber_date_of_birth": dob.isoformat() if dob is not None else "",
+    }
+
+
 def kiosk_change_request_submit(
-    *, device: KioskDevice, appointment: Appointment, data: dict[str, str]
+    *,
+    device: KioskDevice,
+    appointment: Appointment,
+    data: Mapping[str, Any],
+    files: Mapping[str, Any] | None = None,
 ) -> KioskChangeRequest:
-    """Queue what the patient typed as changed for staff review (the record is not touched)."""
+    """Queue what the patient reported as changed for staff review (the record is not touched).
+
+    Address and phone are free text checked for shape; insurance is structured: a payer from the
+    practice's active payers (or "other" with a name), member ID, group number, who holds it (their
+    name and birth date when it is not the patient) and optional card photos, which must pass the
+    same image checks as coverage card uploads.
+    """
+    files = files or {}
     errors = FieldErrors()
-    fields: dict[str, str] = {}
+    fields: dict[str, Any] = {}
     for name in CHANGE_FIELDS:
-        value = " ".join(str(data.get(name) or "").split())
+        value = _text(data, name)
         if not value:
             continue
         if len(value) > 100:
@@ -308,9 +468,13 @@ def kiosk_change_request_submit(
             fields["phone"] = phone_e164(fields["phone"])
         except InvalidPhone:
             errors.add("phone", "Enter a 10-digit phone number.")
+    insurance = _reported_insurance(data, files, errors)
+    if insurance is not None:
+        fields[INSURANCE] = insurance
     if not fields and not errors.fields:
         errors.add("__all__", MSG_NOTHING_CHANGED)
     errors.raise_if_any()
+    photos = {name: files[name] for name in CARD_SIDES.values() if files.get(name)}
     with transaction.atomic():
         change = KioskChangeRequest.objects.create(
             patient_id=appointment.patient_id,
@@ -319,15 +483,20 @@ def kiosk_change_request_submit(
             device=device,
             fields=fields,
             submitted_at=timezone.now(),
+            **photos,
         )
         audit_record(
             actor=device.service_user,
             action=AuditAction.CREATE,
-            category=AuditCategory.DEMOGRAPHICS,
+            category=AuditCategory.INSURANCE if insurance else AuditCategory.DEMOGRAPHICS,
             patient_id=appointment.patient_id,
             object_type="kiosk_change_request",
             object_id=change.pk,
-            detail={"event": "kiosk_change_reported", "fields": sorted(fields)},
+            detail={
+                "event": "kiosk_change_reported",
+                "fields": sorted(fields),
+                "card_photos": sorted(photos),
+            },
         )
     return change
 
@@ -384,7 +553,7 @@ def _locked_pending(actor: Any, change: KioskChangeRequest) -> KioskChangeReques
 
 def _patient_data(patient: Patient, fields: dict[str, str]) -> dict[str, Any]:
     data: dict[str, Any] = {
-        name: value for name, value in fields.items() if name not in ("phone", "insurance")
+        name: value for name, value in fields.items() if name in CHANGE_FIELDS and name != "phone"
     }
     if "phone" in fields:
         current = list(patient.phones.order_by("rank", "id"))
@@ -397,14 +566,96 @@ def _patient_data(patient: Patient, fields: dict[str, str]) -> dict[str, Any]:
     return data
 
 
-def kiosk_change_apply(*, actor: Any, change: KioskChangeRequest) -> KioskChangeRequest:
-    """Apply the reported address and phone through ``patient_update`` (field history and audit).
+def _payer_for(reported: Mapping[str, Any], payer: Payer | None) -> Payer:
+    """The payer to apply: the reviewer's pick, else the one the patient picked (still active)."""
+    if payer is not None:
+        if not payer.is_active:
+            raise ValidationFailed(MSG_PAYER_INACTIVE, field="payer")
+        return payer
+    if reported.get("payer_id"):
+        found = Payer.objects.filter(pk=reported["payer_id"], is_active=True).first()
+        if found is not None:
+            return found
+    raise ValidationFailed(
+        MSG_PAYER_PICK.format(name=reported.get("payer_name") or "another company"), field="payer"
+    )
 
-    A reported insurance change is not applied automatically: the reviewer updates the coverage on
-    the chart (it needs a payer and plan picked from the lists).
+
+def _card_copy(stored: Any, side: str) -> SimpleUploadedFile:
+    """The tablet's card photo as a fresh upload for the coverage service (checked again there)."""
+    with stored.open("rb") as handle:
+        content = handle.read()
+    return SimpleUploadedFile(f"kiosk-card-{side}", content)
+
+
+def _apply_insurance(
+    actor: Any, change: KioskChangeRequest, reported: Mapping[str, Any], payer: Payer
+) -> Coverage:
+    """Create or update the patient's primary coverage through the patients services.
+
+    Same payer as the active primary coverage: that coverage is updated. Another payer: the old
+    primary is ended (cancelled, terminating yesterday) and a new primary is added. No primary yet: one
+    is added. Nothing marks it verified: the desk confirms the card at check-in.
+    """
+    patient = Patient.objects.get(pk=change.patient_id)
+    holder_dob = reported.get("subscriber_date_of_birth") or ""
+    data: dict[str, Any] = {
+        "member_id": reported.get("member_id", ""),
+        "group_number": reported.get("group_number", ""),
+        "relationship": reported.get("relationship") or SubscriberRelationship.SELF,
+        "subscriber_first_name": reported.get("subscriber_first_name", ""),
+        "subscriber_last_name": reported.get("subscriber_last_name", ""),
+        "subscriber_date_of_birth": dt.date.fromisoformat(holder_dob) if holder_dob else None,
+    }
+    if data["relationship"] == SubscriberRelationship.SELF:
+        data["subscriber_patient"] = None
+    for side, name in CARD_SIDES.items():
+        stored = getattr(change, name)
+        if stored:
+            data[name] = _card_copy(stored, side)
+    primary = (
+        Coverage.objects.filter(
+            patient=patient, status=CoverageStatus.ACTIVE, priority=CoveragePriority.PRIMARY
+        )
+        .order_by("pk")
+        .first()
+    )
+    if primary is not None and primary.payer_id == payer.pk:
+        return coverage_update(actor=actor, coverage=primary, data=data)
+    if primary is not None:
+        tz = Location.objects.get(pk=change.location_id).tzinfo
+        yesterday = timezone.now().astimezone(tz).date() - dt.timedelta(days=1)
+        ended: dict[str, Any] = {"status": CoverageStatus.CANCELLED}
+        if (primary.effective_on is None or primary.effective_on <= yesterday) and (
+            primary.terminates_on is None or primary.terminates_on > yesterday
+        ):
+            ended["terminates_on"] = yesterday
+        coverage_update(actor=actor, coverage=primary, data=ended)
+    return coverage_create(
+        actor=actor,
+        patient=patient,
+        data={"payer": payer, "priority": CoveragePriority.PRIMARY, **data},
+    )
+
+
+def kiosk_change_apply(
+    *, actor: Any, change: KioskChangeRequest, payer: Payer | None = None
+) -> KioskChangeRequest:
+    """Apply a reported change: address and phone through ``patient_update``, insurance through the
+    coverage services (``payer`` is the reviewer's pick; required when the patient typed "other").
+
+    All or nothing: one transaction, so a refused coverage leaves the address untouched too. The
+    coverage stays unverified; the desk confirms the card at check-in. A legacy free-text insurance
+    note (before insurance reports were structured) is not applied.
     """
     with transaction.atomic():
         locked = _locked_pending(actor, change)
+        reported = locked.fields.get(INSURANCE)
+        coverage: Coverage | None = None
+        if isinstance(reported, dict):
+            _require(actor, A.COVERAGE_EDIT)
+            chosen = _payer_for(reported, payer)
+            coverage = _apply_insurance(actor, locked, reported, chosen)
         patient = Patient.objects.get(pk=locked.patient_id)
         data = _patient_data(patient, locked.fields)
         if data:
@@ -412,15 +663,19 @@ def kiosk_change_apply(*, actor: Any, change: KioskChangeRequest) -> KioskChange
         locked.status = ChangeRequestStatus.APPLIED
         locked.reviewed_by = actor
         locked.reviewed_at = timezone.now()
+        locked.coverage = coverage
         locked.save()
+        detail: dict[str, Any] = {"event": "kiosk_change_applied", "fields": sorted(locked.fields)}
+        if coverage is not None:
+            detail.update(coverage_id=coverage.pk, coverage_verified=False)
         audit_record(
             actor=actor,
             action=AuditAction.UPDATE,
-            category=AuditCategory.DEMOGRAPHICS,
+            category=AuditCategory.INSURANCE if coverage else AuditCategory.DEMOGRAPHICS,
             patient_id=locked.patient_id,
             object_type="kiosk_change_request",
             object_id=locked.pk,
-            detail={"event": "kiosk_change_applied", "fields": sorted(locked.fields)},
+            detail=detail,
         )
     return locked
 

@@ -12,27 +12,30 @@ import datetime as dt
 import time
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import Any, cast
 
 import segno
 from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
 from django.core.signing import BadSignature
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_http_methods, require_POST
+from django.utils.crypto import salted_hmac
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from frontdesk.accounts.decorators import public, requires
 from frontdesk.accounts.policy import A
 from frontdesk.core.errors import DomainError
 from frontdesk.kiosk import selectors, services
-from frontdesk.kiosk.choices import CHANGE_FIELDS
+from frontdesk.kiosk.choices import CARD_SIDES, CHANGE_FIELDS, InsuranceHolder
 from frontdesk.kiosk.codes import kiosk_code
 from frontdesk.kiosk.errors import InvalidKioskCode
 from frontdesk.kiosk.models import KioskDevice
-from frontdesk.practice.models import Location
+from frontdesk.patients.normalize import name_key
+from frontdesk.patients.services import image_type
+from frontdesk.practice.models import Location, Payer
 from frontdesk.scheduling.models import Appointment
 from frontdesk.visits.services import active_coverage
 
@@ -41,8 +44,13 @@ COOKIE_SALT = "frontdesk.kiosk.cookie"
 COOKIE_MAX_AGE = 400 * 24 * 3600  # browsers cap cookie lifetime at 400 days
 STATE = "kiosk"
 IDLE_SECONDS = 120
-MISS_LIMIT = 10  # lookups that found nobody, per device, before the kiosk stops looking for a while
-MISS_WINDOW = 300
+# Brute-force guard, fair to a busy waiting room: lookups that found nobody are counted per tablet and
+# last name (a patient who mistypes a birth date a few times is sent to the desk, nobody else is), and
+# per tablet: the higher device-wide ceiling locks the tablet until a manager unlocks it.
+NAME_MISS_LIMIT = 5
+DEVICE_MISS_LIMIT = 30
+MISS_WINDOW = 900
+MISS_SALT = "frontdesk.kiosk.miss"
 SEE_DESK = "Please see the front desk."
 NOT_ENROLLED = "This tablet is not enrolled."
 
@@ -128,21 +136,43 @@ def _appointment(request: HttpRequest, device: KioskDevice) -> Appointment | Non
     return appointment
 
 
-def _miss_key(device: KioskDevice) -> str:
+def _device_miss_key(device: KioskDevice) -> str:
     return f"kiosk-miss:{device.pk}"
 
 
-def _throttled(device: KioskDevice) -> bool:
-    return int(cache.get(_miss_key(device), 0)) >= MISS_LIMIT
+def _name_miss_key(device: KioskDevice, last_name: str) -> str:
+    """The per-name counter's key: a keyed digest of the normalised last name (no PHI in the cache)."""
+    digest = salted_hmac(MISS_SALT, name_key(last_name), algorithm="sha256").hexdigest()[:32]
+    return f"kiosk-miss:{device.pk}:{digest}"
 
 
-def _count_miss(device: KioskDevice) -> None:
-    key = _miss_key(device)
-    if not cache.add(key, 1, MISS_WINDOW):
-        try:
-            cache.incr(key)
-        except ValueError:
-            cache.add(key, 1, MISS_WINDOW)
+def _misses(key: str) -> int:
+    return int(cache.get(key, 0))
+
+
+def _bump(key: str) -> int:
+    """Count one miss under ``key`` (the window starts at the first miss); returns the new count."""
+    if cache.add(key, 1, MISS_WINDOW):
+        return 1
+    try:
+        return int(cache.incr(key))
+    except ValueError:  # expired between add and incr
+        cache.add(key, 1, MISS_WINDOW)
+        return 1
+
+
+def _count_miss(device: KioskDevice, last_name: str | None = None) -> None:
+    """One lookup found nobody: count it for the name (if any) and the device; lock at the ceiling."""
+    if last_name is not None:
+        _bump(_name_miss_key(device, last_name))
+    misses = _bump(_device_miss_key(device))
+    if misses >= DEVICE_MISS_LIMIT:
+        services.kiosk_device_lock(device=device, misses=misses)
+
+
+def kiosk_misses_clear(device: KioskDevice) -> None:
+    """Forget the device-wide count (on unlock); per-name counts run out with their window."""
+    cache.delete(_device_miss_key(device))
 
 
 def _see_desk(request: HttpRequest, message: str = SEE_DESK) -> HttpResponse:
@@ -198,13 +228,14 @@ def enroll(request: HttpRequest) -> HttpResponse:
 @kiosk_page
 @require_http_methods(["GET", "POST"])
 def start(request: HttpRequest, device: KioskDevice) -> HttpResponse:
-    """Last name + date of birth, or the check-in code."""
+    """Last name + date of birth, or the check-in code. A locked tablet sends everyone to the desk."""
     _reset(request)
+    if device.locked_at is not None:
+        return _see_desk(request)
     if request.method == "GET":
         return _render(request, "start.html", {"device": device})
-    if _throttled(device):
-        return _see_desk(request)
     code = request.POST.get("code", "").strip()
+    last_name: str | None = None
     if code:
         try:
             appointment = services.kiosk_find_by_code(device=device, code=code)
@@ -212,6 +243,9 @@ def start(request: HttpRequest, device: KioskDevice) -> HttpResponse:
             _count_miss(device)
             return _see_desk(request, exc.message)
     else:
+        last_name = request.POST.get("last_name", "")
+        if _misses(_name_miss_key(device, last_name)) >= NAME_MISS_LIMIT:
+            return _see_desk(request)
         try:
             dob = dt.date.fromisoformat(request.POST.get("date_of_birth", "").strip())
         except ValueError:
@@ -221,11 +255,9 @@ def start(request: HttpRequest, device: KioskDevice) -> HttpResponse:
                 {"device": device, "error": "Enter your date of birth."},
                 status=400,
             )
-        appointment = services.kiosk_find(
-            device=device, last_name=request.POST.get("last_name", ""), date_of_birth=dob
-        )
+        appointment = services.kiosk_find(device=device, last_name=last_name, date_of_birth=dob)
     if appointment is None:
-        _count_miss(device)
+        _count_miss(device, last_name)
         return _see_desk(request)
     return _start_patient(request, device, appointment)
 
@@ -275,20 +307,36 @@ def confirm(request: HttpRequest, device: KioskDevice) -> HttpResponse:
     )
 
 
+INSURANCE_INPUTS = (
+    "ins_payer",
+    "ins_payer_other",
+    "ins_member_id",
+    "ins_group_number",
+    "ins_holder",
+    "ins_sub_first_name",
+    "ins_sub_last_name",
+    "ins_sub_dob",
+)
+
+
 @kiosk_page
 @require_http_methods(["GET", "POST"])
 def update(request: HttpRequest, device: KioskDevice) -> HttpResponse:
-    """The patient types what changed; it goes to the staff review queue."""
+    """The patient reports what changed (address, phone, insurance with card photos from the
+    tablet's camera); it goes to the staff review queue, never straight into the record."""
     appointment = _appointment(request, device)
     if appointment is None:
         return redirect("kiosk:start")
     errors: dict[str, list[str]] = {}
-    values = dict.fromkeys(CHANGE_FIELDS, "")
+    values = dict.fromkeys((*CHANGE_FIELDS, *INSURANCE_INPUTS), "")
     if request.method == "POST":
-        values = {name: request.POST.get(name, "") for name in CHANGE_FIELDS}
+        values = {name: request.POST.get(name, "") for name in values}
         try:
             services.kiosk_change_request_submit(
-                device=device, appointment=appointment, data=values
+                device=device,
+                appointment=appointment,
+                data=values,
+                files={name: request.FILES.get(name) for name in CARD_SIDES.values()},
             )
         except DomainError as exc:
             errors = exc.fields
@@ -301,7 +349,14 @@ def update(request: HttpRequest, device: KioskDevice) -> HttpResponse:
     return _render(
         request,
         "update.html",
-        {"fields": fields, "form_errors": errors.get("__all__", [])},
+        {
+            "fields": fields,
+            "ins": values,
+            "payers": selectors.kiosk_payers(),
+            "holders": InsuranceHolder.choices,
+            "errors": errors,
+            "form_errors": errors.get("__all__", []),
+        },
         status=400 if errors else 200,
     )
 
@@ -405,6 +460,22 @@ def device_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("kiosk:devices")
 
 
+@requires(A.PRACTICE_MANAGE)
+@require_POST
+def device_unlock(request: HttpRequest, pk: int) -> HttpResponse:
+    device = selectors.kiosk_device_get(user=request.user, pk=pk)
+    if device is None:
+        raise Http404
+    try:
+        services.kiosk_device_unlock(actor=request.user, device=device)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        kiosk_misses_clear(device)
+        messages.success(request, f"Kiosk “{device.name}” unlocked.")
+    return redirect("kiosk:devices")
+
+
 # --- staff: review queue and the printable code -----------------------------------------------------
 
 
@@ -415,7 +486,11 @@ def changes(request: HttpRequest) -> HttpResponse:
         render(
             request,
             "kiosk/changes.html",
-            {"items": selectors.kiosk_changes_pending(user=request.user)},
+            {
+                "items": selectors.kiosk_changes_pending(user=request.user),
+                "payers": selectors.kiosk_payers(),
+                "can_edit_coverage": _user(request).can(A.COVERAGE_EDIT),
+            },
         )
     )
 
@@ -426,13 +501,47 @@ def change_apply(request: HttpRequest, pk: int) -> HttpResponse:
     change = selectors.kiosk_change_get(user=request.user, pk=pk)
     if change is None:
         raise Http404
+    payer = None
+    raw = request.POST.get("payer", "")
+    if raw:
+        payer = Payer.objects.filter(pk=int(raw) if raw.isdigit() else 0).first()
+        if payer is None:
+            messages.error(request, "Choose the payer from the list.")
+            return redirect("kiosk:changes")
     try:
-        services.kiosk_change_apply(actor=request.user, change=change)
+        services.kiosk_change_apply(actor=request.user, change=change, payer=payer)
     except DomainError as exc:
-        messages.error(request, exc.message)
+        details = [message for messages_ in exc.fields.values() for message in messages_]
+        messages.error(request, " ".join(dict.fromkeys([exc.message, *details])))
     else:
-        messages.success(request, f"Change #{change.pk} applied.")
+        if change.fields.get("insurance"):
+            messages.success(
+                request,
+                f"Change #{change.pk} applied. The coverage is not verified: confirm the card "
+                "at check-in.",
+            )
+        else:
+            messages.success(request, f"Change #{change.pk} applied.")
     return redirect("kiosk:changes")
+
+
+@requires(A.PATIENT_UPDATE)
+@require_GET
+def change_card(request: HttpRequest, pk: int, side: str) -> HttpResponse:
+    """A card photo the patient took on the tablet: as an attachment with nosniff, audited."""
+    found = selectors.kiosk_change_card(user=request.user, pk=pk, side=side)
+    if found is None:
+        raise Http404
+    change, stored = found
+    content_type, extension = image_type(stored)
+    response = FileResponse(
+        stored.open("rb"),
+        as_attachment=True,
+        filename=f"kiosk-card-{change.pk}-{side}{extension}",
+        content_type=content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return cast(HttpResponse, _no_store(cast(HttpResponse, response)))
 
 
 @requires(A.PATIENT_UPDATE)

@@ -15,7 +15,11 @@ import logging
 import uuid
 import zoneinfo
 from collections.abc import Sequence
+from email.mime.image import MIMEImage
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
 from functools import partial
+from html import escape
 from typing import Any
 
 from django.conf import settings
@@ -28,6 +32,7 @@ from frontdesk.accounts.policy import A
 from frontdesk.audit.choices import AuditAction, AuditCategory
 from frontdesk.audit.services import audit_record
 from frontdesk.core.errors import Conflict, PermissionDenied, ValidationFailed
+from frontdesk.notifications.checkin_code import check_in_code_for, qr_png
 from frontdesk.notifications.choices import Channel, MessageStatus, ReplyAction
 from frontdesk.notifications.gateways import GatewayError, sms_gateway
 from frontdesk.notifications.models import FollowUpTask, InboundMessage, Message
@@ -186,16 +191,62 @@ def notification_send(
     return messages
 
 
+CHECK_IN_SCAN = "Scan this at the check-in tablet"
+CHECK_IN_CID = "check-in-code@frontdesk.invalid"
+
+
+def _check_in_code(message: Message) -> str | None:
+    """A reminder e-mail's check-in code (computed at send time, never stored in the message log)."""
+    if not message.purpose.startswith("reminder_") or message.appointment_id is None:
+        return None
+    appointment = (
+        Appointment.objects.select_related("location").filter(pk=message.appointment_id).first()
+    )
+    if appointment is None or appointment.status not in ACTIVE_STATUSES:
+        return None
+    return check_in_code_for(appointment)
+
+
+def _with_check_in_code(text: str, code: str) -> MIMEMultipart:
+    """multipart/related: the text (plain and HTML alternatives) and the code's QR image inline."""
+    plain = (
+        f"{text}\n\n{CHECK_IN_SCAN} (the QR code in this e-mail), or type this code:\n{code}\n"
+        "The code works on the day of your appointment only.\n"
+    )
+    html = (
+        f"<p>{escape(text)}</p>"
+        f"<p><strong>{CHECK_IN_SCAN}</strong></p>"
+        f'<p><img src="cid:{CHECK_IN_CID}" alt="Check-in QR code" width="180" height="180"></p>'
+        f"<p>Or type this code: <code>{escape(code)}</code></p>"
+        "<p>The code works on the day of your appointment only.</p>"
+    )
+    alternative = MIMEMultipart("alternative")
+    alternative.attach(MIMEText(plain, "plain", "utf-8"))
+    alternative.attach(MIMEText(html, "html", "utf-8"))
+    image = MIMEImage(qr_png(code), "png")
+    image.add_header("Content-ID", f"<{CHECK_IN_CID}>")
+    image.add_header("Content-Disposition", "inline", filename="check-in-code.png")
+    related = MIMEMultipart("related")
+    related.attach(alternative)
+    related.attach(image)
+    return related
+
+
 def _send_email(message: Message) -> str:
     message_id = make_msgid(domain="frontdesk.invalid")
+    code = _check_in_code(message)
     email = EmailMessage(
         subject=message.subject,
-        body=message.body,
+        body="" if code else message.body,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[message.to_address],
         headers={"Message-ID": message_id},
         connection=get_connection(),
     )
+    if code:
+        # multipart/mixed [related [alternative [plain, html], png], ics]: the empty body is left
+        # out by Django, the related part carries the text.
+        email.attach(_with_check_in_code(message.body, code))
     if message.ics:
         email.attach("appointment.ics", bytes(message.ics), "text/calendar")
     email.send(fail_silently=False)

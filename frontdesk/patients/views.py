@@ -8,7 +8,6 @@ renders. Nothing that identifies a patient beyond the numeric id goes into a URL
 
 from __future__ import annotations
 
-import mimetypes
 from functools import wraps
 from typing import Any, cast
 
@@ -392,7 +391,7 @@ def coverage_card(request: HttpRequest, pk: int, coverage_pk: int, side: str) ->
     stored = getattr(coverage, CARD_SIDES[side])
     if not stored:
         raise Http404
-    content_type, extension = _image_type(stored)
+    content_type, extension = services.image_type(stored)
     audit_record(
         actor=_user(request),
         action=AuditAction.READ,
@@ -420,7 +419,7 @@ def photo(request: HttpRequest, pk: int) -> HttpResponse:
     patient = _patient(request, pk, audit=False)
     if not patient.photo:
         raise Http404
-    content_type, extension = _image_type(patient.photo)
+    content_type, extension = services.image_type(patient.photo)
     audit_record(
         actor=_user(request),
         action=AuditAction.READ,
@@ -437,20 +436,6 @@ def photo(request: HttpRequest, pk: int) -> HttpResponse:
     )
     response["X-Content-Type-Options"] = "nosniff"
     return cast(HttpResponse, response)
-
-
-def _image_type(stored: Any) -> tuple[str, str]:
-    """The stored image's MIME type and extension, read from its content (names are random)."""
-    from PIL import Image, UnidentifiedImageError
-
-    try:
-        with stored.open("rb") as handle, Image.open(handle) as image:
-            mime = Image.MIME.get(image.format or "", "")
-    except (UnidentifiedImageError, OSError, ValueError):
-        mime = ""
-    if not mime:
-        return "application/octet-stream", ""
-    return mime, mimetypes.guess_extension(mime) or ""
 
 
 # --- verification -----------------------------------------------------------------------------

@@ -978,6 +978,7 @@ _FLOW_STATUS_MOVES: frozenset[tuple[str, str]] = frozenset(
         (AppointmentStatus.CHECKED_IN, AppointmentStatus.FULFILLED),
         (AppointmentStatus.FULFILLED, AppointmentStatus.CHECKED_IN),
         (AppointmentStatus.CHECKED_IN, AppointmentStatus.BOOKED),
+        (AppointmentStatus.ARRIVED, AppointmentStatus.BOOKED),  # a kiosk arrival undone at the desk
     }
 )
 MSG_FLOW_STATUS = "This appointment cannot move from {old} to {new}."

@@ -312,6 +312,9 @@ class CheckInPanel:
     forms_url: str
     balance_note: str
     needs_override: bool
+    # When the coverage last changed, if no insurance verification has confirmed it since (e.g. a
+    # coverage applied from a kiosk report): the desk checks the card.
+    coverage_unverified_since: dt.datetime | None = None
 
 
 def check_in_panel(*, user: Any, appointment_id: int, today: dt.date) -> CheckInPanel:
@@ -332,6 +335,16 @@ def check_in_panel(*, user: Any, appointment_id: int, today: dt.date) -> CheckIn
         .order_by("-verified_at", "-pk")
         .first()
     )
+    unverified_since = None
+    if (
+        coverage is not None
+        and not Verification.objects.filter(
+            patient=appointment.patient,
+            insurance_confirmed=True,
+            verified_at__gte=coverage.updated_at,
+        ).exists()
+    ):
+        unverified_since = coverage.updated_at
     audit_record(
         actor=user,
         action=AuditAction.READ,
@@ -353,6 +366,7 @@ def check_in_panel(*, user: Any, appointment_id: int, today: dt.date) -> CheckIn
         forms_url=_forms_url(appointment.patient_id),
         balance_note=PRIOR_BALANCE_UNKNOWN,
         needs_override=coverage is None,
+        coverage_unverified_since=unverified_since,
     )
 
 

@@ -277,7 +277,14 @@ def visit_check_in(*, actor: Any, appointment: Appointment, data: CheckInInput) 
 
 
 def visit_check_in_undo(*, actor: Any, appointment: Appointment, reason: str) -> Visit:
-    """Undo a mistaken check-in while the patient is still waiting: back to expected (and booked)."""
+    """Undo a mistaken check-in while the patient is still waiting: back to expected (and booked).
+
+    Works for a desk check-in (its ``CheckIn`` row is marked undone, with who, when and why) and for
+    a kiosk self check-in, which has no ``CheckIn`` row: the patient tapped in on the wrong
+    appointment (the appointment is FHIR "arrived", not yet checked in at the desk). Either way the
+    visit goes back to expected with a backward flow event carrying the reason, the appointment to
+    booked through scheduling, and one audit row. Afterwards the desk checks the patient in normally.
+    """
     _require(actor, A.APPOINTMENT_CHECK_IN)
     _require_location(actor, appointment.location_id, A.APPOINTMENT_CHECK_IN)
     reason = (reason or "").strip()[:200]
@@ -294,19 +301,26 @@ def visit_check_in_undo(*, actor: Any, appointment: Appointment, reason: str) ->
             if visit is not None
             else None
         )
-        if visit is None or check_in is None:
+        if visit is None or visit.state == FlowState.EXPECTED:
             raise Conflict(MSG_NOT_CHECKED_IN, code="not_checked_in")
         if visit.state != FlowState.ARRIVED:
             raise Conflict(MSG_UNDO_STATE, code="not_waiting")
-        check_in.undone_at, check_in.undone_by, check_in.undo_reason = now, actor, reason
-        check_in.save(update_fields=["undone_at", "undone_by", "undo_reason"])
+        # Without a desk check-in, only a kiosk arrival (FHIR "arrived") can be undone.
+        if check_in is None and current.status != AppointmentStatus.ARRIVED:
+            raise Conflict(MSG_NOT_CHECKED_IN, code="not_checked_in")
+        if check_in is not None:
+            check_in.undone_at, check_in.undone_by, check_in.undo_reason = now, actor, reason
+            check_in.save(update_fields=["undone_at", "undone_by", "undo_reason"])
         visit.state, visit.state_since, visit.arrived_at = FlowState.EXPECTED, now, None
         visit.save()
         _event(visit, actor=actor, from_state=FlowState.ARRIVED, at=now, reason=reason)
         appointment_flow_status_set(
             actor=actor, appointment=current, status=AppointmentStatus.BOOKED, reason=reason
         )
-        _audit(actor, current, AuditAction.UPDATE, "check_in_undone", check_in_id=check_in.pk)
+        if check_in is not None:
+            _audit(actor, current, AuditAction.UPDATE, "check_in_undone", check_in_id=check_in.pk)
+        else:
+            _audit(actor, current, AuditAction.UPDATE, "self_check_in_undone", visit_id=visit.pk)
     appointment.refresh_from_db()
     return visit
 

@@ -30,6 +30,7 @@ from frontdesk.core.errors import (
 )
 from frontdesk.core.queryset import get_restricted
 from frontdesk.practice.models import Location, Provider, Room
+from frontdesk.scheduling.choices import AppointmentStatus
 from frontdesk.scheduling.models import Appointment
 from frontdesk.visits import selectors, services
 from frontdesk.visits.choices import FLOW_ORDER, FlowState, flow_index
@@ -118,6 +119,7 @@ def _board_context(request: HttpRequest, board: selectors.Board) -> dict[str, An
         # Reversed once per page, not once per card (a busy board has hundreds); ids only in URLs.
         "card_url": reverse("visits:card", args=[0]).split("/0/"),
         "check_in_url": reverse("visits:check_in", args=[0]).split("/0/"),
+        "undo_url": reverse("visits:check_in_undo", args=[0]).split("/0/"),
         "amber": selectors.amber_minutes(),
         "red": selectors.red_minutes(),
     }
@@ -196,6 +198,7 @@ def check_in(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def check_in_undo(request: HttpRequest, pk: int) -> HttpResponse:
     appointment = _appointment(request, pk, A.APPOINTMENT_CHECK_IN)
+    self_arrival = appointment.status == AppointmentStatus.ARRIVED
     try:
         services.visit_check_in_undo(
             actor=_user(request), appointment=appointment, reason=request.POST.get("reason", "")
@@ -204,6 +207,8 @@ def check_in_undo(request: HttpRequest, pk: int) -> HttpResponse:
         context = _card_context(request, appointment)
         context["errors"] = _errors_of(exc)
         return render(request, "visits/_card.html", context, status=_status(exc))
+    if self_arrival:
+        return _changed(request, "Kiosk arrival undone; the patient is expected again.")
     return _changed(request, "Check-in undone; the patient is expected again.")
 
 
@@ -269,6 +274,9 @@ def _card_context(request: HttpRequest, appointment: Appointment) -> dict[str, A
         "can_move": _user(request).can(A.FLOW_MANAGE),
         "can_check_in": _user(request).can(A.APPOINTMENT_CHECK_IN),
         "is_backward_room": index > flow_index(FlowState.ROOMED),
+        # Arrived at the kiosk, not yet checked in at the desk (the FHIR status is "arrived").
+        "self_arrival": state == FlowState.ARRIVED
+        and appointment.status == AppointmentStatus.ARRIVED,
         "errors": {},
     }
 

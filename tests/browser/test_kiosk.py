@@ -1,20 +1,23 @@
 """Self check-in at a tablet kiosk in a real browser: a manager enrols the tablet; a patient checks in
-by last name + date of birth, reports a new phone (it waits in the review queue), signs the privacy
-notice, sees "You are checked in", and the kiosk returns to its start screen; the desk's board shows
-the patient arrived (Playwright driving Debian's Chromium against a live server, real clock)."""
+by last name + date of birth, reports a new phone and a new insurance (payer from the list, member ID,
+a photo of the card; it all waits in the review queue), signs the privacy notice, sees "You are checked
+in", and the kiosk returns to its start screen; the desk's board shows the patient arrived and the desk
+applies the reported change (Playwright driving Debian's Chromium against a live server, real clock)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import io
 import re
 import zoneinfo
 
 import pytest
+from PIL import Image
 
 from frontdesk.accounts.choices import Role
 from frontdesk.chartprep.models import ConsentAcknowledgement
 from frontdesk.kiosk.models import KioskChangeRequest
-from frontdesk.patients.models import Patient
+from frontdesk.patients.models import Coverage, Patient
 from frontdesk.visits.models import Visit
 from tests.factories import (
     TEST_PASSWORD,
@@ -24,6 +27,7 @@ from tests.factories import (
     LocationFactory,
     PatientFactory,
     PatientPhoneFactory,
+    PayerFactory,
     ProviderFactory,
     UserFactory,
     assign,
@@ -60,6 +64,9 @@ def test_kiosk_self_check_in(page, browser, live_server, settings):
         city="Springfield",
     )
     CoverageFactory(patient=patient, member_id="ZZK0004321")
+    new_payer = PayerFactory(name="Zz Example Mutual", payer_id="ZZMUT1")
+    card = io.BytesIO()
+    Image.new("RGB", (80, 50), "green").save(card, format="PNG")
     PatientPhoneFactory(patient=patient, number="+12025550123")
     now = dt.datetime.now(NY).replace(second=0, microsecond=0)
     appointment = AppointmentFactory(
@@ -105,9 +112,15 @@ def test_kiosk_self_check_in(page, browser, live_server, settings):
     assert "Zzkioskdoc" in body and "ending in 0123" in body and "ending in 4321" in body
     assert "12 Example" not in body
 
-    # 4. A new phone: it goes to the review queue, not the record.
+    # 4. A new phone and new insurance (with a photo of the card): they go to the review queue,
+    # not the record.
     tablet.get_by_role("button", name="Something changed").click()
     tablet.get_by_label("Phone").fill("(202) 555-0177")
+    tablet.get_by_label("Insurance company").select_option(label="Zz Example Mutual")
+    tablet.get_by_label("Member ID").fill("ZZM0042")
+    tablet.get_by_label("Photo of the card: front (optional)").set_input_files(
+        {"name": "card.png", "mimeType": "image/png", "buffer": card.getvalue()}
+    )
     tablet.get_by_role("button", name="Send").click()
 
     # 5. Sign the privacy notice.
@@ -125,7 +138,14 @@ def test_kiosk_self_check_in(page, browser, live_server, settings):
     assert errors == []
 
     change = KioskChangeRequest.objects.get()
-    assert change.status == "pending" and change.fields == {"phone": "+12025550177"}
+    assert change.status == "pending"
+    assert change.fields["phone"] == "+12025550177"
+    assert (change.fields["insurance"]["payer_id"], change.fields["insurance"]["member_id"]) == (
+        new_payer.pk,
+        "ZZM0042",
+    )
+    assert change.card_front.read() == card.getvalue()
+    assert Coverage.objects.get(patient=patient).member_id == "ZZK0004321"
     phones = list(Patient.objects.get(pk=patient.pk).phones.values_list("number", flat=True))
     assert phones == ["+12025550123"]
     consent = ConsentAcknowledgement.objects.get(patient=patient)
@@ -140,6 +160,25 @@ def test_kiosk_self_check_in(page, browser, live_server, settings):
     desk_page.locator(
         'section[data-state="arrived"] [data-card]', has_text="Zzkiosktest"
     ).wait_for()
+    # 8. The desk reviews the report side by side and applies it: the coverage changes (unverified).
     desk_page.goto("/kiosk/changes/")
-    assert "(202) 555-0177" in desk_page.locator("main").inner_text()
+    queue = desk_page.locator("main").inner_text()
+    assert "(202) 555-0177" in queue and "Zz Example Mutual" in queue and "ZZM0042" in queue
+    desk_page.get_by_role("img", name="Insurance card, front, photographed at the kiosk").wait_for()
+    desk_page.get_by_role("button", name="Apply").click()
+    desk_page.get_by_text("The coverage is not verified: confirm the card at check-in.").wait_for()
+
+    # 9. She tapped in on the wrong appointment: the desk undoes the kiosk arrival with a reason.
+    desk_page.goto(f"/front-desk/?location={location.pk}")
+    row = desk_page.locator(f'tr[data-appointment="{appointment.pk}"]')
+    assert "self checked in" in row.inner_text()
+    row.locator("summary", has_text="Undo arrival").click()
+    row.get_by_label("Reason").fill("Tapped in on the wrong appointment")
+    row.locator("button", has_text="Undo arrival").click()
+    desk_page.get_by_text("Kiosk arrival undone; the patient is expected again.").wait_for()
     desk_context.close()
+    assert Visit.objects.get(appointment=appointment).state == "expected"
+    active = Coverage.objects.get(patient=patient, status="active")
+    assert (active.payer_id, active.member_id) == (new_payer.pk, "ZZM0042")
+    phones = list(Patient.objects.get(pk=patient.pk).phones.values_list("number", flat=True))
+    assert phones == ["+12025550177"]

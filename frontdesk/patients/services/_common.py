@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import mimetypes
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -62,6 +63,20 @@ def check_upload(value: Any, field: str, errors: FieldErrors) -> None:
         value.seek(0)
     if image_format not in IMAGE_FORMATS:
         errors.add(field, "Use a JPEG or PNG image.")
+
+
+def image_type(stored: Any) -> tuple[str, str]:
+    """The stored image's MIME type and extension, read from its content (names are random)."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with stored.open("rb") as handle, Image.open(handle) as image:
+            mime = Image.MIME.get(image.format or "", "")
+    except (UnidentifiedImageError, OSError, ValueError):
+        mime = ""
+    if not mime:
+        return "application/octet-stream", ""
+    return mime, mimetypes.guess_extension(mime) or ""
 
 
 def clean_fields(

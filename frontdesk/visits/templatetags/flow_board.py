@@ -59,8 +59,17 @@ def column_cards(column: BoardColumn, card_url: list[str]) -> SafeString:
 
 
 @register.simple_tag
-def today_rows(cards: list[Any], check_in_url: list[str], card_url: list[str]) -> SafeString:
-    """Today's check-in list: one row per appointment, a Check in button for the expected ones."""
+def today_rows(
+    cards: list[Any],
+    check_in_url: list[str],
+    card_url: list[str],
+    undo_url: list[str] | None = None,
+) -> SafeString:
+    """Today's check-in list: one row per appointment, a Check in button for the expected ones.
+
+    A patient who checked in at the kiosk also gets "Undo arrival" (a reason is required) when
+    ``undo_url`` is given: they tapped in on the wrong appointment and are put back to expected.
+    """
     labels = dict(FlowState.choices)
     parts: list[str] = []
     for c in cards:
@@ -73,6 +82,16 @@ def today_rows(cards: list[Any], check_in_url: list[str], card_url: list[str]) -
                 f'{c.appointment_id}/{_escape(check_in_url[1])}" hx-target="#flow-panel">'
                 "Check in</button>"
             )
+            if self_checked_in and undo_url is not None:
+                reason_id = f"undo-arrival-{c.appointment_id}"
+                action += (
+                    '<details class="flow-undo-arrival"><summary>Undo arrival</summary>'
+                    f'<form hx-post="{_escape(undo_url[0])}/{c.appointment_id}/'
+                    f'{_escape(undo_url[1])}" hx-target="#flow-panel">'
+                    f'<label for="{reason_id}">Reason</label>'
+                    f'<input id="{reason_id}" name="reason" maxlength="200" required>'
+                    '<button type="submit">Undo arrival</button></form></details>'
+                )
         else:
             action = (
                 f'<button type="button" hx-get="{_escape(card_url[0])}/{c.appointment_id}/'
