@@ -89,7 +89,11 @@ def test_no_password_means_no_packet(practice, packet_settings):
     with pytest.raises(downtime.DowntimeError) as caught:
         downtime.downtime_packet_build()
     assert caught.value.code == "downtime_no_password"
-    assert not packet_settings.DOWNTIME_DIR.exists()
+    # No packet; only the failure, for the dashboards.
+    assert [p.name for p in packet_settings.DOWNTIME_DIR.iterdir()] == ["last-error.json"]
+    assert downtime.packet_status().last_error["error"] == (
+        "FRONTDESK_DOWNTIME_PASSWORD is not set: no downtime packet is written."
+    )
     assert AuditEvent.objects.count() == 0
 
 
