@@ -233,7 +233,11 @@ def test_clock_runs_their_results_and_overdue_tasks(packet_dir):
         ),
         # Hourly and daily tasks still in their slot, but queued for 11 minutes: no worker?
         **dict.fromkeys(
-            ("chartprep.readiness_nightly", "printing.downtime_packet"),
+            (
+                "chartprep.readiness_nightly",
+                "printing.downtime_packet",
+                "printing.batches_expire",
+            ),
             ("READY", "amber", "enqueued but not started (is a worker running?)"),
         ),
     }
