@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db.models import Count, Max, Min, Q
 from django.utils import timezone
 
+from frontdesk.accounts.policy import A
 from frontdesk.audit.choices import AuditAction, AuditCategory
 from frontdesk.audit.models import AuditEvent
 from frontdesk.ops.clock import due_slot, periodic_tasks
@@ -127,10 +128,13 @@ class Dashboard:
 
 
 # --- downtime packet -------------------------------------------------------------------------------
-def _downtime_rows(packet: downtime.PacketStatus) -> list[DowntimeRow]:
+def _downtime_rows(packet: downtime.PacketStatus, user: Any | None) -> list[DowntimeRow]:
+    locations = (
+        Location.objects.all() if user is None else Location.objects.restrict(user, A.OPS_VIEW)
+    )
     rows = []
     for location_id, name in (
-        Location.objects.filter(is_active=True).order_by("name").values_list("pk", "name")
+        locations.filter(is_active=True).order_by("name").values_list("pk", "name")
     ):
         entry = packet.entry_for(location_id)
         rows.append(
@@ -335,14 +339,17 @@ def _backup(now: dt.datetime) -> CheckStatus:
 
 
 # --- the dashboard --------------------------------------------------------------------------------
-def ops_dashboard(*, now: dt.datetime | None = None) -> Dashboard:
-    """Everything the operations dashboard shows, in a fixed number of queries (seven)."""
+def ops_dashboard(*, user: Any | None = None, now: dt.datetime | None = None) -> Dashboard:
+    """Everything the operations dashboard shows, in a fixed number of queries (seven).
+
+    ``user`` scopes the locations listed (``None``: the system, every location).
+    """
     now = now or timezone.now()
     packet = downtime.packet_status(now=now)
     dashboard = Dashboard(
         now=now,
         packet=packet,
-        downtime_rows=_downtime_rows(packet),
+        downtime_rows=_downtime_rows(packet, user),
         clock_rows=_clock_rows(now),
         queue=_queue(now),
         chain_check=_chain_check(now),

@@ -25,7 +25,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         request,
         "ops/dashboard.html",
         {
-            "dashboard": ops_dashboard(),
+            "dashboard": ops_dashboard(user=user),
             # The staleness page is practice.view (admins have it); downloading is the desk's.
             "can_open_downtime": user.can(A.PRACTICE_VIEW),
         },

@@ -20,7 +20,7 @@ from typing import Any
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from frontdesk.accounts.policy import A
@@ -79,15 +79,30 @@ def encounter_form_batch_request(
             location=location,
             day=day,
             status__in=(BatchStatus.QUEUED, BatchStatus.RUNNING),
-            expires_at__gt=now,
         )
         .first()
     )
-    if pending is not None:
+    if pending is not None and pending.expires_at > now:
         return pending
-    batch = EncounterFormBatch.objects.create(
-        requested_by=actor, location=location, day=day, expires_at=now + BATCH_LIFETIME
-    )
+    if pending is not None:
+        # Never built in its lifetime (its worker died): close it so a new one can start.
+        pending.status = BatchStatus.FAILED
+        pending.error = "Not built in time; it was asked for again."
+        pending.finished_at = now
+        pending.save(update_fields=["status", "error", "finished_at", "updated_at"])
+    try:
+        with transaction.atomic():
+            batch = EncounterFormBatch.objects.create(
+                requested_by=actor, location=location, day=day, expires_at=now + BATCH_LIFETIME
+            )
+    except IntegrityError:
+        # A concurrent request created it first (the one-pending constraint): join that one.
+        return EncounterFormBatch.objects.get(
+            requested_by=actor,
+            location=location,
+            day=day,
+            status__in=(BatchStatus.QUEUED, BatchStatus.RUNNING),
+        )
     from frontdesk.printing.tasks import encounter_form_batch
 
     transaction.on_commit(lambda: encounter_form_batch.enqueue(batch.pk))

@@ -100,6 +100,13 @@ class EncounterFormBatch(TimeStampedModel):
                 condition=models.Q(forms_done__lte=models.F("form_count")),
                 name="encounterformbatch_progress_within_count",
             ),
+            # One batch in the making per requester, location and day: a double click (or two
+            # tabs) joins the batch already queued instead of drawing the day twice.
+            models.UniqueConstraint(
+                fields=["requested_by", "location", "day"],
+                condition=models.Q(status__in=["queued", "running"]),
+                name="encounterformbatch_one_pending",
+            ),
         ]
 
     def __str__(self) -> str:

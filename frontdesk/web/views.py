@@ -21,7 +21,7 @@ def home(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
     context: dict[str, Any] = {}
     if user.can(A.OPS_VIEW):
-        context["ops_tiles"] = ops_dashboard().tiles
+        context["ops_tiles"] = ops_dashboard(user=user).tiles
     return render(request, "web/home.html", context)
 
 

@@ -11,6 +11,7 @@ import zxingcpp
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.management import call_command
+from django.db import IntegrityError, transaction
 from django.test import Client
 from django.urls import reverse
 from django_tasks_db.models import DBTaskResult
@@ -83,6 +84,30 @@ def test_asking_twice_while_queued_is_one_batch(practice, django_capture_on_comm
     assert first.pk == second.pk
     assert EncounterFormBatch.objects.count() == 1
     assert DBTaskResult.objects.count() == 1
+
+
+def test_one_pending_batch_per_requester_location_and_day_is_a_database_rule(practice):
+    batch = _request(practice)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        EncounterFormBatch.objects.create(
+            requested_by=batch.requested_by,
+            location=batch.location,
+            day=batch.day,
+            expires_at=batch.expires_at,
+        )
+    # Another day, or the same day once the first is built, is a new batch.
+    assert _built(practice).pk == batch.pk
+    assert _request(practice).pk != batch.pk
+
+
+def test_a_pending_batch_that_outlived_its_lifetime_is_closed_and_replaced(practice):
+    stuck = _request(practice)
+    with time_machine.travel(NOW + dt.timedelta(hours=25), tick=False):
+        fresh = _request(practice)
+    stuck.refresh_from_db()
+    assert fresh.pk != stuck.pk
+    assert (stuck.status, stuck.error) == ("failed", "Not built in time; it was asked for again.")
+    assert fresh.status == "queued"
 
 
 def test_request_needs_the_role_and_the_location(practice):
