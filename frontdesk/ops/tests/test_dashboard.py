@@ -4,6 +4,8 @@ chain check and backups; graded ok / amber / red; no PHI; a constant number of q
 from __future__ import annotations
 
 import datetime as dt
+import os
+import uuid
 
 import pytest
 import time_machine
@@ -371,3 +373,44 @@ def test_a_constant_number_of_queries(packet_dir, django_assert_max_num_queries)
     assert len(large.captured_queries) == len(small.captured_queries)
     with django_assert_max_num_queries(len(small.captured_queries) + 1):
         assert client.get(reverse("web:home")).status_code == 200
+
+
+REDIS_URL = os.environ.get("FRONTDESK_TEST_REDIS_URL", "").strip()
+
+
+@pytest.mark.redis
+@pytest.mark.skipif(
+    not REDIS_URL,
+    reason="RQ dashboard test needs Redis: set FRONTDESK_TEST_REDIS_URL (e.g. redis://127.0.0.1:6379/14)",
+)
+@pytest.mark.django_db(transaction=True)
+def test_rq_backend_shows_the_queue_length_from_redis(packet_dir, settings):
+    import django_rq
+
+    queue_name = f"frontdesk-test-{uuid.uuid4().hex[:10]}"
+    settings.RQ_QUEUES = {
+        "default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 60},
+        queue_name: {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 60},
+    }
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": [queue_name]}}
+    queue = django_rq.get_queue(queue_name)
+    job_ids: list[str] = []
+    try:
+        job_ids += [housekeeping.using(queue_name=queue_name).enqueue().id for _ in range(2)]
+        dashboard = ops_dashboard(now=T)
+        queue_status = dashboard.queue
+        assert (
+            queue_status.backend,
+            queue_status.waiting,
+            queue_status.running,
+            queue_status.failed_recently,
+            queue_status.oldest_waiting_since,
+            queue_status.level,
+        ) == ("rq", 2, 0, 0, None, "ok")
+        assert dashboard.tiles[2]["text"] == "2 waiting, 0 failed"
+        assert {row.run_status for row in dashboard.clock_rows} == {"n/a"}
+    finally:
+        queue.empty()
+        keys = [*queue.connection.scan_iter(f"rq:*{queue_name}*")]
+        keys += [f"rq:{kind}:{job_id}" for job_id in job_ids for kind in ("job", "results")]
+        queue.connection.delete(*keys)
