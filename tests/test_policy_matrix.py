@@ -240,10 +240,19 @@ def _encounter_form_config(objects: dict[str, Any]) -> Any:
     return sample_encounter_form_config(objects["provider"])
 
 
+def _encounter_form_batch(objects: dict[str, Any]) -> Any:
+    from frontdesk.printing.tests.samples import sample_encounter_form_batch
+
+    return sample_encounter_form_batch(objects["location"])
+
+
 SAMPLE_KWARGS.update(
     {
         "printing:config_edit": lambda o: {"pk": _encounter_form_config(o).pk},
         "printing:config_delete": lambda o: {"pk": _encounter_form_config(o).pk},
+        # A colleague's queued whole-day batch at the sample location (a manager may follow it).
+        "printing:batch": lambda o: {"pk": _encounter_form_batch(o).pk},
+        "printing:batch_download": lambda o: {"pk": _encounter_form_batch(o).pk},
     }
 )
 

@@ -6,3 +6,12 @@ class CodeSectionKind(models.TextChoices):
 
     PROCEDURE = "procedure", "Procedures (CPT / HCPCS)"
     DIAGNOSIS = "diagnosis", "Diagnoses (ICD-10-CM)"
+
+
+class BatchStatus(models.TextChoices):
+    """Where a background encounter-form batch is."""
+
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Building"
+    READY = "ready", "Ready"
+    FAILED = "failed", "Failed"

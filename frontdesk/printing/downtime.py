@@ -9,6 +9,8 @@ Layout of ``DOWNTIME_DIR``::
     <stamp>/<location code>.pdf     one build (written under .tmp-<stamp>, then renamed: atomic)
     <stamp>/manifest.json           generated at, window, appointment ids and sha256 per file
     latest.json                     a copy of the newest build's manifest (replaced atomically)
+    last-error.json                 when the newest attempt failed: when, and what (no PHI); removed
+                                    by the next good build
 
 Only the newest ``DOWNTIME_KEEP`` builds are kept. A build is an export of PHI to disk: it writes
 one audit row (system actor) with counts and checksums, never names.
@@ -41,6 +43,7 @@ from frontdesk.scheduling.models import Appointment
 SYSTEM_NAME = "system (downtime)"
 MANIFEST = "manifest.json"
 LATEST = "latest.json"
+LAST_ERROR = "last-error.json"
 _BUILD_RE = re.compile(r"^\d{8}T\d{12}$")
 _FILE_RE = re.compile(r"^[a-z0-9_-]{1,40}\.pdf$")
 
@@ -51,13 +54,33 @@ class DowntimeError(DomainError):
 
 @dataclass(frozen=True)
 class PacketStatus:
-    """What the dashboard shows of the newest packet."""
+    """What the staleness page and the operations dashboard show of the newest packet.
+
+    ``is_stale``: missing or older than twice the interval. ``level`` grades it for the dashboard:
+    "red" when missing, older than three intervals or when the newest attempt failed; "amber" when
+    stale; else "ok". ``last_error`` is the failure of an attempt newer than the packet, if any.
+    """
 
     manifest: dict[str, Any] | None
     generated_at: dt.datetime | None
     appointment_count: int
     interval: dt.timedelta
     is_stale: bool
+    age: dt.timedelta | None = None
+    last_error: dict[str, Any] | None = None
+
+    @property
+    def level(self) -> str:
+        if self.age is None or self.age > 3 * self.interval or self.last_error is not None:
+            return "red"
+        return "amber" if self.is_stale else "ok"
+
+    def entry_for(self, location_id: int) -> dict[str, Any] | None:
+        """The newest packet's manifest entry of one location (None: not in the packet)."""
+        for entry in (self.manifest or {}).get("packets", []):
+            if entry.get("location_id") == location_id:
+                return dict(entry)
+        return None
 
 
 def _password() -> str:
@@ -110,14 +133,40 @@ def _write_json(path: Path, data: dict[str, Any]) -> None:
     os.replace(temporary, path)
 
 
+def _failure_text(exc: BaseException) -> str:
+    """What the dashboard may show of a failure: our own domain message, else only the error's
+    class (an arbitrary exception text could quote a record)."""
+    if isinstance(exc, DomainError):
+        return exc.message
+    return f"{type(exc).__name__} (details in the worker log)"
+
+
 def downtime_packet_build(
     *, out_dir: Path | None = None, now: dt.datetime | None = None
 ) -> dict[str, Any]:
-    """Write a new packet into ``out_dir`` (default ``DOWNTIME_DIR``) and return its manifest."""
-    _password()  # fail before any work when the packet could not be opened anyway
+    """Write a new packet into ``out_dir`` (default ``DOWNTIME_DIR``) and return its manifest.
+
+    A failed attempt leaves the previous packet in place and records ``last-error.json`` (when and
+    what, no PHI) for the dashboards; the next good build removes it.
+    """
     directory = Path(out_dir or settings.DOWNTIME_DIR)
     directory.mkdir(parents=True, exist_ok=True)
     now = now or timezone.now()
+    try:
+        manifest = _build(directory, now)
+    except Exception as exc:
+        _write_json(
+            directory / LAST_ERROR,
+            {"failed_at": now.astimezone(dt.UTC).isoformat(), "error": _failure_text(exc)},
+        )
+        raise
+    (directory / LAST_ERROR).unlink(missing_ok=True)
+    _prune(directory)
+    return manifest
+
+
+def _build(directory: Path, now: dt.datetime) -> dict[str, Any]:
+    _password()  # fail before any work when the packet could not be opened anyway
     days = max(1, int(settings.DOWNTIME_DAYS))
     stamp = now.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%S%f")
     staging = directory / f".tmp-{stamp}-{secrets.token_hex(4)}"
@@ -174,7 +223,6 @@ def downtime_packet_build(
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    _prune(directory)
     return manifest
 
 
@@ -185,8 +233,7 @@ def _prune(directory: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
-def latest_manifest(directory: Path | None = None) -> dict[str, Any] | None:
-    path = Path(directory or settings.DOWNTIME_DIR) / LATEST
+def _read_json(path: Path) -> dict[str, Any] | None:
     try:
         data = json.loads(path.read_text())
     except (OSError, ValueError):
@@ -194,23 +241,40 @@ def latest_manifest(directory: Path | None = None) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
+def latest_manifest(directory: Path | None = None) -> dict[str, Any] | None:
+    return _read_json(Path(directory or settings.DOWNTIME_DIR) / LATEST)
+
+
+def _aware(text: Any) -> dt.datetime | None:
+    try:
+        value = dt.datetime.fromisoformat(str(text))
+    except ValueError:
+        return None
+    return value if value.tzinfo is not None else None
+
+
 def packet_status(*, now: dt.datetime | None = None, directory: Path | None = None) -> PacketStatus:
-    """The newest packet and whether it is stale (older than twice the interval, or missing)."""
+    """The newest packet, whether it is stale (older than twice the interval, or missing), and the
+    newest failed attempt when it came after it."""
     now = now or timezone.now()
+    base = Path(directory or settings.DOWNTIME_DIR)
     interval = dt.timedelta(minutes=int(settings.DOWNTIME_INTERVAL_MINUTES))
-    manifest = latest_manifest(directory)
-    generated_at = None
-    if manifest is not None:
-        try:
-            generated_at = dt.datetime.fromisoformat(str(manifest["generated_at"]))
-        except (KeyError, ValueError):
-            generated_at = None
+    manifest = latest_manifest(base)
+    generated_at = _aware(manifest.get("generated_at")) if manifest is not None else None
+    failure = _read_json(base / LAST_ERROR)
+    last_error = None
+    if failure is not None:
+        failed_at = _aware(failure.get("failed_at"))
+        if failed_at is not None and (generated_at is None or failed_at > generated_at):
+            last_error = {"failed_at": failed_at, "error": str(failure.get("error", ""))[:200]}
     return PacketStatus(
         manifest=manifest,
         generated_at=generated_at,
         appointment_count=int(manifest.get("appointment_count", 0)) if manifest else 0,
         interval=interval,
         is_stale=generated_at is None or now - generated_at > 2 * interval,
+        age=None if generated_at is None else max(now - generated_at, dt.timedelta(0)),
+        last_error=last_error,
     )
 
 

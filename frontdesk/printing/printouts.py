@@ -8,6 +8,7 @@ rows are attributed to ``system_name``.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -64,6 +65,38 @@ def location_schedule_pdf(
     return PrintedDocument(bytes(pdf.output()), ids)
 
 
+def draw_encounter_forms(
+    *,
+    appointments: list[Any],
+    location: Location,
+    day: dt.date,
+    progress: Callable[[int], None] | None = None,
+) -> tuple[bytes, int]:
+    """Draw one form per appointment (in the given order); return the PDF and its page count.
+
+    Draws and nothing else: the caller selected the rows and audits. ``progress(done)`` is called
+    after each form (the background batch reports it). An empty list gives a one-page "nothing to
+    print" document.
+    """
+    configs = EncounterFormConfigs()
+    organization = _organization(location)
+    pdf = drawing.new_document("Encounter forms")
+    for done, appointment in enumerate(appointments, start=1):
+        drawing.draw_encounter_form(
+            pdf,
+            appointment=appointment,
+            organization=organization,
+            config=configs.for_provider(appointment.provider),
+        )
+        if progress is not None:
+            progress(done)
+    if not appointments:
+        pdf.add_page()
+        pdf.set_font("Helvetica", "", 12)
+        pdf.cell(0, 10, f"No appointments at this location on {day:%m/%d/%Y}.")
+    return bytes(pdf.output()), pdf.page_no()
+
+
 def encounter_forms_pdf(
     *,
     user: Any | None,
@@ -77,20 +110,7 @@ def encounter_forms_pdf(
     appointments = appointments_to_print(
         user=user, location=location, day=day, appointment_id=appointment_id
     )
-    configs = EncounterFormConfigs()
-    organization = _organization(location)
-    pdf = drawing.new_document("Encounter forms")
-    for appointment in appointments:
-        drawing.draw_encounter_form(
-            pdf,
-            appointment=appointment,
-            organization=organization,
-            config=configs.for_provider(appointment.provider),
-        )
-    if not appointments:
-        pdf.add_page()
-        pdf.set_font("Helvetica", "", 12)
-        pdf.cell(0, 10, f"No appointments at this location on {day:%m/%d/%Y}.")
+    content, _pages = draw_encounter_forms(appointments=appointments, location=location, day=day)
     ids = [a.pk for a in appointments]
     audit_record(
         actor=user,
@@ -107,4 +127,4 @@ def encounter_forms_pdf(
             "appointment_ids": ids,
         },
     )
-    return PrintedDocument(bytes(pdf.output()), ids)
+    return PrintedDocument(content, ids)

@@ -11,12 +11,13 @@ import datetime as dt
 from typing import Any
 
 from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
 
 from frontdesk.accounts.policy import A
 from frontdesk.patients.choices import CoverageStatus
 from frontdesk.patients.models import Coverage, Patient
 from frontdesk.practice.models import Location, Provider
-from frontdesk.printing.models import EncounterFormConfig
+from frontdesk.printing.models import EncounterFormBatch, EncounterFormConfig
 from frontdesk.scheduling.choices import ACTIVE_STATUSES
 from frontdesk.scheduling.models import Appointment
 
@@ -106,4 +107,29 @@ def encounter_form_config_list(*, user: Any) -> list[EncounterFormConfig]:
         EncounterFormConfig.objects.restrict(user, A.PRACTICE_MANAGE)
         .select_related("provider")
         .order_by("provider__last_name", "specialty", "pk")
+    )
+
+
+def _visible_batches(user: Any) -> QuerySet[EncounterFormBatch]:
+    """Batches at the user's locations that the user asked for; a practice manager sees all of
+    their locations' batches (to help at the desk)."""
+    batches = EncounterFormBatch.objects.restrict(user, A.FORMS_PRINT)
+    if not user.can(A.PRACTICE_MANAGE):
+        batches = batches.filter(requested_by=user)
+    return batches
+
+
+def encounter_form_batch_get(*, user: Any, pk: int) -> EncounterFormBatch | None:
+    """One batch the user may follow and download, or None (absent and out of scope look alike)."""
+    return _visible_batches(user).select_related("location", "requested_by").filter(pk=pk).first()
+
+
+def encounter_form_batch_list_recent(
+    *, user: Any, location: Location, limit: int = 5
+) -> list[EncounterFormBatch]:
+    """The user's own batches of a location that have not expired, newest first."""
+    return list(
+        EncounterFormBatch.objects.restrict(user, A.FORMS_PRINT).filter(
+            requested_by=user, location=location, expires_at__gt=timezone.now()
+        )[:limit]
     )

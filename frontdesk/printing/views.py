@@ -1,5 +1,6 @@
-"""Printing screens: the Print page (day schedules and encounter forms as PDF downloads), the
-encounter-form code setup for the practice manager, and the downtime packet's status and download.
+"""Printing screens: the Print page (day schedules and single encounter forms as PDF downloads;
+the whole day's forms as a background batch with a progress page), the encounter-form code setup
+for the practice manager, and the downtime packet's status and download.
 
 Thin: selectors scope and load, ``printouts`` draws and audits, services validate and write.
 """
@@ -22,7 +23,7 @@ from frontdesk.audit.services import audit_record
 from frontdesk.core.errors import DomainError, NotFound
 from frontdesk.core.queryset import get_restricted
 from frontdesk.practice.models import Location, Provider
-from frontdesk.printing import downtime, printouts, selectors, services
+from frontdesk.printing import batch_services, downtime, printouts, selectors, services
 from frontdesk.printing.choices import CodeSectionKind
 from frontdesk.printing.forms import EncounterFormConfigForm
 from frontdesk.printing.models import EncounterFormConfig
@@ -119,6 +120,7 @@ def print_page(request: HttpRequest) -> HttpResponse:
             "providers": list(providers.values()),
             "can_configure": user.can(A.PRACTICE_MANAGE),
             "can_see_downtime": user.can(A.PRACTICE_VIEW),
+            "batches": selectors.encounter_form_batch_list_recent(user=user, location=location),
         },
     )
 
@@ -157,24 +159,79 @@ def schedule_pdf(request: HttpRequest) -> HttpResponse:
 @requires(A.FORMS_PRINT)
 @require_GET
 def encounter_forms_pdf(request: HttpRequest) -> HttpResponse:
-    """Encounter forms of the location's day (or of ``appointment=``), as a download."""
+    """One appointment's encounter form (``appointment=``), as a download.
+
+    The whole day's forms are a background batch (``batch_create``): drawing hundreds of forms
+    does not fit in a request.
+    """
     inputs = _pdf_inputs(request)
     if isinstance(inputs, HttpResponse):
         return inputs
     location, day = inputs
-    appointment_id = None
-    if request.GET.get("appointment"):
-        appointment_id = _int(request.GET.get("appointment"))
-        if appointment_id is None:
-            return _bad_request("The appointment is an id.")
+    appointment_id = _int(request.GET.get("appointment"))
+    if appointment_id is None:
+        return _bad_request(
+            "Give an appointment id; print the whole day's forms from the Print page."
+        )
     document = printouts.encounter_forms_pdf(
         user=_user(request), location=location, day=day, appointment_id=appointment_id
     )
-    if appointment_id is not None and not document.appointment_ids:
+    if not document.appointment_ids:
         raise Http404
-    suffix = f"-appointment-{appointment_id}" if appointment_id else ""
     return _pdf_response(
-        document.content, f"encounter-forms-{location.pk}-{day.isoformat()}{suffix}.pdf"
+        document.content,
+        f"encounter-forms-{location.pk}-{day.isoformat()}-appointment-{appointment_id}.pdf",
+    )
+
+
+# --- the whole day's encounter forms, built in the background ------------------------------------
+
+
+@requires(A.FORMS_PRINT)
+@require_POST
+def batch_create(request: HttpRequest) -> HttpResponse:
+    """Ask for the whole day's encounter forms of a location; follow them on the progress page."""
+    day = _date(request.POST.get("date"))
+    if _int(request.POST.get("location")) is None or day is None:
+        return _bad_request("Give a location and a date (YYYY-MM-DD).")
+    location = _location(request, request.POST.get("location"))
+    try:
+        batch = batch_services.encounter_form_batch_request(
+            actor=_user(request), location=location, day=day
+        )
+    except NotFound:
+        raise Http404 from None
+    return redirect("printing:batch", pk=batch.pk)
+
+
+@requires(A.FORMS_PRINT)
+@require_GET
+def batch_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """Progress of a batch (htmx polls the status block until it is ready), then its download."""
+    batch = selectors.encounter_form_batch_get(user=_user(request), pk=pk)
+    if batch is None:
+        raise Http404
+    context = {"batch": batch, "expired": batch.expires_at <= timezone.now()}
+    if getattr(request, "htmx", False):
+        return render(request, "printing/_batch_status.html", context)
+    return render(request, "printing/batch.html", context)
+
+
+@requires(A.FORMS_PRINT)
+@require_GET
+def batch_download(request: HttpRequest, pk: int) -> HttpResponse:
+    """The batch's PDF (decrypted from storage); every download is audited as a print."""
+    user = _user(request)
+    batch = selectors.encounter_form_batch_get(user=user, pk=pk)
+    if batch is None:
+        raise Http404
+    try:
+        content = batch_services.encounter_form_batch_content(actor=user, batch=batch)
+    except batch_services.BatchError as exc:
+        status = 410 if exc.code in ("batch_expired", "batch_unreadable") else 409
+        return HttpResponse(exc.message, status=status, content_type="text/plain; charset=utf-8")
+    return _pdf_response(
+        content, f"encounter-forms-{batch.location_id}-{batch.day.isoformat()}.pdf"
     )
 
 

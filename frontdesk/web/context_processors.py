@@ -24,6 +24,7 @@ NAVIGATION: list[tuple[str, str, str]] = [
     ("Audit log", "audit:report", "audit.view"),
     ("Emergency access", "accounts:emergency_access", "breakglass.use"),
     ("Kiosks", "kiosk:devices", "practice.manage"),
+    ("Operations", "ops:dashboard", "ops.view"),
 ]
 
 # Configuration and oversight sections: kept in the "Admin" menu so the bar holds the day's work.
@@ -35,6 +36,7 @@ ADMIN_SECTIONS: frozenset[str] = frozenset(
         "audit:report",
         "accounts:emergency_access",
         "kiosk:devices",
+        "ops:dashboard",
     }
 )
 

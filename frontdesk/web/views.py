@@ -2,18 +2,27 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from frontdesk.accounts.decorators import authenticated, public
+from frontdesk.accounts.policy import A
+from frontdesk.ops.selectors import ops_dashboard
 
 
 @authenticated
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "web/home.html")
+    """The sections of the user's role; for operations staff also the operations summary tiles."""
+    user: Any = request.user
+    context: dict[str, Any] = {}
+    if user.can(A.OPS_VIEW):
+        context["ops_tiles"] = ops_dashboard(user=user).tiles
+    return render(request, "web/home.html", context)
 
 
 @public

@@ -27,6 +27,7 @@ EXPECTED = {
     "chartprep.readiness_nightly": dt.timedelta(days=1),
     "chartprep.noshows_sweep": dt.timedelta(minutes=5),
     "printing.downtime_packet": dt.timedelta(hours=1),
+    "printing.batches_expire": dt.timedelta(hours=1),
 }
 
 
@@ -87,6 +88,7 @@ def test_each_task_runs_once_per_interval():
             "frontdesk.ops.tasks.audit_chain_check",
             "frontdesk.ops.tasks.housekeeping",
             "frontdesk.printing.tasks.downtime_packet",
+            "frontdesk.printing.tasks.encounter_form_batches_expire",
             "frontdesk.waitlist.tasks.waitlist_expire_offers",
         ]
     )
@@ -107,10 +109,11 @@ def test_each_task_runs_once_per_interval():
         "notifications.messages_release",
         "notifications.reminders_due",
         "ops.housekeeping",
+        "printing.batches_expire",
         "printing.downtime_packet",
         "waitlist.expire_offers",
     ]
-    assert DBTaskResult.objects.count() == 9 + 1 + 1 + 5 + 7
+    assert DBTaskResult.objects.count() == 10 + 1 + 1 + 5 + 8
     run = ClockRun.objects.get(task_name="ops.housekeeping", due_at=_at("2026-11-26 11:00"))
     assert DBTaskResult.objects.filter(pk=run.task_result_id).exists()
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from frontdesk.printing.models import EncounterFormConfig
+from frontdesk.printing.models import EncounterFormBatch, EncounterFormConfig
 
 SAMPLE_SECTIONS: list[dict[str, Any]] = [
     {
@@ -28,3 +28,21 @@ def sample_encounter_form_config(provider: Any) -> EncounterFormConfig:
         provider=provider, defaults={"sections": SAMPLE_SECTIONS}
     )
     return config
+
+
+def sample_encounter_form_batch(location: Any) -> EncounterFormBatch:
+    """A queued whole-day batch at ``location``, asked for by a front-desk colleague there."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from frontdesk.accounts.choices import Role
+    from tests.factories import UserFactory, assign
+
+    requester = assign(UserFactory(role=Role.FRONT_DESK), location)
+    return EncounterFormBatch.objects.create(
+        requested_by=requester,
+        location=location,
+        day=timezone.localdate() + dt.timedelta(days=1),
+        expires_at=timezone.now() + dt.timedelta(hours=24),
+    )

@@ -45,18 +45,20 @@ def test_print_page_of_another_location_is_404(practice):
     assert response.status_code == 404
 
 
-def test_encounter_forms_download(practice):
+def test_one_encounter_form_download(practice):
+    appointment = practice.appointments[1]
     response = _client(practice.clerk).get(
         reverse("printing:encounter_forms_pdf"),
-        {"location": practice.location.pk, "date": "2026-12-02"},
+        {"location": practice.location.pk, "date": "2026-12-02", "appointment": appointment.pk},
     )
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     assert response["Content-Disposition"] == (
-        f'attachment; filename="encounter-forms-{practice.location.pk}-2026-12-02.pdf"'
+        f'attachment; filename="encounter-forms-{practice.location.pk}-2026-12-02'
+        f'-appointment-{appointment.pk}.pdf"'
     )
     assert response["Cache-Control"] == "no-store"
-    assert len(pdf_reader(response.content).pages) == 4
+    assert len(pdf_reader(response.content).pages) == 1
 
 
 def test_one_encounter_form_and_unknown_one(practice):
