@@ -36,6 +36,7 @@ from fpdf.enums import EncryptionMethod
 from frontdesk.audit.choices import AuditAction, AuditCategory
 from frontdesk.audit.services import audit_record
 from frontdesk.core.errors import DomainError
+from frontdesk.ledger.selectors import balances_for_patients
 from frontdesk.printing import pdf as drawing
 from frontdesk.printing.selectors import appointments_to_print, day_bounds, printable_locations
 from frontdesk.scheduling.models import Appointment
@@ -113,6 +114,7 @@ def _location_packet(location: Any, day: dt.date, days: int) -> tuple[bytes, lis
         rows = [a for a in appointments if a.starts_at.astimezone(tz).date() == this_day]
         drawing.draw_location_schedule(pdf, location=location, day=this_day, appointments=rows)
     by_patient: dict[int, list[Appointment]] = {}
+    balances = balances_for_patients(patient_ids=list({a.patient_id for a in appointments}))
     for appointment in sorted(appointments, key=lambda a: a.starts_at):
         by_patient.setdefault(appointment.patient_id, []).append(appointment)
     for visits in sorted(
@@ -123,7 +125,9 @@ def _location_packet(location: Any, day: dt.date, days: int) -> tuple[bytes, lis
             v[0].patient_id,
         ),
     ):
-        drawing.draw_face_sheet(pdf, appointments=visits)
+        drawing.draw_face_sheet(
+            pdf, appointments=visits, balance=balances.get(visits[0].patient_id)
+        )
     return bytes(pdf.output()), appointments
 
 

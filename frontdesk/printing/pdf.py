@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from decimal import Decimal
 from typing import Any
 
 import segno
 from fpdf import FPDF
 
+from frontdesk.core.money import format_money
 from frontdesk.practice.models import Location, Organization
 from frontdesk.printing.choices import CodeSectionKind
 from frontdesk.printing.formcode import encode_form_code
@@ -22,7 +24,16 @@ from frontdesk.printing.models import EncounterFormConfig
 from frontdesk.scheduling.models import Appointment
 from frontdesk.scheduling.pdf import _latin, draw_day_table
 
-BALANCE_TEXT = "Balance: see account"  # balances arrive with the payments work; never guess one
+
+def balance_text(balance: Decimal | None) -> str:
+    """The guarantor's patient-responsibility balance as a printed line (None: nothing on file)."""
+    if balance is None or balance == 0:
+        return "$0.00"
+    if balance < 0:
+        return f"{format_money(-balance)} credit on account"
+    return f"{format_money(balance)} due"
+
+
 QR_SIZE_MM = 32
 LINE_MM = 4.8
 HEADING_MM = 7.0  # 1 above + 5.5 bar + 0.5 below
@@ -137,8 +148,9 @@ def draw_encounter_form(
     appointment: Appointment,
     organization: Organization | None,
     config: EncounterFormConfig | None,
+    balance: Decimal | None = None,
 ) -> None:
-    """One encounter form (superbill) on a new page."""
+    """One encounter form (superbill) on a new page; ``balance`` is the guarantor's balance."""
     location: Location = appointment.location
     provider: Any = appointment.provider
     patient: Any = appointment.patient
@@ -205,7 +217,7 @@ def draw_encounter_form(
         _line(pdf, "Coverage", "None on file (self-pay?)")
     for coverage in coverages:
         _line(pdf, coverage.get_priority_display(), _coverage_line(coverage).split(": ", 1)[1])
-    _line(pdf, "Balance", BALANCE_TEXT.split(": ", 1)[1])
+    _line(pdf, "Balance", balance_text(balance))
 
     sections = list(config.sections) if config is not None else []
     if not sections:
@@ -274,7 +286,9 @@ def draw_location_schedule(
         draw_day_table(pdf, title=title, rows=rows, tz=location.tzinfo)
 
 
-def draw_face_sheet(pdf: FPDF, *, appointments: list[Appointment]) -> None:
+def draw_face_sheet(
+    pdf: FPDF, *, appointments: list[Appointment], balance: Decimal | None = None
+) -> None:
     """A patient's face sheet (demographics, insurance, guarantor, balance, alerts) and their visits
     in the packet's window; ``appointments`` all belong to the same patient."""
     first = appointments[0]
@@ -309,7 +323,7 @@ def draw_face_sheet(pdf: FPDF, *, appointments: list[Appointment]) -> None:
         _line(pdf, "Coverage", "None on file")
     for coverage in coverages:
         _line(pdf, coverage.get_priority_display(), _coverage_line(coverage).split(": ", 1)[1])
-    _line(pdf, "Balance", BALANCE_TEXT.split(": ", 1)[1])
+    _line(pdf, "Balance", balance_text(balance))
     _heading(pdf, "Alerts")
     alerts = []
     if patient.interpreter_needed:

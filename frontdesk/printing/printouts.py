@@ -14,6 +14,7 @@ from typing import Any
 
 from frontdesk.audit.choices import AuditAction, AuditCategory
 from frontdesk.audit.services import audit_record
+from frontdesk.ledger.selectors import balances_for_patients
 from frontdesk.practice.models import Location, Organization
 from frontdesk.printing import pdf as drawing
 from frontdesk.printing.selectors import EncounterFormConfigs, appointments_to_print
@@ -80,6 +81,7 @@ def draw_encounter_forms(
     """
     configs = EncounterFormConfigs()
     organization = _organization(location)
+    balances = balances_for_patients(patient_ids=[a.patient_id for a in appointments])
     pdf = drawing.new_document("Encounter forms")
     for done, appointment in enumerate(appointments, start=1):
         drawing.draw_encounter_form(
@@ -87,6 +89,7 @@ def draw_encounter_forms(
             appointment=appointment,
             organization=organization,
             config=configs.for_provider(appointment.provider),
+            balance=balances.get(appointment.patient_id),
         )
         if progress is not None:
             progress(done)

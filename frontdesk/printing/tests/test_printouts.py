@@ -40,6 +40,17 @@ def test_batch_has_one_page_per_appointment_by_provider_then_time(practice):
 def test_form_content(practice):
     first = practice.appointments[0]  # Baker 09:00, patient with primary and secondary coverage
     EncounterFormConfig.objects.create(provider=practice.baker, sections=SAMPLE_SECTIONS)
+    from frontdesk.ledger.services import charge_post
+    from tests.factories import UserFactory, assign
+
+    biller = assign(UserFactory(role="billing"), practice.location)
+    charge_post(
+        actor=biller,
+        patient=first.patient,
+        location=practice.location,
+        code="visit",
+        amount="45.10",
+    )
     document = encounter_forms_pdf(
         user=practice.clerk, location=practice.location, day=TOMORROW, appointment_id=first.pk
     )
@@ -58,7 +69,7 @@ def test_form_content(practice):
         "05/17/1980 / Female",
         f"Primary {primary.payer.name} / {primary.plan.name}, member {primary.member_id}, group G-77",
         f"Secondary {secondary.payer.name}, member {secondary.member_id}",
-        "Balance see account",
+        "Balance $45.10 due",
         "Office visits (CPT/HCPCS)",
         "99213 Office visit est, low",
         "99214-25 Office visit est, moderate",
