@@ -20,4 +20,6 @@ urlpatterns = [
     path("noshows/", include("frontdesk.chartprep.noshow_urls")),
     path("printing/", include("frontdesk.printing.urls")),
     path("kiosk/", include("frontdesk.kiosk.urls")),
+    path("accounts/", include("frontdesk.statements.account_urls")),
+    path("statements/", include("frontdesk.statements.urls")),
 ]

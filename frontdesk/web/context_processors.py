@@ -24,6 +24,8 @@ NAVIGATION: list[tuple[str, str, str]] = [
     ("Audit log", "audit:report", "audit.view"),
     ("Emergency access", "accounts:emergency_access", "breakglass.use"),
     ("Kiosks", "kiosk:devices", "practice.manage"),
+    ("Statements", "statements:runs", "statement.run"),
+    ("Collections", "statements:collections", "collections.report"),
 ]
 
 # Configuration and oversight sections: kept in the "Admin" menu so the bar holds the day's work.
