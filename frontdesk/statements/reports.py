@@ -109,7 +109,7 @@ def collections_report(*, user: Any, date_from: dt.date, date_to: dt.date) -> Co
             key = _label(row, void_fields)
             voided[key] = voided.get(key, ZERO) + summed(row["total"])
         keys = sorted(set(collected) | set(voided))
-        by[name] = [Row(key, collected.get(k, ZERO), voided.get(k, ZERO)) for k in keys]
+        by[name] = [Row(k, collected.get(k, ZERO), voided.get(k, ZERO)) for k in keys]
     total_collected = sum((r.collected for r in by["tender"]), ZERO)
     total_voided = sum((r.voided for r in by["tender"]), ZERO)
     due, at_visit = _time_of_service(user=user, date_from=date_from, date_to=date_to)
