@@ -92,7 +92,7 @@ def account_detail(request: HttpRequest, account_id: int) -> HttpResponse:
 @requires(A.LEDGER_VIEW)
 @require_GET
 def patient_account(request: HttpRequest, patient_id: int) -> HttpResponse:
-    """The account a patient's charges go on (their guarantor's): redirect, or 404 with none yet."""
+    """The account a patient's charges go on (their guarantor's), or 404 with none yet."""
     from frontdesk.core.queryset import get_restricted
 
     try:
@@ -102,7 +102,8 @@ def patient_account(request: HttpRequest, patient_id: int) -> HttpResponse:
         account = account_or_404(user=_user(request), patient=patient)
     except NotFound:
         raise Http404 from None
-    return redirect("patient_accounts:detail", account_id=account.pk)
+    # Rendered here rather than redirected, so the patient page's link is one request.
+    return account_detail(request, account.pk)
 
 
 def _locations(request: HttpRequest, action: str) -> list[Location]:

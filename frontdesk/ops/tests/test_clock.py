@@ -27,6 +27,7 @@ EXPECTED = {
     "chartprep.readiness_nightly": dt.timedelta(days=1),
     "chartprep.noshows_sweep": dt.timedelta(minutes=5),
     "printing.downtime_packet": dt.timedelta(hours=1),
+    "statements.instalment_reminders": dt.timedelta(hours=1),
 }
 
 
@@ -87,6 +88,7 @@ def test_each_task_runs_once_per_interval():
             "frontdesk.ops.tasks.audit_chain_check",
             "frontdesk.ops.tasks.housekeeping",
             "frontdesk.printing.tasks.downtime_packet",
+            "frontdesk.statements.tasks.instalment_reminders",
             "frontdesk.waitlist.tasks.waitlist_expire_offers",
         ]
     )
@@ -108,9 +110,10 @@ def test_each_task_runs_once_per_interval():
         "notifications.reminders_due",
         "ops.housekeeping",
         "printing.downtime_packet",
+        "statements.instalment_reminders",
         "waitlist.expire_offers",
     ]
-    assert DBTaskResult.objects.count() == 9 + 1 + 1 + 5 + 7
+    assert DBTaskResult.objects.count() == 10 + 1 + 1 + 5 + 8
     run = ClockRun.objects.get(task_name="ops.housekeeping", due_at=_at("2026-11-26 11:00"))
     assert DBTaskResult.objects.filter(pk=run.task_result_id).exists()
 

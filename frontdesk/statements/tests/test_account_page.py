@@ -118,8 +118,8 @@ def test_the_patient_page_link_finds_the_guarantors_account(
     client = Client()
     client.force_login(biller)
     response = client.get(f"/accounts/patient/{family['child'].pk}/")
-    assert response.status_code == 302
-    assert response["Location"] == f"/accounts/{family['account'].pk}/"
+    assert response.status_code == 200
+    assert response.context["page"].account == family["account"]
     nobody = PatientFactory()
     assert client.get(f"/accounts/patient/{nobody.pk}/").status_code == 404
 
@@ -213,3 +213,15 @@ def test_a_charge_is_reversed_with_a_reason_but_a_payment_is_not(
     payment_entry = family["payment"].entry
     client.post(f"/accounts/{account.pk}/entries/{payment_entry.pk}/reverse/", {"reason": "x"})
     assert not LedgerEntry.objects.filter(reverses=payment_entry).exists()
+
+
+def test_the_patient_page_links_the_account_for_roles_that_may_see_it(
+    biller: Any, make_user: Any, location: Any, family: dict[str, Any]
+) -> None:
+    client = Client()
+    client.force_login(biller)
+    link = f'href="/accounts/patient/{family["child"].pk}/"'
+    assert link in client.get(f"/patients/{family['child'].pk}/").content.decode()
+    scheduler = Client()
+    scheduler.force_login(make_user(Role.SCHEDULER, location))
+    assert link not in scheduler.get(f"/patients/{family['child'].pk}/").content.decode()
