@@ -83,7 +83,6 @@ def account_detail(request: HttpRequest, account_id: int) -> HttpResponse:
             "pay_url": _pay_url(page.account.pk) if user.can(A.PAYMENT_COLLECT) else None,
             "can_post": user.can(A.CHARGE_POST),
             "can_plan": user.can(A.STATEMENT_RUN),
-            "reverse_form": ReverseForm(),
             "cancel_form": PlanCancelForm(),
         },
     )
@@ -170,29 +169,31 @@ def adjustment_new(request: HttpRequest, account_id: int) -> HttpResponse:
 
 
 @requires(A.CHARGE_POST)
-@require_POST
+@require_http_methods(["GET", "POST"])
 def entry_reverse(request: HttpRequest, account_id: int, entry_id: int) -> HttpResponse:
+    """Confirm and post a reversal of a charge or adjustment (payments are voided in payments)."""
     account = _account(request, account_id, A.CHARGE_POST)
     try:
         entry = selectors.entry_for_user(user=_user(request), account=account, entry_id=entry_id)
     except NotFound:
         raise Http404 from None
-    form = ReverseForm(request.POST)
     if entry.kind in (EntryKind.PAYMENT, EntryKind.REFUND):
         messages.error(request, "Payments and refunds are voided from the payment screen.")
-    elif not form.is_valid():
-        messages.error(request, "Give a reason for the reversal.")
-    else:
+        return redirect("patient_accounts:detail", account_id=account.pk)
+    form = ReverseForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
         try:
             ledger_services.entry_reverse(
                 actor=_user(request), entry=entry, reason=form.cleaned_data["reason"]
             )
         except DomainError as exc:
-            detail = "; ".join(m for msgs in exc.fields.values() for m in msgs) or exc.message
-            messages.error(request, detail)
+            _apply_errors(form, exc)
         else:
             messages.success(request, "Entry reversed.")
-    return redirect("patient_accounts:detail", account_id=account.pk)
+            return redirect("patient_accounts:detail", account_id=account.pk)
+    return render(
+        request, "statements/reverse_form.html", {"form": form, "account": account, "entry": entry}
+    )
 
 
 # --- payment plans --------------------------------------------------------------------------------

@@ -72,18 +72,29 @@ def test_the_page_shows_balances_running_balance_reversals_and_receipts(
     assert page.balances.patient == D("25.00")
     assert page.balances.insurance == D("250.00")
     assert page.balances.unapplied == D("15.00")
-    assert [(line.entry.amount, line.running) for line in page.lines] == [
+    assert [(line.amount, line.running) for line in page.lines] == [
         (D("40.00"), D("40.00")),
         (D("100.00"), D("140.00")),
         (D("-100.00"), D("40.00")),
         (D("-15.00"), D("25.00")),
     ]
-    assert page.lines[1].reversed_by == family["reversal"]
-    assert page.lines[2].entry.reverses_id == family["visit"].pk
+    assert page.lines[1].reversed_by_id == family["reversal"].pk
+    assert page.lines[2].reverses_id == family["visit"].pk
     assert page.lines[3].receipt == f"#{family['payment'].receipt_number}"
-    assert [line.entry.amount for line in page.insurance_lines] == [D("250.00")]
+    assert [line.amount for line in page.insurance_lines] == [D("250.00")]
+    assert [line.patient_name for line in page.lines] == [
+        family["child"].display_name,
+        family["parent"].display_name,
+        family["parent"].display_name,
+        "",
+    ]
     html = response.content.decode()
     assert f'reversed by <a href="#entry-{family["reversal"].pk}">' in html
+    copay = family["copay"]
+    reverse_link = f'href="/accounts/{family["account"].pk}/entries/{copay.pk}/reverse/"'
+    assert reverse_link in html
+    # The copay and the insurance charge: none on a reversed entry, a reversal or a payment.
+    assert html.count("/reverse/") == 2
     assert '<dd data-balance="patient">$25.00</dd>' in html
     # One audited read of the account.
     events = list(AuditEvent.objects.order_by("sequence")[before:])
