@@ -28,7 +28,7 @@ def ledger_rows(lines: list[Any], account_id: int, can_post: bool) -> str:
     out: list[str] = []
     for line in lines:
         pk = line.pk
-        what = escape(line.description or line.kind.capitalize())
+        what = str(escape(line.description or line.kind.capitalize()))
         if line.reverses_id:
             what += (
                 f' <span class="muted">reverses <a href="#entry-{line.reverses_id}">entry '
