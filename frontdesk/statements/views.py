@@ -24,7 +24,7 @@ from frontdesk.core.crypto import decrypt_bytes
 from frontdesk.core.errors import DomainError, NotFound
 from frontdesk.ledger import services as ledger_services
 from frontdesk.ledger.choices import EntryKind
-from frontdesk.ledger.selectors import account_or_404
+from frontdesk.ledger.selectors import account_get, account_or_404
 from frontdesk.patients.models import Patient
 from frontdesk.practice.models import Location
 from frontdesk.statements import reports, selectors, services
@@ -112,7 +112,11 @@ def _locations(request: HttpRequest, action: str) -> list[Location]:
 @requires(A.CHARGE_POST)
 @require_http_methods(["GET", "POST"])
 def charge_new(request: HttpRequest, account_id: int) -> HttpResponse:
-    account = _account(request, account_id, A.CHARGE_POST)
+    # The form lists the account's patients: an audited read of the account.
+    try:
+        account = account_get(user=_user(request), account_id=account_id)
+    except NotFound:
+        raise Http404 from None
     patients = selectors.account_patients(account=account)
     form = ChargeForm(
         request.POST or None, patients=patients, locations=_locations(request, A.CHARGE_POST)
@@ -259,12 +263,12 @@ def statement_pdf(request: HttpRequest, statement_id: int) -> HttpResponse:
         data = decrypt_bytes(handle.read())
     audit_record(
         actor=_user(request),
-        action=AuditAction.PRINT,
+        action=AuditAction.READ,
         category=AuditCategory.FINANCIAL,
         patient_id=statement.account.holder_id,
         object_type="statement",
         object_id=statement.pk,
-        detail={"event": "statement_printed"},
+        detail={"event": "statement_viewed"},
     )
     response = HttpResponse(data, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="statement-{statement.pk}.pdf"'

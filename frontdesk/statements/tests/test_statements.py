@@ -148,6 +148,7 @@ def test_the_cli_runs_once_per_cycle(biller: Any, location: Any) -> None:
     assert Statement.objects.get().created_by.username == "statements-system"
 
 
+@pytest.mark.django_db(transaction=True)  # the worker closes its connection when done
 def test_the_run_screen_starts_a_task_and_polls_progress(
     biller: Any, location: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
