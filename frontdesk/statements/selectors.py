@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import Q
+from django.utils import timezone
 
 from frontdesk.accounts.policy import A
 from frontdesk.core.money import ZERO, money_sum, summed
@@ -208,7 +209,7 @@ def plan_schedule(*, plan: PaymentPlan, today: dt.date | None = None) -> list[In
 
     Computed from the ledger every time, so a voided payment un-pays an instalment at once.
     """
-    today = today or dt.date.today()
+    today = today or timezone.localdate()
     left = max(plan_paid_total(plan=plan), ZERO)
     states = []
     for instalment in plan.instalments.order_by("number"):
