@@ -108,6 +108,7 @@ INSTALLED_APPS = [
     "frontdesk.kiosk",
     "frontdesk.ledger",
     "frontdesk.payments",
+    "frontdesk.statements",
     "frontdesk.web",
     "frontdesk.demo",
     "frontdesk.ops",
@@ -405,3 +406,14 @@ FLOW_ON_TIME_MINUTES = int(os.environ.get("FRONTDESK_FLOW_ON_TIME_MINUTES", "10"
 # --- money (ledger, payments) ---
 # One ISO 4217 currency per installation; amounts are Decimal with two places.
 FRONTDESK_CURRENCY = os.environ.get("FRONTDESK_CURRENCY", "USD").strip().upper() or "USD"
+
+# --- statements, payment plans, fees (frontdesk/statements) ---
+# Statements go to accounts whose patient balance is over the threshold, at most once per cycle.
+STATEMENT_THRESHOLD = os.environ.get("FRONTDESK_STATEMENT_THRESHOLD", "5.00").strip() or "5.00"
+STATEMENT_CYCLE_DAYS = int(os.environ.get("FRONTDESK_STATEMENT_CYCLE_DAYS", "30"))
+STATEMENT_DUE_DAYS = int(os.environ.get("FRONTDESK_STATEMENT_DUE_DAYS", "21"))
+# Payment-plan reminders go this many days before an instalment is due.
+PLAN_REMINDER_DAYS = int(os.environ.get("FRONTDESK_PLAN_REMINDER_DAYS", "3"))
+# Optional fees posted when a visit is marked no-show / cancelled late by the patient ("" = off).
+FRONTDESK_NOSHOW_FEE = os.environ.get("FRONTDESK_NOSHOW_FEE", "").strip()
+FRONTDESK_LATE_CANCEL_FEE = os.environ.get("FRONTDESK_LATE_CANCEL_FEE", "").strip()

@@ -21,4 +21,6 @@ urlpatterns = [
     path("printing/", include("frontdesk.printing.urls")),
     path("kiosk/", include("frontdesk.kiosk.urls")),
     path("ops/", include("frontdesk.ops.urls")),
+    path("accounts/", include("frontdesk.statements.account_urls")),
+    path("statements/", include("frontdesk.statements.urls")),
 ]

@@ -390,3 +390,30 @@ SAMPLE_KWARGS.update(
         "kiosk:code": lambda o: {"pk": _sample_appointment(o).pk},
     }
 )
+
+
+# Statements: the sample patient's account (a $60 charge), a statement, a run and a payment plan.
+def _statements_sample(name: str) -> Any:
+    from frontdesk.statements.tests import samples
+
+    return getattr(samples, name)
+
+
+SAMPLE_KWARGS.update(
+    {
+        **{
+            f"patient_accounts:{name}": (
+                lambda o: {"account_id": _statements_sample("sample_account")(o).pk}
+            )
+            for name in ("detail", "charge", "adjust", "plan")
+        },
+        "patient_accounts:for_patient": lambda o: {"patient_id": o["patient"].pk},
+        "patient_accounts:reverse": lambda o: {
+            "account_id": _statements_sample("sample_account")(o).pk,
+            "entry_id": _statements_sample("sample_charge")(o).pk,
+        },
+        "statements:pdf": lambda o: {"statement_id": _statements_sample("sample_statement")(o).pk},
+        "statements:run": lambda o: {"run_id": _statements_sample("sample_run")(o).pk},
+        "statements:plan_cancel": lambda o: {"plan_id": _statements_sample("sample_plan")(o).pk},
+    }
+)

@@ -13,6 +13,7 @@ import datetime as dt
 import logging
 from typing import Any
 
+from django.apps import apps
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -83,6 +84,19 @@ def noshow_system_user() -> User:
     return user
 
 
+def _fee_hook(name: str, appointment: Appointment) -> None:
+    """Tell the practice's fee policy (statements, when installed) about a no-show or late cancel.
+
+    Chart prep never imports statements at module level (the arrow points from statements to chart
+    prep); the fee is posted by the no-show system user, which may post charges.
+    """
+    if not apps.is_installed("frontdesk.statements"):
+        return
+    from frontdesk.statements import fees
+
+    getattr(fees, name)(actor=noshow_system_user(), appointment=appointment)
+
+
 def _open_case(appointment: Appointment, kind: str, now: dt.datetime) -> NoShowCase | None:
     try:
         with transaction.atomic():
@@ -121,6 +135,7 @@ def noshows_mark_due(*, now: dt.datetime | None = None) -> int:
             logger.info("noshow skip appointment=%s code=%s", appointment.pk, exc.code)
             continue
         _open_case(appointment, CaseKind.NO_SHOW, now)
+        _fee_hook("noshow_marked", appointment)
         marked += 1
     return marked
 
@@ -148,6 +163,7 @@ def late_cancels_track(*, now: dt.datetime | None = None) -> int:
         )
         kind = CaseKind.SAME_DAY_CANCEL if same_day else CaseKind.LATE_CANCEL
         if _open_case(appointment, kind, now) is not None:
+            _fee_hook("late_cancel_tracked", appointment)
             opened += 1
     return opened
 
@@ -326,5 +342,6 @@ def appointment_undo_no_show(*, actor: Any, appointment: Appointment) -> Appoint
             )
     except IntegrityError:  # PostgreSQL's exclusion constraint: someone else holds the slot now
         raise Conflict(MSG_SLOT_TAKEN, code="slot_taken") from None
+    _fee_hook("noshow_undone", appointment)
     appointment.refresh_from_db()
     return appointment

@@ -25,6 +25,8 @@ NAVIGATION: list[tuple[str, str, str]] = [
     ("Emergency access", "accounts:emergency_access", "breakglass.use"),
     ("Kiosks", "kiosk:devices", "practice.manage"),
     ("Operations", "ops:dashboard", "ops.view"),
+    ("Statements", "statements:runs", "statement.run"),
+    ("Collections", "statements:collections", "collections.report"),
 ]
 
 # Configuration and oversight sections: kept in the "Admin" menu so the bar holds the day's work.

@@ -28,6 +28,7 @@ EXPECTED = {
     "chartprep.noshows_sweep": dt.timedelta(minutes=5),
     "printing.downtime_packet": dt.timedelta(hours=1),
     "printing.batches_expire": dt.timedelta(hours=1),
+    "statements.instalment_reminders": dt.timedelta(hours=1),
 }
 
 
@@ -89,6 +90,7 @@ def test_each_task_runs_once_per_interval():
             "frontdesk.ops.tasks.housekeeping",
             "frontdesk.printing.tasks.downtime_packet",
             "frontdesk.printing.tasks.encounter_form_batches_expire",
+            "frontdesk.statements.tasks.instalment_reminders",
             "frontdesk.waitlist.tasks.waitlist_expire_offers",
         ]
     )
@@ -111,9 +113,10 @@ def test_each_task_runs_once_per_interval():
         "ops.housekeeping",
         "printing.batches_expire",
         "printing.downtime_packet",
+        "statements.instalment_reminders",
         "waitlist.expire_offers",
     ]
-    assert DBTaskResult.objects.count() == 10 + 1 + 1 + 5 + 8
+    assert DBTaskResult.objects.count() == 10 + 1 + 1 + 5 + 9
     run = ClockRun.objects.get(task_name="ops.housekeeping", due_at=_at("2026-11-26 11:00"))
     assert DBTaskResult.objects.filter(pk=run.task_result_id).exists()
 
