@@ -116,7 +116,7 @@ def test_each_task_runs_once_per_interval():
         "statements.instalment_reminders",
         "waitlist.expire_offers",
     ]
-    assert DBTaskResult.objects.count() == 10 + 1 + 1 + 5 + 9
+    assert DBTaskResult.objects.count() == 11 + 1 + 1 + 5 + 9
     run = ClockRun.objects.get(task_name="ops.housekeeping", due_at=_at("2026-11-26 11:00"))
     assert DBTaskResult.objects.filter(pk=run.task_result_id).exists()
 
