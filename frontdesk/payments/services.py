@@ -543,6 +543,10 @@ def _create(actor: Any, request: _Request) -> Payment:
     now = timezone.now()
     with transaction.atomic():
         drawer = _locked_open_drawer(actor, request.location)
+        # Identical requests queue on the drawer lock; the later ones find the key here and replay
+        # without touching the account (lock order: drawer, account, payment).
+        if Payment.objects.filter(idempotency_key=request.key).exists():
+            raise IntegrityError("idempotency key taken")
         Account.objects.select_for_update().get(pk=request.account.pk)
         date = business_date(request.location, now)
         if ledger_selectors.day_is_closed(location=request.location, date=date):
@@ -631,6 +635,8 @@ def _finish(
     """Record the processor's answer (None: it never received the charge) in one transaction."""
     now = timezone.now()
     with transaction.atomic():
+        account_id = Payment.objects.values_list("account_id", flat=True).get(pk=payment_id)
+        Account.objects.select_for_update().get(pk=account_id)  # lock order: account, payment
         payment = Payment.objects.select_for_update().get(pk=payment_id)
         attempt = CardAttempt.objects.select_for_update().get(pk=attempt_id)
         if payment.status != PaymentStatus.PENDING:

@@ -27,6 +27,7 @@ EXPECTED = {
     "chartprep.readiness_nightly": dt.timedelta(days=1),
     "chartprep.noshows_sweep": dt.timedelta(minutes=5),
     "printing.downtime_packet": dt.timedelta(hours=1),
+    "payments.reconcile": dt.timedelta(minutes=5),
 }
 
 
@@ -86,6 +87,7 @@ def test_each_task_runs_once_per_interval():
             "frontdesk.notifications.tasks.reminders_due",
             "frontdesk.ops.tasks.audit_chain_check",
             "frontdesk.ops.tasks.housekeeping",
+            "frontdesk.payments.tasks.payments_reconcile",
             "frontdesk.printing.tasks.downtime_packet",
             "frontdesk.waitlist.tasks.waitlist_expire_offers",
         ]
@@ -99,6 +101,7 @@ def test_each_task_runs_once_per_interval():
         "chartprep.readiness_refresh",
         "notifications.messages_release",
         "notifications.reminders_due",
+        "payments.reconcile",
         "waitlist.expire_offers",
     ]
     assert sorted(clock_tick(now=_at("2026-11-26 11:00:00"))) == [
@@ -107,10 +110,11 @@ def test_each_task_runs_once_per_interval():
         "notifications.messages_release",
         "notifications.reminders_due",
         "ops.housekeeping",
+        "payments.reconcile",
         "printing.downtime_packet",
         "waitlist.expire_offers",
     ]
-    assert DBTaskResult.objects.count() == 9 + 1 + 1 + 5 + 7
+    assert DBTaskResult.objects.count() == 10 + 1 + 1 + 6 + 8
     run = ClockRun.objects.get(task_name="ops.housekeeping", due_at=_at("2026-11-26 11:00"))
     assert DBTaskResult.objects.filter(pk=run.task_result_id).exists()
 
@@ -124,6 +128,7 @@ def test_a_clock_that_was_down_runs_each_task_once_not_every_missed_slot():
         "notifications.messages_release",
         "chartprep.readiness_refresh",
         "chartprep.noshows_sweep",
+        "payments.reconcile",
     ]
 
 
