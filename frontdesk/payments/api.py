@@ -11,11 +11,12 @@ the same key with another body is 409 ``idempotency_mismatch``.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest
 from ninja import Field, Path, Router, Schema
 from ninja.responses import Status
+from pydantic import StringConstraints
 
 from frontdesk.accounts.policy import A
 from frontdesk.api.auth import api_user, requires
@@ -33,14 +34,17 @@ from frontdesk.practice.models import Location
 from frontdesk.scheduling.models import Appointment
 
 router = Router(tags=["payments"])
-MONEY = {"max_length": 16, "pattern": r"^[0-9]+(\.[0-9]{1,2})?$", "examples": ["25.00"]}
+# An amount as text: "25" or "25.00" (JSON numbers are refused: binary fractions are not money).
+Money = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=16, pattern=r"^[0-9]+(\.[0-9]{1,2})?$")
+]
 KEY_HEADER = "Idempotency-Key"
 
 
 class TenderIn(InputSchema):
     kind: TenderKind
-    amount: str = Field(..., **MONEY)
-    cash_tendered: str | None = Field(None, description="Cash: what was handed over.", **MONEY)
+    amount: Money
+    cash_tendered: Money | None = Field(None, description="Cash: what was handed over.")
     check_number: str = Field("", max_length=20)
     check_bank: str = Field("", max_length=80)
     card_token: str = Field(
@@ -50,7 +54,7 @@ class TenderIn(InputSchema):
 
 class ApplyIn(InputSchema):
     charge_id: IdString
-    amount: str = Field(..., **MONEY)
+    amount: Money
 
 
 class PaymentIn(InputSchema):
@@ -59,7 +63,7 @@ class PaymentIn(InputSchema):
         None, description="The patient (their guarantor's account)."
     )
     location_id: IdString
-    amount: str = Field(..., description="The total; the tenders must add up to it.", **MONEY)
+    amount: Money = Field(..., description="The total; the tenders must add up to it.")
     tenders: list[TenderIn] = Field(..., min_length=1, max_length=5)
     apply_to: list[ApplyIn] | None = Field(
         None, max_length=50, description="Charges and amounts; omitted: oldest open charges first."
@@ -108,7 +112,7 @@ class VoidIn(InputSchema):
 class RefundIn(InputSchema):
     account_id: IdString
     location_id: IdString
-    amount: str = Field(..., **MONEY)
+    amount: Money
     method: RefundMethod
     reason: str = Field(..., min_length=1, max_length=200)
     payment_id: IdString | None = Field(None, description="Required for a card refund.")
@@ -158,7 +162,9 @@ class AccountOut(Schema):
 
 
 def _status_for(payment: Payment) -> int:
-    return {PaymentStatus.PENDING: 202, PaymentStatus.DECLINED: 402}.get(payment.status, 201)
+    if payment.status == PaymentStatus.PENDING:
+        return 202
+    return 402 if payment.status == PaymentStatus.DECLINED else 201
 
 
 @router.post(
