@@ -160,6 +160,8 @@ class Payment(TimeStampedModel):
         blank=True,
         related_name="voided_payments",
     )
+    # The void's own receipt (same per-location sequence as payments and refunds).
+    void_receipt_number = models.PositiveIntegerField(null=True, blank=True)
     # What the payment applies to, kept from the request so a payment completed later (after a card
     # timeout or crash) applies exactly as asked: {"targets": [[charge_id, "12.00"], ...] or None,
     # "credit": "5.00"} (credit = the patient-credit tender).

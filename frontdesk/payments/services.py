@@ -879,8 +879,10 @@ def payment_void(*, actor: Any, payment: Payment, reason: str) -> Payment:
         current.void_entry = reversal
         current.voided_at, current.voided_by, current.void_reason = now, actor, reason
         current.void_drawer = drawer
+        current.void_receipt_number = counter_next(f"receipt:{current.location_id}")
         current.save(
             update_fields=[
+                "void_receipt_number",
                 "status",
                 "void_entry",
                 "voided_at",
@@ -902,6 +904,7 @@ def payment_void(*, actor: Any, payment: Payment, reason: str) -> Payment:
                 "receipt": current.receipt_number,
                 "reversal": reversal.pk if reversal else None,
                 "void_drawer": drawer.pk,
+                "void_receipt": current.void_receipt_number,
             },
         )
     return current

@@ -17,6 +17,11 @@ class Migration(migrations.Migration):
         ),
         migrations.AddField(
             model_name="payment",
+            name="void_receipt_number",
+            field=models.PositiveIntegerField(blank=True, null=True),
+        ),
+        migrations.AddField(
+            model_name="payment",
             name="void_drawer",
             field=models.ForeignKey(
                 blank=True,
