@@ -379,3 +379,33 @@ SAMPLE_KWARGS.update(
         "kiosk:code": lambda o: {"pk": _sample_appointment(o).pk},
     }
 )
+
+
+# Payments: a completed cash payment of the sample patient at the sample location (its receipt page,
+# print, e-mail and void), and the take-payment screen of the sample patient.
+def _sample_payment(objects: dict[str, Any]) -> Any:
+    if "payment" not in objects:
+        from frontdesk.payments.services import TenderInput, payment_take
+        from tests.factories import DrawerSessionFactory
+
+        clerk = assign(UserFactory(role=Role.FRONT_DESK), objects["location"])
+        DrawerSessionFactory(location=objects["location"], user=clerk)
+        objects["payment"] = payment_take(
+            actor=clerk,
+            patient=objects["patient"],
+            location=objects["location"],
+            tenders=[TenderInput(kind="cash", amount="10.00")],
+            idempotency_key="policy-matrix-payment",
+        )
+    return objects["payment"]
+
+
+SAMPLE_KWARGS.update(
+    {
+        "payments:take": lambda o: {"pk": o["patient"].pk},
+        **{
+            f"payments:{name}": (lambda o: {"pk": _sample_payment(o).pk})
+            for name in ("receipt", "receipt_pdf", "void_receipt_pdf", "receipt_email", "void")
+        },
+    }
+)
