@@ -405,7 +405,35 @@ SAMPLE_KWARGS.update(
         "payments:take": lambda o: {"pk": o["patient"].pk},
         **{
             f"payments:{name}": (lambda o: {"pk": _sample_payment(o).pk})
-            for name in ("receipt", "receipt_pdf", "void_receipt_pdf", "receipt_email", "void")
+            for name in (
+                "receipt",
+                "receipt_pdf",
+                "void_receipt_pdf",
+                "receipt_email",
+                "void",
+                "refund",
+            )
         },
+        "payments:refund_receipt_pdf": lambda o: {"pk": _sample_refund(o).pk},
     }
 )
+
+
+def _sample_refund(objects: dict[str, Any]) -> Any:
+    if "refund" not in objects:
+        from frontdesk.payments.services import refund_issue
+
+        payment = _sample_payment(objects)
+        biller = assign(UserFactory(role=Role.BILLING), objects["location"])
+        objects["refund"] = refund_issue(
+            actor=biller,
+            account=payment.account,
+            location=objects["location"],
+            amount="5.00",
+            method="check",
+            check_number="7001",
+            reason="Overpaid",
+            payment=payment,
+            idempotency_key="policy-matrix-refund",
+        )
+    return objects["refund"]

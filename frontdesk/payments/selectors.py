@@ -89,6 +89,16 @@ class PaymentView:
     message: str
 
 
+def _unapplied_now(payment: Payment) -> Decimal:
+    """What is left of the payment's money not applied to a charge nor refunded, now."""
+    if payment.entry is None or payment.status != PaymentStatus.COMPLETED:
+        return ZERO
+    left: Decimal = ledger_selectors.open_amounts(account=payment.account, entries=[payment.entry])[
+        payment.entry.pk
+    ]
+    return left
+
+
 def payment_view(*, user: Any, payment: Payment) -> PaymentView:
     """The receipt page's content (the same sentences as the PDF, bullets for the card). Audited."""
     response = payment.response or {}
@@ -99,7 +109,7 @@ def payment_view(*, user: Any, payment: Payment) -> PaymentView:
         tenders=[tender_line(t, mask=BULLETS) for t in payment.tenders.order_by("pk")],
         applied=applied_lines(payment),
         change_due=Decimal(response.get("change_due", "0.00")),
-        unapplied=Decimal(response.get("unapplied", "0.00")),
+        unapplied=_unapplied_now(payment),
         remains=balance_sentence(Decimal(after)) if after is not None else "",
         message=str(response.get("message", "")),
     )

@@ -13,4 +13,6 @@ urlpatterns = [
     path("<int:pk>/void-receipt.pdf", views.void_receipt_pdf, name="void_receipt_pdf"),
     path("<int:pk>/email/", views.receipt_email, name="receipt_email"),
     path("<int:pk>/void/", views.void, name="void"),
+    path("<int:pk>/refund/", views.refund, name="refund"),
+    path("refunds/<int:pk>/receipt.pdf", views.refund_receipt_pdf, name="refund_receipt_pdf"),
 ]

@@ -24,7 +24,7 @@ from frontdesk.core.queryset import get_restricted
 from frontdesk.patients.models import Patient
 from frontdesk.payments import forms, receipts, selectors, services
 from frontdesk.payments.choices import PaymentStatus
-from frontdesk.payments.models import Payment
+from frontdesk.payments.models import Payment, Refund
 from frontdesk.payments.processor import TEST_TOKENS
 from frontdesk.practice.models import Location
 from frontdesk.scheduling.models import Appointment
@@ -172,7 +172,14 @@ def receipt(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "payments/receipt.html",
-        {"view": view, "payment": payment, "can_void": user.can(A.PAYMENT_VOID)},
+        {
+            "view": view,
+            "payment": payment,
+            "can_void": user.can(A.PAYMENT_VOID),
+            "can_refund": user.can(A.REFUND_ISSUE),
+            "refunds": list(payment.refunds.order_by("pk")),
+            "refund_key": forms.new_key(),
+        },
     )
 
 
@@ -229,3 +236,48 @@ def void(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, "Payment voided. Print the void receipt for the patient.")
     return redirect("payments:receipt", pk=payment.pk)
+
+
+@requires(A.REFUND_ISSUE)
+@require_POST
+def refund(request: HttpRequest, pk: int) -> HttpResponse:
+    """Refund (part of) what this payment left unapplied: cash, practice check or back to its card.
+    The form carries its own idempotency key, so a double click refunds once."""
+    payment = _payment(request, pk, A.REFUND_ISSUE)
+    try:
+        services.refund_issue(
+            actor=request.user,
+            account=payment.account,
+            location=payment.location,
+            amount=request.POST.get("amount", ""),
+            method=str(request.POST.get("method", "")),
+            reason=str(request.POST.get("reason", "")),
+            payment=payment,
+            check_number=str(request.POST.get("check_number", "")),
+            idempotency_key=str(request.POST.get("idempotency_key", "")),
+        )
+    except DomainError as exc:
+        if isinstance(exc, PermissionDenied):
+            raise
+        text = "; ".join(m for ms in exc.fields.values() for m in ms) or exc.message
+        messages.error(request, f"Not refunded: {text}")
+    else:
+        messages.success(request, "Refund issued. Print the refund receipt for the patient.")
+    return redirect("payments:receipt", pk=payment.pk)
+
+
+@requires(A.LEDGER_VIEW)
+@require_POST
+def refund_receipt_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    user: Any = request.user
+    try:
+        refund_row: Refund = get_restricted(
+            Refund.objects.select_related("account__holder", "location__organization"),
+            user,
+            A.LEDGER_VIEW,
+            pk=pk,
+        )
+    except NotFound:
+        raise Http404 from None
+    content = receipts.refund_receipt_pdf(user=user, refund=refund_row)
+    return _pdf(content, f"refund-receipt-{refund_row.receipt_number}.pdf")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from typing import Any
 
 from django.test import Client
@@ -126,3 +127,47 @@ def test_the_check_in_panel_shows_the_real_balance_and_links_to_take_payment(
     assert "Prior balance: $25.00 owed on the account." in html
     take = reverse("payments:take", args=[patient.pk])
     assert f'href="{take}?appointment={appointment.pk}"' in html
+
+
+def test_refund_from_the_receipt_page_and_print_its_receipt(
+    clerk, biller, location, patient, drawer, biller_drawer
+):
+    client = _client(clerk)
+    url = reverse("payments:take", args=[patient.pk])
+    key = _key(client.get(url).content.decode())
+    client.post(url, {"idempotency_key": key, "location": location.pk, "cash_amount": "30"})
+    payment = Payment.objects.get()
+    office = _client(biller)
+    page = office.get(reverse("payments:receipt", args=[payment.pk])).content.decode()
+    assert "Refund the unapplied $30.00" in page
+    form = {
+        "idempotency_key": re.search(r'name="idempotency_key" value="([^"]+)"', page).group(1),
+        "amount": "12.50",
+        "method": "cash",
+        "reason": "Prepaid too much",
+    }
+    first = office.post(reverse("payments:refund", args=[payment.pk]), form)
+    again = office.post(reverse("payments:refund", args=[payment.pk]), form)  # double click
+    assert first.status_code == again.status_code == 302
+    from frontdesk.payments.models import Refund
+
+    refund = Refund.objects.get()
+    assert (refund.amount, refund.drawer, refund.receipt_number) == (
+        Decimal("12.50"),
+        biller_drawer,
+        2,
+    )
+    page = office.get(reverse("payments:receipt", args=[payment.pk])).content.decode()
+    assert "Refund receipt no. 2: $12.50 (Cash from the drawer)" in page
+    assert "Refund the unapplied $17.50" in page
+    pdf = office.post(reverse("payments:refund_receipt_pdf", args=[refund.pk]))
+    assert pdf["Content-Type"] == "application/pdf"
+    too_much = office.post(
+        reverse("payments:refund", args=[payment.pk]),
+        {**form, "idempotency_key": "another", "amount": "20.00"},
+        follow=True,
+    )
+    assert "Not refunded: A refund cannot be more than the unapplied credit" in (
+        too_much.content.decode()
+    )
+    assert Refund.objects.count() == 1
