@@ -49,6 +49,7 @@ from frontdesk.ledger.services import (
     Posting,
     _allocate,
     account_for_patient,
+    account_holder,
     business_date,
     clean_amount,
     clean_note,
@@ -164,7 +165,7 @@ class _Tender:
 
 @dataclass
 class _Request:
-    account: Account
+    account: Account | None  # None: the patient's guarantor has no account yet (made on writing)
     patient: Patient | None
     location: Location
     tenders: list[_Tender]
@@ -172,6 +173,7 @@ class _Request:
     appointment: Any
     memo: str
     key: str
+    owner: Patient | None = None  # whose account to open when there is none yet
     total: Decimal = ZERO
     digest: str = ""
     errors: FieldErrors = field(default_factory=FieldErrors)
@@ -312,8 +314,13 @@ def _validate_request(
             raise NotFound()
         if not Patient.objects.restrict(actor, A.LEDGER_VIEW).filter(pk=patient.pk).exists():
             raise NotFound()
-        account = account_for_patient(patient=patient)
-    _account_in_scope(actor, account)
+        account = ledger_selectors.account_for_patient_or_none(patient=patient)
+    if account is not None:
+        _account_in_scope(actor, account)
+        holder_id = account.holder_id
+    else:
+        assert patient is not None
+        holder_id = account_holder(patient).pk
     errors = FieldErrors()
     key = _check_key(idempotency_key, errors)
     cleaned = _clean_tenders(list(tenders), errors)
@@ -351,7 +358,7 @@ def _validate_request(
             targets = None
     holder_patient = patient
     if appointment is not None:
-        same = account_for_patient(patient=appointment.patient).pk == account.pk
+        same = account_holder(appointment.patient).pk == holder_id
         if not same or appointment.location_id != location.pk:
             errors.add("appointment", MSG_APPOINTMENT)
         holder_patient = holder_patient or appointment.patient
@@ -365,12 +372,13 @@ def _validate_request(
         appointment=appointment,
         memo=memo,
         key=key,
+        owner=patient,
         total=total,
     )
     request.digest = _digest(
         {
             "actor": actor.pk,
-            "account": account.pk,
+            "holder": holder_id,
             "patient": getattr(holder_patient, "pk", None),
             "location": location.pk,
             "tenders": [t.canonical() for t in cleaned],
@@ -386,6 +394,13 @@ def _validate_state(request: _Request) -> None:
     """Checks against the account as it is now (call holding the account lock)."""
     errors = FieldErrors()
     account = request.account
+    if account is None:  # nothing was ever charged or paid: no charge is open, no credit
+        for i, _ in enumerate(request.targets or []):
+            errors.add(f"apply_to.{i}.charge_id", MSG_APPLY_NOT_OPEN)
+        if request.credit > 0:
+            errors.add("tenders", MSG_CREDIT_OVER.format(credit=format_money(ZERO)))
+        errors.raise_if_any()
+        return
     if request.targets is not None:
         wanted = [pk for pk, _ in request.targets]
         debits = {
@@ -547,6 +562,9 @@ def _create(actor: Any, request: _Request) -> Payment:
         # without touching the account (lock order: drawer, account, payment).
         if Payment.objects.filter(idempotency_key=request.key).exists():
             raise IntegrityError("idempotency key taken")
+        if request.account is None:
+            assert request.owner is not None
+            request.account = account_for_patient(patient=request.owner)
         Account.objects.select_for_update().get(pk=request.account.pk)
         date = business_date(request.location, now)
         if ledger_selectors.day_is_closed(location=request.location, date=date):

@@ -16,7 +16,7 @@ from frontdesk.ledger import selectors as ledger_selectors
 from frontdesk.ledger import services as ledger_services
 from frontdesk.ledger.choices import EntryKind
 from frontdesk.ledger.errors import DayClosed
-from frontdesk.ledger.models import Allocation, LedgerEntry
+from frontdesk.ledger.models import Account, Allocation, LedgerEntry
 from frontdesk.payments import services
 from frontdesk.payments.choices import CardAttemptStatus, DrawerStatus, PaymentStatus
 from frontdesk.payments.models import CardAttempt, Payment, Refund, Tender
@@ -150,6 +150,7 @@ def test_bad_input_is_refused_with_a_clear_message_and_nothing_written(
     assert Tender.objects.count() == 0
     assert CardAttempt.objects.count() == 0
     assert LedgerEntry.objects.count() == entries
+    assert not Account.objects.filter(holder=patient).exists()  # not even an empty account
 
 
 def test_more_tendered_by_check_than_due_is_refused(clerk, location, patient, drawer, charge):
