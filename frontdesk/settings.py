@@ -329,6 +329,13 @@ NINJA_PAGINATION_PER_PAGE = 50
 
 # --- Notifications (reminders, SMS, e-mail) ---------------------------------------------------------
 EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+# Payments (issue 5): the card processor - "test" (the built-in test processor, whose books are files
+# under DATA_DIR/test-processor) or the dotted path of an adapter class (see payments/processor.py).
+FRONTDESK_CARD_PROCESSOR = os.environ.get("FRONTDESK_CARD_PROCESSOR", "test").strip() or "test"
+FRONTDESK_TEST_PROCESSOR_DIR = Path(
+    os.environ.get("FRONTDESK_TEST_PROCESSOR_DIR") or DATA_DIR / "test-processor"
+)
+
 EMAIL_HOST = os.environ.get("FRONTDESK_SMTP_HOST", "127.0.0.1")
 EMAIL_PORT = int(os.environ.get("FRONTDESK_SMTP_PORT", "25"))
 EMAIL_HOST_USER = os.environ.get("FRONTDESK_SMTP_USER", "")

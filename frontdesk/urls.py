@@ -14,6 +14,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("waitlist/", include("frontdesk.waitlist.urls")),
     path("front-desk/", include("frontdesk.visits.urls")),
+    path("payments/", include("frontdesk.payments.urls")),
     path("w/", include("frontdesk.waitlist.public_urls")),
     path("", include("frontdesk.notifications.urls")),
     path("chartprep/", include("frontdesk.chartprep.urls")),

@@ -399,6 +399,25 @@ def _statements_sample(name: str) -> Any:
     return getattr(samples, name)
 
 
+# Payments: a completed cash payment of the sample patient at the sample location (its receipt page,
+# print, e-mail and void), and the take-payment screen of the sample patient.
+def _sample_payment(objects: dict[str, Any]) -> Any:
+    if "payment" not in objects:
+        from frontdesk.payments.services import TenderInput, payment_take
+        from tests.factories import DrawerSessionFactory
+
+        clerk = assign(UserFactory(role=Role.FRONT_DESK), objects["location"])
+        DrawerSessionFactory(location=objects["location"], user=clerk)
+        objects["payment"] = payment_take(
+            actor=clerk,
+            patient=objects["patient"],
+            location=objects["location"],
+            tenders=[TenderInput(kind="cash", amount="10.00")],
+            idempotency_key="policy-matrix-payment",
+        )
+    return objects["payment"]
+
+
 SAMPLE_KWARGS.update(
     {
         **{
@@ -415,5 +434,38 @@ SAMPLE_KWARGS.update(
         "statements:pdf": lambda o: {"statement_id": _statements_sample("sample_statement")(o).pk},
         "statements:run": lambda o: {"run_id": _statements_sample("sample_run")(o).pk},
         "statements:plan_cancel": lambda o: {"plan_id": _statements_sample("sample_plan")(o).pk},
+        "payments:take": lambda o: {"pk": o["patient"].pk},
+        **{
+            f"payments:{name}": (lambda o: {"pk": _sample_payment(o).pk})
+            for name in (
+                "receipt",
+                "receipt_pdf",
+                "void_receipt_pdf",
+                "receipt_email",
+                "void",
+                "refund",
+            )
+        },
+        "payments:refund_receipt_pdf": lambda o: {"pk": _sample_refund(o).pk},
     }
 )
+
+
+def _sample_refund(objects: dict[str, Any]) -> Any:
+    if "refund" not in objects:
+        from frontdesk.payments.services import refund_issue
+
+        payment = _sample_payment(objects)
+        biller = assign(UserFactory(role=Role.BILLING), objects["location"])
+        objects["refund"] = refund_issue(
+            actor=biller,
+            account=payment.account,
+            location=objects["location"],
+            amount="5.00",
+            method="check",
+            check_number="7001",
+            reason="Overpaid",
+            payment=payment,
+            idempotency_key="policy-matrix-refund",
+        )
+    return objects["refund"]

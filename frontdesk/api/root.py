@@ -38,6 +38,7 @@ def _add_routers() -> None:
     from frontdesk.chartprep.api import router as chartprep_router
     from frontdesk.notifications.api import router as notifications_router
     from frontdesk.patients.api import router as patients_router
+    from frontdesk.payments.api import router as payments_router
     from frontdesk.practice.api import router as practice_router
     from frontdesk.scheduling.api import router as scheduling_router
     from frontdesk.visits.api import router as visits_router
@@ -50,6 +51,7 @@ def _add_routers() -> None:
     api.add_router("/", notifications_router)
     api.add_router("/", chartprep_router)
     api.add_router("/", visits_router)
+    api.add_router("/", payments_router)
 
 
 _add_routers()

@@ -152,6 +152,20 @@ class Payment(TimeStampedModel):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     void_reason = models.CharField(max_length=200, blank=True)
+    # The drawer the void was taken out of (the voiding user's open drawer; may be a later day's).
+    void_drawer = models.ForeignKey(
+        DrawerSession,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="voided_payments",
+    )
+    # The void's own receipt (same per-location sequence as payments and refunds).
+    void_receipt_number = models.PositiveIntegerField(null=True, blank=True)
+    # What the payment applies to, kept from the request so a payment completed later (after a card
+    # timeout or crash) applies exactly as asked: {"targets": [[charge_id, "12.00"], ...] or None,
+    # "credit": "5.00"} (credit = the patient-credit tender).
+    apply_plan = models.JSONField(default=dict, blank=True)
 
     objects = LocationScoped.as_manager()
 

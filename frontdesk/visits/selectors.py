@@ -39,7 +39,7 @@ BOARD_STATUSES = (
 )
 NO_FORMS = "No forms configured."
 FORMS_CURRENT = "All required consents are on file and current."
-PRIOR_BALANCE_UNKNOWN = "Prior balance: not known until payments are recorded in FrontDesk."
+PRIOR_BALANCE_UNKNOWN = "Prior balance: none recorded (no account yet)."
 
 
 def amber_minutes() -> int:
@@ -315,6 +315,8 @@ class CheckInPanel:
     # When the coverage last changed, if no insurance verification has confirmed it since (e.g. a
     # coverage applied from a kiosk report): the desk checks the card.
     coverage_unverified_since: dt.datetime | None = None
+    balance_due: Decimal | None = None  # the guarantor's patient-responsibility balance (ledger)
+    pay_url: str = ""  # the desk's "Take payment" screen for this visit ("" without payments)
 
 
 def check_in_panel(*, user: Any, appointment_id: int, today: dt.date) -> CheckInPanel:
@@ -364,10 +366,35 @@ def check_in_panel(*, user: Any, appointment_id: int, today: dt.date) -> CheckIn
         forms_due=forms_due_for(appointment),
         forms_note=FORMS_CURRENT if apps.is_installed("frontdesk.chartprep") else NO_FORMS,
         forms_url=_forms_url(appointment.patient_id),
-        balance_note=PRIOR_BALANCE_UNKNOWN,
         needs_override=coverage is None,
         coverage_unverified_since=unverified_since,
+        **_balance(appointment),
     )
+
+
+def _balance(appointment: Appointment) -> dict[str, Any]:
+    """The prior balance from the ledger (patient responsibility of the guarantor's account) and
+    where to take the payment, when the payments app is installed."""
+    from frontdesk.ledger.selectors import patient_balance_due
+
+    balance = patient_balance_due(patient=appointment.patient)
+    if balance is None:
+        note = PRIOR_BALANCE_UNKNOWN
+    elif balance > 0:
+        note = f"Prior balance: ${balance:,.2f} owed on the account."
+    elif balance < 0:
+        note = f"Prior balance: none; ${-balance:,.2f} credit on the account."
+    else:
+        note = "Prior balance: none (paid in full)."
+    pay_url = ""
+    if apps.is_installed("frontdesk.payments"):
+        from django.urls import reverse
+
+        pay_url = (
+            reverse("payments:take", kwargs={"pk": appointment.patient_id})
+            + f"?appointment={appointment.pk}"
+        )
+    return {"balance_note": note, "balance_due": balance, "pay_url": pay_url}
 
 
 def _forms_url(patient_id: int) -> str:

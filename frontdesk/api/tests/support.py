@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -36,11 +37,12 @@ class KeyClient:
     def get(self, path: str, data: dict[str, Any] | None = None) -> Any:
         return self.client.get(path, data or {}, headers=self._headers())
 
-    def post(self, path: str, body: Any) -> Any:
+    def post(self, path: str, body: Any, *, idempotency_key: str | None = None) -> Any:
+        """POST ``body``; every POST carries a fresh ``Idempotency-Key`` unless one is given
+        (payments and refunds require one; other operations ignore it)."""
         payload = body if isinstance(body, str | bytes) else json.dumps(body)
-        return self.client.post(
-            path, payload, content_type="application/json", headers=self._headers()
-        )
+        headers = {**self._headers(), "Idempotency-Key": idempotency_key or uuid.uuid4().hex}
+        return self.client.post(path, payload, content_type="application/json", headers=headers)
 
     def patch(self, path: str, body: Any) -> Any:
         payload = body if isinstance(body, str | bytes) else json.dumps(body)

@@ -24,7 +24,9 @@ from frontdesk.accounts.choices import Role
 from frontdesk.accounts.policy import ALL_ACTIONS, ALL_LOCATION_ROLES, POLICY
 from frontdesk.api.root import ApiOperation, operations
 from frontdesk.audit.models import AuditEvent
+from frontdesk.ledger.models import LedgerEntry
 from frontdesk.patients.models import Coverage, Patient, PatientPhone
+from frontdesk.payments.models import Payment, Refund
 from frontdesk.scheduling.models import Appointment, AppointmentSeries, SlotHold
 from frontdesk.visits.models import CheckIn, Visit
 from frontdesk.waitlist.models import WaitlistEntry, WaitlistOffer
@@ -79,6 +81,10 @@ class World:
     other_today: Any = None
     arrived: Any = None
     other_arrived: Any = None
+    account: Any = None
+    restricted_account: Any = None
+    payment: Any = None
+    other_payment: Any = None
 
     def at(self, hour: int) -> str:
         """Tomorrow at ``hour`` (New York wall time), inside the provider's availability."""
@@ -157,7 +163,59 @@ def _world() -> World:
     _waitlist(world, holder)
     _series(world, holder)
     _front_desk(world)
+    _money(world)
     return world
+
+
+def _money(world: World) -> None:
+    """A completed cash payment at each location (the first leaves $30.00 of credit to refund)."""
+    from frontdesk.ledger.services import account_for_patient
+    from frontdesk.payments.services import TenderInput, payment_take
+    from tests.factories import DrawerSessionFactory, assign
+
+    for place, name, patient in (
+        (world.location, "payment", world.patient),
+        (world.other_location, "other_payment", world.patient),
+    ):
+        clerk = assign(UserFactory(role=Role.FRONT_DESK), place)
+        DrawerSessionFactory(location=place, user=clerk)
+        payment = payment_take(
+            actor=clerk,
+            patient=patient,
+            location=place,
+            tenders=[TenderInput(kind="cash", amount="30.00")],
+            idempotency_key=f"matrix-{name}",
+        )
+        setattr(world, name, payment)
+    world.account = account_for_patient(patient=world.patient)
+    world.restricted_account = account_for_patient(patient=world.restricted_patient)
+
+
+def _drawers(world: World) -> None:
+    """Every user (the callers' service users included) gets an open drawer at both locations."""
+    from frontdesk.accounts.models import User
+    from frontdesk.payments.models import DrawerSession
+    from tests.factories import DrawerSessionFactory
+
+    for user in User.objects.all():
+        for place in (world.location, world.other_location):
+            if not DrawerSession.objects.filter(user=user, location=place, status="open").exists():
+                DrawerSessionFactory(location=place, user=user)
+
+
+def _pay(world: World) -> dict[str, Any]:
+    _drawers(world)
+    return {
+        "patient_id": str(world.patient.pk),
+        "location_id": str(world.location.pk),
+        "amount": "10.00",
+        "tenders": [{"kind": "cash", "amount": "10.00", "cash_tendered": "20.00"}],
+    }
+
+
+def _void(world: World, payment: Any) -> tuple[str, Any]:
+    _drawers(world)
+    return f"/api/v1/payments/{payment.pk}/void", {"reason": "Entered in error"}
 
 
 def _series(world: World, staff: Any) -> None:
@@ -417,6 +475,20 @@ SAMPLES: dict[tuple[str, str], Callable[[World], tuple[str, Any]]] = {
         FLOW,
     ),
     ("GET", "/api/v1/flow-board"): lambda w: (f"/api/v1/flow-board?location={w.location.pk}", None),
+    ("POST", "/api/v1/payments"): lambda w: ("/api/v1/payments", _pay(w)),
+    ("POST", "/api/v1/payments/{payment_id}/void"): lambda w: _void(w, w.payment),
+    ("POST", "/api/v1/refunds"): lambda w: (
+        "/api/v1/refunds",
+        {
+            "account_id": str(w.account.pk),
+            "location_id": str(w.location.pk),
+            "amount": "5.00",
+            "method": "check",
+            "check_number": "5001",
+            "reason": "Overpaid",
+        },
+    ),
+    ("GET", "/api/v1/accounts/{account_id}"): lambda w: (f"/api/v1/accounts/{w.account.pk}", None),
 }
 
 # Successful answers other than "201 for POST, 200 otherwise" (actions on an existing object).
@@ -428,6 +500,7 @@ SUCCESS_STATUS: dict[tuple[str, str], int] = {
     ("POST", "/api/v1/waitlist-entries/{entry_id}/cancel"): 200,
     ("POST", "/api/v1/waitlist-offers/{offer_id}/accept"): 200,
     ("POST", "/api/v1/appointments/{appointment_id}/flow"): 200,
+    ("POST", "/api/v1/payments/{payment_id}/void"): 200,
 }
 
 # The same operations aimed at an object outside the caller's scope.
@@ -496,6 +569,11 @@ OUT_OF_SCOPE: dict[tuple[str, str], Callable[[World], tuple[str, Any]]] = {
         f"/api/v1/appointments/{w.other_arrived.pk}/flow",
         FLOW,
     ),
+    ("POST", "/api/v1/payments/{payment_id}/void"): lambda w: _void(w, w.other_payment),
+    ("GET", "/api/v1/accounts/{account_id}"): lambda w: (
+        f"/api/v1/accounts/{w.restricted_account.pk}",
+        None,
+    ),
 }
 
 
@@ -515,6 +593,9 @@ def _snapshot() -> dict[str, Any]:
         "waitlist_offers": list(WaitlistOffer.objects.order_by("pk").values()),
         "visits": list(Visit.objects.order_by("pk").values()),
         "check_ins": list(CheckIn.objects.order_by("pk").values()),
+        "payments": list(Payment.objects.order_by("pk").values()),
+        "refunds": list(Refund.objects.order_by("pk").values()),
+        "ledger": list(LedgerEntry.objects.order_by("pk").values()),
         "audit": AuditEvent.objects.count(),
     }
 
@@ -574,6 +655,10 @@ def test_the_operation_list_is_what_the_issue_asks_for() -> None:
             ("POST", "/api/v1/appointments/{appointment_id}/check-in", "appointment.check_in"),
             ("POST", "/api/v1/appointments/{appointment_id}/flow", "flow.manage"),
             ("GET", "/api/v1/flow-board", "schedule.view"),
+            ("POST", "/api/v1/payments", "payment.collect"),
+            ("POST", "/api/v1/payments/{payment_id}/void", "payment.void"),
+            ("POST", "/api/v1/refunds", "refund.issue"),
+            ("GET", "/api/v1/accounts/{account_id}", "ledger.view"),
         ]
     )
 
@@ -641,7 +726,14 @@ def test_out_of_scope_objects_are_404(op, role, key_client) -> None:
     url, body = OUT_OF_SCOPE[_key(op)](world)
     location_scoped = any(
         part in op.path
-        for part in ("locations", "appointments", "appointment-series", "holds", "waitlist")
+        for part in (
+            "locations",
+            "appointments",
+            "appointment-series",
+            "holds",
+            "waitlist",
+            "payments",
+        )
     )
     sees_it = (
         role in ALL_LOCATION_ROLES if location_scoped else "patient.view_restricted" in POLICY[role]

@@ -29,6 +29,7 @@ EXPECTED = {
     "printing.downtime_packet": dt.timedelta(hours=1),
     "printing.batches_expire": dt.timedelta(hours=1),
     "statements.instalment_reminders": dt.timedelta(hours=1),
+    "payments.reconcile": dt.timedelta(minutes=5),
 }
 
 
@@ -88,6 +89,7 @@ def test_each_task_runs_once_per_interval():
             "frontdesk.notifications.tasks.reminders_due",
             "frontdesk.ops.tasks.audit_chain_check",
             "frontdesk.ops.tasks.housekeeping",
+            "frontdesk.payments.tasks.payments_reconcile",
             "frontdesk.printing.tasks.downtime_packet",
             "frontdesk.printing.tasks.encounter_form_batches_expire",
             "frontdesk.statements.tasks.instalment_reminders",
@@ -103,6 +105,7 @@ def test_each_task_runs_once_per_interval():
         "chartprep.readiness_refresh",
         "notifications.messages_release",
         "notifications.reminders_due",
+        "payments.reconcile",
         "waitlist.expire_offers",
     ]
     assert sorted(clock_tick(now=_at("2026-11-26 11:00:00"))) == [
@@ -112,11 +115,12 @@ def test_each_task_runs_once_per_interval():
         "notifications.reminders_due",
         "ops.housekeeping",
         "printing.batches_expire",
+        "payments.reconcile",
         "printing.downtime_packet",
         "statements.instalment_reminders",
         "waitlist.expire_offers",
     ]
-    assert DBTaskResult.objects.count() == 11 + 1 + 1 + 5 + 9
+    assert DBTaskResult.objects.count() == 12 + 1 + 1 + 6 + 10
     run = ClockRun.objects.get(task_name="ops.housekeeping", due_at=_at("2026-11-26 11:00"))
     assert DBTaskResult.objects.filter(pk=run.task_result_id).exists()
 
@@ -130,6 +134,7 @@ def test_a_clock_that_was_down_runs_each_task_once_not_every_missed_slot():
         "notifications.messages_release",
         "chartprep.readiness_refresh",
         "chartprep.noshows_sweep",
+        "payments.reconcile",
     ]
 
 

@@ -73,7 +73,9 @@ def test_check_in_through_the_panel(day, staff_client) -> None:
     assert "<li>Notice of privacy practices</li><li>Financial policy</li>" in html
     assert reverse("chartprep:patient", kwargs={"pk": appointment.patient_id}) in html
     assert "$25.00" in html
-    assert "Prior balance: not known until payments are recorded" in html
+    assert "Prior balance: none recorded (no account yet)." in html
+    take = reverse("payments:take", kwargs={"pk": appointment.patient_id})
+    assert f'href="{take}?appointment={appointment.pk}"' in html
 
     response = client.post(reverse("visits:check_in", args=[appointment.pk]), CHECKLIST)
 
