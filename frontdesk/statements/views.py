@@ -11,7 +11,7 @@ from typing import Any
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -38,7 +38,6 @@ from frontdesk.statements.forms import (
 )
 
 # The desk payment screen lives in payments (the "pay" work); its URL name is a guess until merged.
-PAY_URL_NAME = "payments:pay"
 
 
 def _user(request: HttpRequest) -> Any:
@@ -60,11 +59,9 @@ def _account(request: HttpRequest, account_id: int, action: str) -> Any:
         raise Http404 from None
 
 
-def _pay_url(account_id: int) -> str | None:
-    try:
-        return reverse(PAY_URL_NAME) + f"?account={account_id}"
-    except NoReverseMatch:
-        return None
+def _pay_url(holder_id: int) -> str:
+    """The desk's Take payment screen for the account holder (their payments land on this account)."""
+    return reverse("payments:take", args=[holder_id])
 
 
 @requires(A.LEDGER_VIEW)
@@ -80,7 +77,7 @@ def account_detail(request: HttpRequest, account_id: int) -> HttpResponse:
         "statements/account.html",
         {
             "page": page,
-            "pay_url": _pay_url(page.account.pk) if user.can(A.PAYMENT_COLLECT) else None,
+            "pay_url": _pay_url(page.account.holder_id) if user.can(A.PAYMENT_COLLECT) else None,
             "can_post": user.can(A.CHARGE_POST),
             "can_plan": user.can(A.STATEMENT_RUN),
             "cancel_form": PlanCancelForm(),

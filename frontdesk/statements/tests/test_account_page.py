@@ -67,6 +67,7 @@ def test_the_page_shows_balances_running_balance_reversals_and_receipts(
     before = AuditEvent.objects.count()
     response = client.get(f"/accounts/{family['account'].pk}/")
     assert response.status_code == 200
+    assert response.context["pay_url"] == f"/payments/patients/{family['account'].holder_id}/take/"
     page = response.context["page"]
     assert [p.first_name for p in page.patients] == ["Holdena", "Kiddo"]
     assert page.balances.patient == D("25.00")
