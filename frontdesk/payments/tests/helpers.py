@@ -26,11 +26,13 @@ def take_payment(
     appointment: Any = None,
     patient: Any = None,
     post: bool = False,
+    at: dt.datetime | None = None,
     **tender_fields: Any,
 ) -> Payment:
     """A COMPLETED payment in ``drawer`` with the given (kind, amount) tenders.
 
-    ``post=True`` posts its ledger entry through the ledger services (so a closed day refuses it).
+    ``post=True`` posts its ledger entry through the ledger services (so a closed day refuses it),
+    at ``at`` (default now).
     """
     actor = actor or drawer.user
     patient = patient or (appointment.patient if appointment else PatientFactory())
@@ -46,9 +48,11 @@ def take_payment(
                 code=PaymentSource.PATIENT,
                 amount=-total,
                 location=drawer.location,
+                appointment=appointment,
             ),
+            at=at,
         )
-    now = timezone.now()
+    now = at or timezone.now()
     payment = Payment.objects.create(
         account=account,
         patient=patient,
@@ -131,3 +135,7 @@ def cash_refund(drawer: DrawerSession, amount: str, *, actor: Any = None) -> Ref
 
 def days_ago(location: Any, days: int) -> dt.date:
     return ledger.business_date(location, timezone.now()) - dt.timedelta(days=days)
+
+
+def noon(location: Any, date: dt.date) -> dt.datetime:
+    return dt.datetime.combine(date, dt.time(12), tzinfo=location.tzinfo)
