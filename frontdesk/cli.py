@@ -10,6 +10,7 @@ frontdesk apikey create --name NAME --role ROLE [--location L]
 frontdesk print schedule --location L --date D --out FILE.pdf
 frontdesk print encounter-forms --location L --date D --out FILE.pdf
 frontdesk downtime build [--out DIR]
+frontdesk settlement import FILE [--location L] [--user USERNAME]
 frontdesk <any manage.py command>   e.g. frontdesk migrate, frontdesk runserver 127.0.0.1:8000
 """
 
@@ -27,6 +28,7 @@ TWO_WORD_COMMANDS = {
     ("print", "schedule"): "print_schedule",
     ("print", "encounter-forms"): "print_encounter_forms",
     ("downtime", "build"): "downtime_build",
+    ("settlement", "import"): "settlement_import",
 }
 
 

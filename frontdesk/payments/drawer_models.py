@@ -135,8 +135,9 @@ class SettlementImport(models.Model):
     sha256 = models.CharField(max_length=64, unique=True)
     file_name = models.CharField(max_length=200)
     imported_at = models.DateTimeField()
+    # None when imported from the command line (``frontdesk settlement import``) without --user.
     imported_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     first_date = models.DateField(null=True, blank=True)
     last_date = models.DateField(null=True, blank=True)
