@@ -20,4 +20,5 @@ urlpatterns = [
     path("noshows/", include("frontdesk.chartprep.noshow_urls")),
     path("printing/", include("frontdesk.printing.urls")),
     path("kiosk/", include("frontdesk.kiosk.urls")),
+    path("drawers/", include("frontdesk.payments.drawer_urls")),
 ]

@@ -379,3 +379,52 @@ SAMPLE_KWARGS.update(
         "kiosk:code": lambda o: {"pk": _sample_appointment(o).pk},
     }
 )
+
+
+# Cash drawers, day close, settlement (payments): a drawer, a day close and an import at the sample
+# location.
+def _sample_drawer(objects: dict[str, Any]) -> Any:
+    from tests.factories import DrawerSessionFactory
+
+    if "drawer" not in objects:
+        objects["drawer"] = DrawerSessionFactory(location=objects["location"])
+    return objects["drawer"]
+
+
+def _sample_day_close(objects: dict[str, Any]) -> Any:
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from frontdesk.payments.drawer_models import DayClose
+
+    return DayClose.objects.create(
+        location=objects["location"],
+        date=dt.date(2026, 1, 5),
+        closed_at=timezone.now(),
+        closed_by=UserFactory(role=Role.BILLING),
+        totals={},
+        net_collected=0,
+    )
+
+
+def _sample_settlement(objects: dict[str, Any]) -> Any:
+    from django.utils import timezone
+
+    from frontdesk.payments.drawer_models import SettlementImport
+
+    return SettlementImport.objects.create(
+        location=objects["location"], sha256="0" * 64, file_name="s.csv", imported_at=timezone.now()
+    )
+
+
+SAMPLE_KWARGS.update(
+    {
+        **{
+            f"drawer:{name}": (lambda o: {"drawer_id": _sample_drawer(o).pk})
+            for name in ("close", "report", "deposit", "approve")
+        },
+        "drawer:day_report": lambda o: {"close_id": _sample_day_close(o).pk},
+        "drawer:settlement_detail": lambda o: {"import_id": _sample_settlement(o).pk},
+    }
+)

@@ -254,3 +254,78 @@ def day_totals(*, location: Location, date: dt.date) -> dict[str, Any]:
         "payment_count": payment_count,
         "net": f"{net:.2f}",
     }
+
+
+# --- screens ------------------------------------------------------------------------------------
+
+
+def drawer_get(*, user: Any, drawer_id: int) -> DrawerSession:
+    """A drawer the user may see: their own (at a location in scope), or any in scope for a manager.
+    Anything else looks absent."""
+    from frontdesk.accounts.policy import A
+    from frontdesk.core.errors import NotFound
+
+    qs = DrawerSession.objects.restrict(user, A.DRAWER_OPERATE).select_related("location", "user")
+    if not user.can(A.DRAWER_APPROVE):
+        qs = qs.filter(user=user)
+    drawer = qs.filter(pk=drawer_id).first()
+    if drawer is None:
+        raise NotFound()
+    return drawer
+
+
+def my_open_drawers(*, user: Any) -> list[DrawerSession]:
+    from frontdesk.accounts.policy import A
+
+    return list(
+        DrawerSession.objects.restrict(user, A.DRAWER_OPERATE)
+        .filter(user=user, status__in=[DrawerStatus.OPEN, DrawerStatus.PENDING_APPROVAL])
+        .select_related("location")
+        .order_by("location__name", "pk")
+    )
+
+
+def drawers_awaiting_approval(*, user: Any) -> list[DrawerSession]:
+    from frontdesk.accounts.policy import A
+
+    return list(
+        DrawerSession.objects.restrict(user, A.DRAWER_APPROVE)
+        .filter(status=DrawerStatus.PENDING_APPROVAL)
+        .select_related("location", "user", "close_record", "close_record__counted_by")
+        .order_by("counted_at", "pk")
+    )
+
+
+def day_drawers(*, location: Location, date: dt.date) -> list[DrawerSession]:
+    """Every drawer of a location-day (opened that day or holding its payments)."""
+    day = Q(business_date=date) | Q(
+        pk__in=Payment.objects.filter(location=location, business_date=date).values("drawer_id")
+    )
+    return list(
+        DrawerSession.objects.filter(day, location=location)
+        .select_related("user")
+        .order_by("workstation", "pk")
+    )
+
+
+def day_close_history(*, location: Location, date: dt.date) -> list[Any]:
+    from frontdesk.payments.drawer_models import DayClose
+
+    return list(
+        DayClose.objects.filter(location=location, date=date)
+        .select_related("closed_by", "reopened_by", "report")
+        .order_by("pk")
+    )
+
+
+def settlement_imports(*, user: Any) -> Any:
+    """Imports of the user's locations, and location-wide ones (command line / all my locations)."""
+    from frontdesk.accounts.policy import A
+    from frontdesk.payments.drawer_models import SettlementImport
+
+    if not user.can(A.SETTLEMENT_IMPORT):
+        return SettlementImport.objects.none()
+    scope = Location.objects.restrict(user, A.SETTLEMENT_IMPORT).values("pk")
+    return SettlementImport.objects.filter(
+        Q(location__in=scope) | Q(location__isnull=True)
+    ).select_related("location", "imported_by")

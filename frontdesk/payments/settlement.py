@@ -7,8 +7,9 @@ frontdesk/payments/fixtures/settlement-sample.csv): a CSV with a header row and 
 Each row is matched by the processor's transaction id to a card/HSA tender (sale, void) or a card
 refund, falling back to our reference (the ``CardAttempt.reference`` we sent as the processor's key).
 The report lists every row as matched, missing in FrontDesk or amount mismatch, plus the card tenders
-of completed payments in the file's date range (at the location, if one is given) that the file does
-not contain: missing at the processor. A malformed row is reported with its line number and the rest
+of completed payments in the file's date range that the file does not contain: missing at the
+processor. Only the money of the given location is matched; without one, a person's import covers
+the locations in their scope, and the command line (no person) covers every location. A malformed row is reported with its line number and the rest
 still imports. A file is imported once: its SHA-256 is unique, and importing it again returns the
 first import unchanged. Only the last four digits of a card are ever read; a row carrying anything
 that looks like a card number is refused without storing it.
@@ -154,27 +155,30 @@ def _parse(data: bytes) -> _Parsed:
     return parsed
 
 
-def _tenders(location: Location | None) -> Any:
+Where = list[int] | None  # the location ids whose money is matched (None: every location)
+
+
+def _tenders(where: Where) -> Any:
     qs = Tender.objects.filter(kind__in=CARD_TENDERS).select_related("payment")
-    return qs.filter(payment__location=location) if location is not None else qs
+    return qs.filter(payment__location_id__in=where) if where is not None else qs
 
 
-def _refunds(location: Location | None) -> Any:
+def _refunds(where: Where) -> Any:
     qs = Refund.objects.filter(method=RefundMethod.CARD)
-    return qs.filter(location=location) if location is not None else qs
+    return qs.filter(location_id__in=where) if where is not None else qs
 
 
-def _match(rows: list[_Row], location: Location | None) -> list[SettlementLine]:
+def _match(rows: list[_Row], where: Where) -> list[SettlementLine]:
     """One result line per file row: the FrontDesk tender/refund it matches (by transaction id, then
     by our reference), and whether the amounts agree. Queries are batched: constant per file."""
     ids = {r.transaction_id for r in rows if r.transaction_id}
     refs = {r.reference for r in rows if r.reference}
     by_txn: dict[str, Tender] = {}
-    for found in _tenders(location).filter(processor_transaction_id__in=ids):
+    for found in _tenders(where).filter(processor_transaction_id__in=ids):
         by_txn.setdefault(found.processor_transaction_id, found)
     refund_by_txn = {
         r.processor_transaction_id: r
-        for r in _refunds(location).filter(processor_transaction_id__in=ids)
+        for r in _refunds(where).filter(processor_transaction_id__in=ids)
     }
     attempts = {
         a.reference: a
@@ -184,7 +188,7 @@ def _match(rows: list[_Row], location: Location | None) -> list[SettlementLine]:
     # (or the only card tender of that payment).
     attempt_tenders: dict[int, list[Tender]] = {}
     payment_ids = [a.payment_id for a in attempts.values() if a.payment_id]
-    for found in _tenders(location).filter(payment_id__in=payment_ids):
+    for found in _tenders(where).filter(payment_id__in=payment_ids):
         attempt_tenders.setdefault(found.payment_id, []).append(found)
     lines: list[SettlementLine] = []
     for row in rows:
@@ -209,11 +213,7 @@ def _match(rows: list[_Row], location: Location | None) -> list[SettlementLine]:
             refund = refund_by_txn.get(row.transaction_id) if row.transaction_id else None
             if refund is None and attempt is not None and attempt.refund_id:
                 refund = attempt.refund
-                if (
-                    location is not None
-                    and refund is not None
-                    and refund.location_id != location.pk
-                ):
+                if where is not None and refund is not None and refund.location_id not in where:
                     refund = None
         frontdesk_amount: Decimal | None = None
         if tender is not None:
@@ -251,12 +251,12 @@ def _match(rows: list[_Row], location: Location | None) -> list[SettlementLine]:
 
 
 def _missing_at_processor(
-    lines: list[SettlementLine], first: dt.date, last: dt.date, location: Location | None
+    lines: list[SettlementLine], first: dt.date, last: dt.date, where: Where
 ) -> list[SettlementLine]:
     """Card tenders of completed payments in the file's date range that no sale row matched."""
     matched = {line.tender_id for line in lines if line.tender_id and line.txn_type == "sale"}
     missing = (
-        _tenders(location)
+        _tenders(where)
         .filter(
             payment__status=PaymentStatus.COMPLETED,
             payment__business_date__gte=first,
@@ -300,11 +300,18 @@ def settlement_import(
     if existing is not None:
         return existing, False
     parsed = _parse(data)
-    lines = _match(parsed.rows, location)
+    where: Where = None
+    if location is not None:
+        where = [location.pk]
+    elif actor is not None:  # a person matches only the money of their own locations
+        where = list(
+            Location.objects.restrict(actor, A.SETTLEMENT_IMPORT).values_list("pk", flat=True)
+        )
+    lines = _match(parsed.rows, where)
     first = min((r.date for r in parsed.rows), default=None)
     last = max((r.date for r in parsed.rows), default=None)
     if first is not None and last is not None:
-        lines += _missing_at_processor(lines, first, last, location)
+        lines += _missing_at_processor(lines, first, last, where)
     summary = dict.fromkeys(MatchResult.values, 0)
     for line in lines:
         summary[line.result] += 1

@@ -24,6 +24,10 @@ NAVIGATION: list[tuple[str, str, str]] = [
     ("Audit log", "audit:report", "audit.view"),
     ("Emergency access", "accounts:emergency_access", "breakglass.use"),
     ("Kiosks", "kiosk:devices", "practice.manage"),
+    ("My drawer", "drawer:mine", "drawer.operate"),
+    ("Day close", "drawer:day", "day.close"),
+    ("Drawer approvals", "drawer:approvals", "drawer.approve"),
+    ("Card settlement", "drawer:settlement", "settlement.import"),
 ]
 
 # Configuration and oversight sections: kept in the "Admin" menu so the bar holds the day's work.
@@ -35,6 +39,8 @@ ADMIN_SECTIONS: frozenset[str] = frozenset(
         "audit:report",
         "accounts:emergency_access",
         "kiosk:devices",
+        "drawer:approvals",
+        "drawer:settlement",
     }
 )
 
