@@ -25,6 +25,7 @@ from frontdesk.accounts.policy import ALL_ACTIONS, ALL_LOCATION_ROLES, POLICY
 from frontdesk.api.root import ApiOperation, operations
 from frontdesk.audit.models import AuditEvent
 from frontdesk.patients.models import Coverage, Patient, PatientPhone
+from frontdesk.payments.models import DayClose, DrawerSession
 from frontdesk.scheduling.models import Appointment, AppointmentSeries, SlotHold
 from frontdesk.visits.models import CheckIn, Visit
 from frontdesk.waitlist.models import WaitlistEntry, WaitlistOffer
@@ -419,6 +420,47 @@ SAMPLES: dict[tuple[str, str], Callable[[World], tuple[str, Any]]] = {
     ("GET", "/api/v1/flow-board"): lambda w: (f"/api/v1/flow-board?location={w.location.pk}", None),
 }
 
+
+# Cash drawers and the day close (payments). A drawer is counted by its owner: the sample drawer
+# belongs to the key the test just created (the newest API key's service user).
+def _callers_drawer(world: World, location: Any) -> Any:
+    from frontdesk.accounts.models import ApiKey
+    from frontdesk.payments.models import DrawerSession
+
+    key = ApiKey.objects.order_by("-pk").first()
+    return DrawerSession.objects.create(
+        location=location,
+        user=key.service_user if key else UserFactory(),
+        workstation=f"Matrix desk {location.pk}",
+        business_date=timezone.now().astimezone(location.tzinfo).date(),
+        opened_at=timezone.now(),
+        opening_float=0,
+    )
+
+
+DRAWER_COUNT = {"cash_counts": {}, "checks": [], "card_batch_total": "0.00"}
+SAMPLES.update(
+    {
+        ("POST", "/api/v1/drawers"): lambda w: (
+            "/api/v1/drawers",
+            {"location_id": str(w.location.pk), "workstation": "Desk 1", "counts": {"20.00": 5}},
+        ),
+        ("POST", "/api/v1/drawers/{drawer_id}/close"): lambda w: (
+            f"/api/v1/drawers/{_callers_drawer(w, w.location).pk}/close",
+            DRAWER_COUNT,
+        ),
+        ("POST", "/api/v1/day-closes"): lambda w: (
+            "/api/v1/day-closes",
+            {
+                "location_id": str(w.location.pk),
+                "date": (
+                    timezone.now().astimezone(w.location.tzinfo).date() - dt.timedelta(days=1)
+                ).isoformat(),
+            },
+        ),
+    }
+)
+
 # Successful answers other than "201 for POST, 200 otherwise" (actions on an existing object).
 SUCCESS_STATUS: dict[tuple[str, str], int] = {
     ("POST", "/api/v1/appointments/{appointment_id}/cancel"): 200,
@@ -428,6 +470,7 @@ SUCCESS_STATUS: dict[tuple[str, str], int] = {
     ("POST", "/api/v1/waitlist-entries/{entry_id}/cancel"): 200,
     ("POST", "/api/v1/waitlist-offers/{offer_id}/accept"): 200,
     ("POST", "/api/v1/appointments/{appointment_id}/flow"): 200,
+    ("POST", "/api/v1/drawers/{drawer_id}/close"): 200,
 }
 
 # The same operations aimed at an object outside the caller's scope.
@@ -496,6 +539,10 @@ OUT_OF_SCOPE: dict[tuple[str, str], Callable[[World], tuple[str, Any]]] = {
         f"/api/v1/appointments/{w.other_arrived.pk}/flow",
         FLOW,
     ),
+    ("POST", "/api/v1/drawers/{drawer_id}/close"): lambda w: (
+        f"/api/v1/drawers/{_callers_drawer(w, w.other_location).pk}/close",
+        DRAWER_COUNT,
+    ),
 }
 
 
@@ -515,6 +562,8 @@ def _snapshot() -> dict[str, Any]:
         "waitlist_offers": list(WaitlistOffer.objects.order_by("pk").values()),
         "visits": list(Visit.objects.order_by("pk").values()),
         "check_ins": list(CheckIn.objects.order_by("pk").values()),
+        "drawers": list(DrawerSession.objects.order_by("pk").values()),
+        "day_closes": list(DayClose.objects.order_by("pk").values()),
         "audit": AuditEvent.objects.count(),
     }
 
@@ -574,6 +623,9 @@ def test_the_operation_list_is_what_the_issue_asks_for() -> None:
             ("POST", "/api/v1/appointments/{appointment_id}/check-in", "appointment.check_in"),
             ("POST", "/api/v1/appointments/{appointment_id}/flow", "flow.manage"),
             ("GET", "/api/v1/flow-board", "schedule.view"),
+            ("POST", "/api/v1/drawers", "drawer.operate"),
+            ("POST", "/api/v1/drawers/{drawer_id}/close", "drawer.operate"),
+            ("POST", "/api/v1/day-closes", "day.close"),
         ]
     )
 
@@ -641,7 +693,14 @@ def test_out_of_scope_objects_are_404(op, role, key_client) -> None:
     url, body = OUT_OF_SCOPE[_key(op)](world)
     location_scoped = any(
         part in op.path
-        for part in ("locations", "appointments", "appointment-series", "holds", "waitlist")
+        for part in (
+            "locations",
+            "appointments",
+            "appointment-series",
+            "holds",
+            "waitlist",
+            "drawers",
+        )
     )
     sees_it = (
         role in ALL_LOCATION_ROLES if location_scoped else "patient.view_restricted" in POLICY[role]
