@@ -42,6 +42,7 @@ class DrawerOpenForm(DenominationsMixin):
     def __init__(self, *args: Any, locations: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["location"].queryset = locations  # type: ignore[attr-defined]
+        self.fields["location"].initial = locations.first()
         self.add_denominations()
 
 
