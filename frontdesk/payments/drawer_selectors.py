@@ -319,13 +319,16 @@ def day_close_history(*, location: Location, date: dt.date) -> list[Any]:
 
 
 def settlement_imports(*, user: Any) -> Any:
-    """Imports of the user's locations, and location-wide ones (command line / all my locations)."""
-    from frontdesk.accounts.policy import A
+    """Imports the user may read: those of a location in their scope; an import without a location
+    (it matched several locations' money) only for the person who made it and for roles that see
+    every location (which also see the command line's)."""
+    from frontdesk.accounts.policy import ALL_LOCATION_ROLES, A
     from frontdesk.payments.drawer_models import SettlementImport
 
     if not user.can(A.SETTLEMENT_IMPORT):
         return SettlementImport.objects.none()
     scope = Location.objects.restrict(user, A.SETTLEMENT_IMPORT).values("pk")
-    return SettlementImport.objects.filter(
-        Q(location__in=scope) | Q(location__isnull=True)
-    ).select_related("location", "imported_by")
+    visible = Q(location__in=scope) | Q(location__isnull=True, imported_by=user)
+    if user.role in ALL_LOCATION_ROLES:
+        visible |= Q(location__isnull=True)
+    return SettlementImport.objects.filter(visible).select_related("location", "imported_by")

@@ -168,3 +168,17 @@ def test_settlement_upload_and_report(staff_client: Any, make_user: Any, locatio
     bad = client.post(reverse("drawer:settlement"), {"file": SimpleUploadedFile("x.csv", b"a,b\n")})
     assert bad.status_code == 400
     assert "The first row must name the columns" in bad.content.decode()
+
+
+def test_an_import_without_a_location_is_only_for_its_importer_and_all_location_roles(
+    staff_client: Any, make_user: Any, location: Any, manager: Any
+) -> None:
+    from frontdesk.payments.settlement import settlement_import
+
+    first, second = make_user(Role.BILLING, location), make_user(Role.BILLING, location)
+    body = b"settlement_date,transaction_id,reference,amount,card_brand,last4,type\n"
+    record, _ = settlement_import(actor=first, data=body, file_name="mine.csv")
+    url = reverse("drawer:settlement_detail", kwargs={"import_id": record.pk})
+    assert staff_client(user=first).get(url).status_code == 200
+    assert staff_client(user=second).get(url).status_code == 404
+    assert staff_client(user=manager).get(url).status_code == 200
