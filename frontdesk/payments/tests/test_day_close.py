@@ -283,3 +283,48 @@ def test_day_close_permissions_scope_and_dates(
         ds.day_close(actor=biller, location=location, date=today + dt.timedelta(days=1))
     assert err.value.code == "day_in_future"
     assert not LedgerDay.objects.filter(state=DayState.CLOSED).exists()
+
+
+def test_the_day_reconciles_to_the_cent_with_its_drawers(
+    clerk: Any, biller: Any, make_user: Any, location: Any
+) -> None:
+    from frontdesk.payments.drawer_selectors import drawer_expected
+    from frontdesk.payments.tests.helpers import cash_refund
+
+    second = make_user(Role.FRONT_DESK, location)
+    d1 = ds.drawer_open(actor=clerk, location=location, workstation="Desk 1", counts={"5.00": 10})
+    d2 = ds.drawer_open(actor=second, location=location, workstation="Desk 2", counts={"1.00": 30})
+    take_payment(d1, (TenderKind.CASH, "20.01"), (TenderKind.CARD, "5.05"), post=True)
+    take_payment(d1, (TenderKind.CHECK, "33.33"), post=True)
+    take_payment(d2, (TenderKind.HSA_FSA, "0.07"), (TenderKind.CASH, "0.05"), post=True)
+    void_payment(take_payment(d2, (TenderKind.CASH, "9.99"), post=True), actor=second, drawer=d2)
+    cash_refund(d2, "0.03")
+    drawers_net = {"cash": D("0"), "check": D("0"), "card": D("0")}
+    for drawer in (d1, d2):
+        expected = drawer_expected(drawer)
+        for kind in drawers_net:
+            drawers_net[kind] += expected.totals[kind] - (
+                drawer.opening_float if kind == "cash" else 0
+            )
+        cash = expected.totals["cash"]
+        counts = {"5.00": int(cash // 5)}
+        rest = cash - 5 * (cash // 5)
+        counts["1.00"] = int(rest // 1)
+        counts["0.01"] = int((rest - int(rest)) * 100)
+        closed = ds.drawer_count_close(
+            actor=drawer.user,
+            drawer=drawer,
+            cash_counts=counts,
+            checks=str(expected.totals["check"]),
+            card_batch_total=str(expected.totals["card"]),
+        )
+        assert (closed.status, closed.variance) == (DrawerStatus.CLOSED, D("0.00"))
+    close = ds.day_close(
+        actor=biller, location=location, date=ledger.business_date(location, timezone.now())
+    )
+    tenders = {k: D(v["net"]) for k, v in close.totals["tenders"].items()}
+    assert drawers_net == {"cash": D("20.03"), "check": D("33.33"), "card": D("5.12")}
+    assert tenders["cash"] == drawers_net["cash"]
+    assert tenders["check"] == drawers_net["check"]
+    assert tenders["card"] + tenders["hsa_fsa"] == drawers_net["card"]
+    assert close.net_collected == D("58.48")
