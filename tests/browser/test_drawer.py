@@ -51,6 +51,9 @@ def test_close_a_drawer_short_with_a_reason_and_a_managers_approval(
     page.get_by_label("$20 bills").fill("5")
     page.get_by_role("button", name="Open drawer").click()
     page.get_by_text("Drawer opened at Front 1 with a float of $100.00.").wait_for()
+    # The live server shares the test's SQLite connection: touch the database only while the page
+    # makes no request (the nav badge is fetched after load).
+    page.wait_for_load_state("networkidle")
     drawer = DrawerSession.objects.get(user=clerk)
     take_payment(drawer, (TenderKind.CASH, "20.00"))  # a copay taken at the desk
     page.reload()
@@ -77,6 +80,7 @@ def test_close_a_drawer_short_with_a_reason_and_a_managers_approval(
     row.get_by_role("button", name="Approve drawer Front 1").click()
     manager.get_by_text("Drawer Front 1 approved and closed.").wait_for()
     manager.context.close()
+    page.wait_for_load_state("networkidle")
     drawer.refresh_from_db()
     assert drawer.status == DrawerStatus.CLOSED
     assert drawer.approved_by == boss
@@ -109,4 +113,5 @@ def test_a_closed_day_refuses_postings(page: Any, browser: Any, live_server: Any
     page.get_by_label("Workstation (desk)").fill("Front 2")
     page.get_by_role("button", name="Open drawer").click()
     page.get_by_text("That business day is closed: nothing more can be posted into it.").wait_for()
+    page.wait_for_load_state("networkidle")
     assert not DrawerSession.objects.filter(location=location).exists()
