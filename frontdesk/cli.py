@@ -11,6 +11,7 @@ frontdesk print schedule --location L --date D --out FILE.pdf
 frontdesk print encounter-forms --location L --date D --out FILE.pdf
 frontdesk downtime build [--out DIR]
 frontdesk statements run [--dry-run]
+frontdesk settlement import FILE [--location L] [--user USERNAME]
 frontdesk <any manage.py command>   e.g. frontdesk migrate, frontdesk runserver 127.0.0.1:8000
 """
 
@@ -29,6 +30,7 @@ TWO_WORD_COMMANDS = {
     ("print", "encounter-forms"): "print_encounter_forms",
     ("downtime", "build"): "downtime_build",
     ("statements", "run"): "statements_run",
+    ("settlement", "import"): "settlement_import",
 }
 
 

@@ -363,6 +363,8 @@ WAITLIST_ACCEPT_URL = f"{PUBLIC_URL}/w" if PUBLIC_URL else ""
 # --- Chart prep and no-shows --------------------------------------------------------------------------
 # Readiness covers appointments in the next N days; consents required and how many days each stays current.
 CHARTPREP_READINESS_DAYS = int(os.environ.get("FRONTDESK_READINESS_DAYS", "3"))
+# Cash drawers (payments): a count off by more than this on any tender needs a manager (issue 5).
+FRONTDESK_DRAWER_VARIANCE_LIMIT = os.environ.get("FRONTDESK_DRAWER_VARIANCE_LIMIT", "5.00")
 # "kind:days,kind:days" (kinds: privacy_notice, financial_policy, treatment_consent, assignment_of_benefits).
 CHARTPREP_REQUIRED_CONSENTS = {
     kind.strip(): int(days)

@@ -24,4 +24,5 @@ urlpatterns = [
     path("ops/", include("frontdesk.ops.urls")),
     path("accounts/", include("frontdesk.statements.account_urls")),
     path("statements/", include("frontdesk.statements.urls")),
+    path("drawers/", include("frontdesk.payments.drawer_urls")),
 ]

@@ -418,6 +418,43 @@ def _sample_payment(objects: dict[str, Any]) -> Any:
     return objects["payment"]
 
 
+# Cash drawers, day close, settlement (payments): a drawer, a day close and an import at the sample
+# location.
+def _sample_drawer(objects: dict[str, Any]) -> Any:
+    from tests.factories import DrawerSessionFactory
+
+    if "drawer" not in objects:
+        objects["drawer"] = DrawerSessionFactory(location=objects["location"])
+    return objects["drawer"]
+
+
+def _sample_day_close(objects: dict[str, Any]) -> Any:
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from frontdesk.payments.drawer_models import DayClose
+
+    return DayClose.objects.create(
+        location=objects["location"],
+        date=dt.date(2026, 1, 5),
+        closed_at=timezone.now(),
+        closed_by=UserFactory(role=Role.BILLING),
+        totals={},
+        net_collected=0,
+    )
+
+
+def _sample_settlement(objects: dict[str, Any]) -> Any:
+    from django.utils import timezone
+
+    from frontdesk.payments.drawer_models import SettlementImport
+
+    return SettlementImport.objects.create(
+        location=objects["location"], sha256="0" * 64, file_name="s.csv", imported_at=timezone.now()
+    )
+
+
 SAMPLE_KWARGS.update(
     {
         **{
@@ -447,6 +484,12 @@ SAMPLE_KWARGS.update(
             )
         },
         "payments:refund_receipt_pdf": lambda o: {"pk": _sample_refund(o).pk},
+        **{
+            f"drawer:{name}": (lambda o: {"drawer_id": _sample_drawer(o).pk})
+            for name in ("close", "report", "deposit", "approve")
+        },
+        "drawer:day_report": lambda o: {"close_id": _sample_day_close(o).pk},
+        "drawer:settlement_detail": lambda o: {"import_id": _sample_settlement(o).pk},
     }
 )
 

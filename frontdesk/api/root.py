@@ -52,6 +52,9 @@ def _add_routers() -> None:
     api.add_router("/", chartprep_router)
     api.add_router("/", visits_router)
     api.add_router("/", payments_router)
+    from frontdesk.payments.drawer_api import router as drawer_router
+
+    api.add_router("/", drawer_router)
 
 
 _add_routers()

@@ -330,3 +330,6 @@ class Refund(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"Refund {self.pk} ({self.amount})"
+
+
+from frontdesk.payments.drawer_models import *  # noqa: E402,F403

@@ -177,6 +177,7 @@ class _Request:
     total: Decimal = ZERO
     digest: str = ""
     errors: FieldErrors = field(default_factory=FieldErrors)
+    at: dt.datetime | None = None  # a loader of history's past instant (None: now)
 
     @property
     def new_money(self) -> Decimal:
@@ -504,12 +505,14 @@ def payment_take(
     apply_to: list[tuple[Any, Any]] | None = None,
     appointment: Any = None,
     memo: str = "",
+    at: dt.datetime | None = None,
 ) -> Payment:
     """Take one payment (see the module docstring). ``apply_to`` is ``[(charge_id, amount)]`` or
     None for the practice's policy (oldest open charge first). ``amount``, when given, must equal
     the tenders' total. Returns the payment: COMPLETED, DECLINED (card declined: nothing posted) or
     PENDING (card timed out: reconciliation will finish it). ``payment.replayed`` is True when the
-    key had been seen with the same request (nothing new was written)."""
+    key had been seen with the same request (nothing new was written). ``at`` dates the payment in
+    the past only for loaders of history (the demo); a closed day refuses it like any other."""
     request = _validate_request(
         actor=actor,
         account=account,
@@ -522,6 +525,7 @@ def payment_take(
         memo=memo,
         idempotency_key=idempotency_key,
     )
+    request.at = at
     existing = Payment.objects.filter(idempotency_key=request.key).first()
     if existing is not None:
         return _replay(existing, request)
@@ -535,7 +539,7 @@ def payment_take(
     payment.replayed = False  # type: ignore[attr-defined]
     if payment.status != PaymentStatus.PENDING:
         return payment
-    return _charge_card(actor, payment)
+    return _charge_card(actor, payment, at=at)
 
 
 def _replay(payment: Payment, request: _Request) -> Payment:
@@ -555,7 +559,7 @@ def _replay(payment: Payment, request: _Request) -> Payment:
 
 def _create(actor: Any, request: _Request) -> Payment:
     """The first transaction: the payment row (key), tenders; completed at once without a card."""
-    now = timezone.now()
+    now = request.at or timezone.now()
     with transaction.atomic():
         drawer = _locked_open_drawer(actor, request.location)
         # Identical requests queue on the drawer lock; the later ones find the key here and replay
@@ -618,7 +622,7 @@ def _create(actor: Any, request: _Request) -> Payment:
     return payment
 
 
-def _charge_card(actor: Any, payment: Payment) -> Payment:
+def _charge_card(actor: Any, payment: Payment, *, at: dt.datetime | None = None) -> Payment:
     """Call the processor for the payment's pending attempt (committed), then record the answer."""
     attempt = payment.card_attempts.get(status=CardAttemptStatus.PENDING)
     processor = get_processor()
@@ -638,7 +642,7 @@ def _charge_card(actor: Any, payment: Payment) -> Payment:
         payment.replayed = False  # type: ignore[attr-defined]
         return payment
     _after_processor_answer(attempt)  # the crash tests stop the process here
-    finished = _finish(actor, payment.pk, attempt.pk, result)
+    finished = _finish(actor, payment.pk, attempt.pk, result, at=at)
     finished.replayed = False  # type: ignore[attr-defined]
     return finished
 
@@ -648,10 +652,15 @@ def _after_processor_answer(attempt: CardAttempt) -> None:
 
 
 def _finish(
-    actor: Any, payment_id: int, attempt_id: int, result: ProcessorResult | None
+    actor: Any,
+    payment_id: int,
+    attempt_id: int,
+    result: ProcessorResult | None,
+    *,
+    at: dt.datetime | None = None,
 ) -> Payment:
     """Record the processor's answer (None: it never received the charge) in one transaction."""
-    now = timezone.now()
+    now = at or timezone.now()
     with transaction.atomic():
         account_id = Payment.objects.values_list("account_id", flat=True).get(pk=payment_id)
         Account.objects.select_for_update().get(pk=account_id)  # lock order: account, payment

@@ -27,6 +27,10 @@ NAVIGATION: list[tuple[str, str, str]] = [
     ("Operations", "ops:dashboard", "ops.view"),
     ("Statements", "statements:runs", "statement.run"),
     ("Collections", "statements:collections", "collections.report"),
+    ("My drawer", "drawer:mine", "drawer.operate"),
+    ("Day close", "drawer:day", "day.close"),
+    ("Drawer approvals", "drawer:approvals", "drawer.approve"),
+    ("Card settlement", "drawer:settlement", "settlement.import"),
 ]
 
 # Configuration and oversight sections: kept in the "Admin" menu so the bar holds the day's work.
@@ -39,6 +43,8 @@ ADMIN_SECTIONS: frozenset[str] = frozenset(
         "accounts:emergency_access",
         "kiosk:devices",
         "ops:dashboard",
+        "drawer:approvals",
+        "drawer:settlement",
     }
 )
 

@@ -26,7 +26,7 @@ from frontdesk.api.root import ApiOperation, operations
 from frontdesk.audit.models import AuditEvent
 from frontdesk.ledger.models import LedgerEntry
 from frontdesk.patients.models import Coverage, Patient, PatientPhone
-from frontdesk.payments.models import Payment, Refund
+from frontdesk.payments.models import DayClose, DrawerSession, Payment, Refund
 from frontdesk.scheduling.models import Appointment, AppointmentSeries, SlotHold
 from frontdesk.visits.models import CheckIn, Visit
 from frontdesk.waitlist.models import WaitlistEntry, WaitlistOffer
@@ -491,6 +491,51 @@ SAMPLES: dict[tuple[str, str], Callable[[World], tuple[str, Any]]] = {
     ("GET", "/api/v1/accounts/{account_id}"): lambda w: (f"/api/v1/accounts/{w.account.pk}", None),
 }
 
+
+# Cash drawers and the day close (payments). A drawer is counted by its owner: the sample drawer
+# belongs to the key the test just created (the newest API key's service user).
+def _callers_drawer(world: World, location: Any) -> Any:
+    from frontdesk.accounts.models import ApiKey
+    from frontdesk.payments.models import DrawerSession
+
+    key = ApiKey.objects.order_by("-pk").first()
+    user = key.service_user if key else UserFactory()
+    already = DrawerSession.objects.filter(location=location, user=user, status="open").first()
+    if already is not None:  # a walk over every sample opened it with POST /drawers
+        return already
+    return DrawerSession.objects.create(
+        location=location,
+        user=user,
+        workstation=f"Matrix desk {location.pk}",
+        business_date=timezone.now().astimezone(location.tzinfo).date(),
+        opened_at=timezone.now(),
+        opening_float=0,
+    )
+
+
+DRAWER_COUNT = {"cash_counts": {}, "checks": [], "card_batch_total": "0.00"}
+SAMPLES.update(
+    {
+        ("POST", "/api/v1/drawers"): lambda w: (
+            "/api/v1/drawers",
+            {"location_id": str(w.location.pk), "workstation": "Desk 1", "counts": {"20.00": 5}},
+        ),
+        ("POST", "/api/v1/drawers/{drawer_id}/close"): lambda w: (
+            f"/api/v1/drawers/{_callers_drawer(w, w.location).pk}/close",
+            DRAWER_COUNT,
+        ),
+        ("POST", "/api/v1/day-closes"): lambda w: (
+            "/api/v1/day-closes",
+            {
+                "location_id": str(w.location.pk),
+                "date": (
+                    timezone.now().astimezone(w.location.tzinfo).date() - dt.timedelta(days=1)
+                ).isoformat(),
+            },
+        ),
+    }
+)
+
 # Successful answers other than "201 for POST, 200 otherwise" (actions on an existing object).
 SUCCESS_STATUS: dict[tuple[str, str], int] = {
     ("POST", "/api/v1/appointments/{appointment_id}/cancel"): 200,
@@ -501,6 +546,7 @@ SUCCESS_STATUS: dict[tuple[str, str], int] = {
     ("POST", "/api/v1/waitlist-offers/{offer_id}/accept"): 200,
     ("POST", "/api/v1/appointments/{appointment_id}/flow"): 200,
     ("POST", "/api/v1/payments/{payment_id}/void"): 200,
+    ("POST", "/api/v1/drawers/{drawer_id}/close"): 200,
 }
 
 # The same operations aimed at an object outside the caller's scope.
@@ -574,6 +620,10 @@ OUT_OF_SCOPE: dict[tuple[str, str], Callable[[World], tuple[str, Any]]] = {
         f"/api/v1/accounts/{w.restricted_account.pk}",
         None,
     ),
+    ("POST", "/api/v1/drawers/{drawer_id}/close"): lambda w: (
+        f"/api/v1/drawers/{_callers_drawer(w, w.other_location).pk}/close",
+        DRAWER_COUNT,
+    ),
 }
 
 
@@ -596,6 +646,8 @@ def _snapshot() -> dict[str, Any]:
         "payments": list(Payment.objects.order_by("pk").values()),
         "refunds": list(Refund.objects.order_by("pk").values()),
         "ledger": list(LedgerEntry.objects.order_by("pk").values()),
+        "drawers": list(DrawerSession.objects.order_by("pk").values()),
+        "day_closes": list(DayClose.objects.order_by("pk").values()),
         "audit": AuditEvent.objects.count(),
     }
 
@@ -659,6 +711,9 @@ def test_the_operation_list_is_what_the_issue_asks_for() -> None:
             ("POST", "/api/v1/payments/{payment_id}/void", "payment.void"),
             ("POST", "/api/v1/refunds", "refund.issue"),
             ("GET", "/api/v1/accounts/{account_id}", "ledger.view"),
+            ("POST", "/api/v1/drawers", "drawer.operate"),
+            ("POST", "/api/v1/drawers/{drawer_id}/close", "drawer.operate"),
+            ("POST", "/api/v1/day-closes", "day.close"),
         ]
     )
 
@@ -733,6 +788,7 @@ def test_out_of_scope_objects_are_404(op, role, key_client) -> None:
             "holds",
             "waitlist",
             "payments",
+            "drawers",
         )
     )
     sees_it = (
