@@ -21,6 +21,7 @@ from typing import Self
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Round
 
 from frontdesk.core.models import TimeStampedModel
 from frontdesk.core.money import MoneyField
@@ -228,7 +229,8 @@ class Tender(models.Model):
                 | Q(cash_tendered__isnull=True)
                 | (
                     Q(cash_tendered__gte=models.F("amount"))
-                    & Q(change_given=models.F("cash_tendered") - models.F("amount"))
+                    # Rounded to cents: SQLite subtracts its decimals as floats (20.00 - 19.99).
+                    & Q(change_given=Round(models.F("cash_tendered") - models.F("amount"), 2))
                 ),
                 name="tender_cash_change_adds_up",
             ),

@@ -505,3 +505,15 @@ def test_receipt_numbers_are_gapless_per_location(clerk, location, patient, draw
     assign(clerk, other)
     DrawerSessionFactory(location=other, user=clerk, workstation="Desk Z")
     assert take(clerk, other, patient, [cash("1.00")]).receipt_number == 1
+
+
+@pytest.mark.parametrize(
+    ("amount", "tendered", "change"),
+    [("19.99", "20.00", "0.01"), ("0.07", "0.10", "0.03"), ("73.57", "100.00", "26.43")],
+)
+def test_change_to_the_cent_is_accepted_on_every_database(
+    clerk, location, patient, drawer, amount, tendered, change
+):
+    payment = take(clerk, location, patient, [cash(amount, tendered=tendered)])
+    tender = payment.tenders.get()
+    assert (tender.cash_tendered, tender.change_given) == (D(tendered), D(change))
