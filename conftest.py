@@ -12,6 +12,14 @@ from frontdesk.accounts.choices import Role
 from tests.factories import LocationFactory, UserFactory, assign
 
 
+def pytest_configure(config: Any) -> None:
+    from django.conf import settings
+
+    # The demo's money history goes through the real payment services (about 25 ms a visit): a
+    # month takes over a minute, so tests that load the demo build two days of it.
+    settings.DEMO_MONEY_DAYS = 2
+
+
 @pytest.fixture(autouse=True)
 def _isolated_media(settings: Any, tmp_path: Any) -> None:
     settings.MEDIA_ROOT = tmp_path / "files"

@@ -13,6 +13,7 @@ from frontdesk.audit.choices import AuditAction, AuditCategory
 from frontdesk.audit.services import audit_record
 from frontdesk.core.errors import Conflict
 from frontdesk.demo.activity import ActivityStats, activity_build, activity_delete
+from frontdesk.demo.money import MoneyStats, money_build, money_delete
 from frontdesk.demo.patients import PatientStats, patients_create
 from frontdesk.demo.practice import DEMO_LOGINS, DEMO_ORGANIZATION_NAME, DemoLogin, build_practice
 from frontdesk.demo.schedule import ScheduleStats, schedule_build, schedule_delete
@@ -40,6 +41,7 @@ class DemoResult:
     logins: tuple[DemoLogin, ...]
     schedule: ScheduleStats = field(default_factory=ScheduleStats)
     activity: ActivityStats = field(default_factory=ActivityStats)
+    money: MoneyStats = field(default_factory=MoneyStats)
 
 
 def demo_exists() -> bool:
@@ -91,6 +93,7 @@ def demo_load(
                 logins=DEMO_LOGINS,
             )
         if reset:
+            money_delete()  # ledger entries and payments refer to appointments and patients
             activity_delete()  # messages, replies, tasks and offers refer to appointments
             schedule_delete()  # appointments protect their patients: they go first
         removed = _patients_delete() if reset else 0
@@ -100,6 +103,7 @@ def demo_load(
         )
         schedule = schedule_build(seed=seed)
         activity = activity_build(seed=seed)
+        money = money_build(seed=seed)
         audit_record(
             actor=None,
             actor_name="system (demo loader)",
@@ -126,6 +130,8 @@ def demo_load(
                 "sms_replies": activity.replies,
                 "followup_tasks": activity.tasks,
                 "waitlist_entries": activity.waitlist_entries,
+                "payments": money.payments,
+                "closed_days": money.closed_days,
             },
         )
     return DemoResult(
@@ -135,4 +141,5 @@ def demo_load(
         logins=DEMO_LOGINS,
         schedule=schedule,
         activity=activity,
+        money=money,
     )

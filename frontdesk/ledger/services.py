@@ -69,6 +69,12 @@ def _require_location(actor: Any, location_id: int, action: str) -> None:
         raise NotFound()
 
 
+def _require_account(actor: Any, account: Account) -> None:
+    """The account's holder must be a record the actor may see (restricted records stay hidden)."""
+    if not Account.objects.restrict(actor, A.LEDGER_VIEW).filter(pk=account.pk).exists():
+        raise NotFound()
+
+
 def business_date(location: Location, at: dt.datetime) -> dt.date:
     """The location's business day at instant ``at`` (its own timezone)."""
     return at.astimezone(location.tzinfo).date()
@@ -339,6 +345,8 @@ def charge_post(
     memo = clean_note(memo, "memo", errors)
     description = clean_note(description, "description", errors)
     errors.raise_if_any()
+    if not Patient.objects.restrict(actor, A.LEDGER_VIEW).filter(pk=patient.pk).exists():
+        raise NotFound()
     account = account_for_patient(patient=patient)
     posting = Posting(
         kind=EntryKind.CHARGE,
@@ -370,6 +378,7 @@ def adjustment_post(
     """Post an adjustment: negative writes off (and may be applied to a charge), positive adds."""
     _require(actor, A.CHARGE_POST)
     _require_location(actor, location.pk, A.CHARGE_POST)
+    _require_account(actor, account)
     errors = FieldErrors()
     value = clean_amount(amount, "amount", errors, positive=False)
     if code not in AdjustmentCode.values:
@@ -417,6 +426,7 @@ def entry_reverse(
     _require(actor, action)
     where = location or entry.location
     _require_location(actor, where.pk, action)
+    _require_account(actor, entry.account)
     errors = FieldErrors()
     reason = clean_note(reason, "reason", errors)
     if not reason:
@@ -472,6 +482,7 @@ def transfer_post(
     """
     _require(actor, A.CHARGE_POST)
     _require_location(actor, charge.location_id, A.CHARGE_POST)
+    _require_account(actor, charge.account)
     errors = FieldErrors()
     value = clean_amount(amount, "amount", errors)
     reason = clean_note(reason, "reason", errors)

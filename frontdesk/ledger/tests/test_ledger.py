@@ -354,3 +354,14 @@ def test_balances_for_patients_in_one_query(
     with django_assert_num_queries(2):
         balances = selectors.balances_for_patients(patient_ids=[parent.pk, child.pk, stranger.pk])
     assert balances == {parent.pk: D("15.00"), child.pk: D("15.00")}
+
+
+def test_a_restricted_record_is_out_of_reach_without_access(
+    biller: Any, location: Any, make_user: Any
+) -> None:
+    hidden = PatientFactory(is_restricted=True)
+    with pytest.raises(NotFound):
+        services.charge_post(
+            actor=biller, patient=hidden, location=location, code=ChargeCode.COPAY, amount="5"
+        )
+    assert LedgerEntry.objects.count() == 0

@@ -93,5 +93,11 @@ class Command(BaseCommand):
             f"logged, {activity.replies} SMS replies, {activity.tasks} call-back tasks, "
             f"{activity.waitlist_entries} patients on the waitlist, {activity.visits} visits on the flow history."
         )
+        money = result.money
+        self.stdout.write(
+            f"Money: {money.charges} copays charged, {money.payments} payments taken "
+            f"({money.voids} voided, {money.refunds} refunded), {money.closed_days} days closed; "
+            "today's drawers are open."
+        )
         if not options["no_logins"]:
             self.stdout.write(logins_table(result.logins))
