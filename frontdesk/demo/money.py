@@ -69,6 +69,9 @@ def money_delete() -> None:
     if connection.vendor == "postgresql":
         tables = ", ".join(connection.ops.quote_name(m._meta.db_table) for m in models)
         with connection.cursor() as cursor:
+            # Deferred foreign-key checks of rows written earlier in this transaction must fire
+            # first: PostgreSQL refuses to truncate a table with pending trigger events.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             cursor.execute(f"TRUNCATE {tables} CASCADE")
         return
     # SQLite: no triggers; delete in an order the foreign keys accept (children first).
