@@ -43,8 +43,18 @@ ADMIN_SECTIONS: frozenset[str] = frozenset(
         "accounts:emergency_access",
         "kiosk:devices",
         "ops:dashboard",
+    }
+)
+
+# The money work (drawers, the day close, statements, reports): one "Money" menu.
+MONEY_SECTIONS: frozenset[str] = frozenset(
+    {
+        "drawer:mine",
+        "drawer:day",
         "drawer:approvals",
         "drawer:settlement",
+        "statements:runs",
+        "statements:collections",
     }
 )
 
@@ -75,6 +85,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         if url_name in BADGES:
             item["badge_url"] = reverse(BADGES[url_name])
         item["admin"] = url_name in ADMIN_SECTIONS
+        item["money"] = url_name in MONEY_SECTIONS
         items.append(item)
     # The section the page belongs to: the longest entry URL the path starts with (a plain
     # prefix test would mark both "/scheduling/" and "/scheduling/setup/" as current).
@@ -83,10 +94,16 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     if matches:
         max(matches, key=lambda item: len(item["url"]))["current"] = True
     admin = [item for item in items if item["admin"]]
+    money = [item for item in items if item["money"]]
+    menus = [
+        {"label": label, "items": group, "current": any(item.get("current") for item in group)}
+        for label, group in (("Money", money), ("Admin", admin))
+        if group
+    ]
     return {
         "nav_items": items,
-        "nav_work": [item for item in items if not item["admin"]],
+        "nav_work": [item for item in items if not item["admin"] and not item["money"]],
         "nav_admin": admin,
-        "nav_admin_current": any(item.get("current") for item in admin),
+        "nav_menus": menus,
         "account_links": [{"label": label, "url": reverse(name)} for label, name in ACCOUNT_LINKS],
     }

@@ -1,0 +1,59 @@
+"""The navigation bar: the day's work on the bar, money and configuration in their own menus."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.urls import reverse
+
+from frontdesk.accounts.choices import Role
+
+pytestmark = pytest.mark.django_db
+
+
+def _nav(staff_client: Any, role: str) -> Any:
+    return staff_client(role).get(reverse("web:home")).context
+
+
+def test_a_manager_sees_the_work_on_the_bar_and_money_and_admin_as_menus(staff_client: Any) -> None:
+    context = _nav(staff_client, Role.PRACTICE_MANAGER)
+    menus = {
+        menu["label"]: [item["label"] for item in menu["items"]] for menu in context["nav_menus"]
+    }
+    assert menus == {
+        "Money": [
+            "Statements",
+            "Collections",
+            "My drawer",
+            "Day close",
+            "Drawer approvals",
+            "Card settlement",
+        ],
+        "Admin": [
+            "Schedule setup",
+            "Practice setup",
+            "Staff",
+            "Emergency access",
+            "Kiosks",
+            "Operations",
+        ],
+    }
+    on_the_bar = [item["label"] for item in context["nav_work"]]
+    assert "My drawer" not in on_the_bar and "Practice setup" not in on_the_bar
+    assert on_the_bar[:3] == ["Patients", "Schedule", "Front desk"]
+
+
+def test_the_front_desk_gets_its_drawer_in_the_money_menu_and_no_admin(staff_client: Any) -> None:
+    context = _nav(staff_client, Role.FRONT_DESK)
+    menus = {
+        menu["label"]: [item["label"] for item in menu["items"]] for menu in context["nav_menus"]
+    }
+    assert menus == {"Money": ["My drawer"]}
+
+
+def test_a_nurse_has_no_money_menu(staff_client: Any) -> None:
+    context = _nav(staff_client, Role.NURSE)
+    assert [menu["label"] for menu in context["nav_menus"]] == ["Admin"]  # emergency access
+    html = staff_client(Role.NURSE).get(reverse("web:home")).content.decode()
+    assert "<summary>Money</summary>" not in html
