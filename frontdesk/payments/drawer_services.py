@@ -39,7 +39,7 @@ from frontdesk.ledger.services import (
     ledger_day_reopen,
 )
 from frontdesk.payments import pdf
-from frontdesk.payments.choices import DENOMINATIONS, DrawerStatus
+from frontdesk.payments.choices import DENOMINATIONS, DrawerStatus, PaymentStatus
 from frontdesk.payments.drawer_models import DayClose, DrawerClose, ReportKind
 from frontdesk.payments.drawer_selectors import (
     DRAWER_TENDERS,
@@ -47,7 +47,7 @@ from frontdesk.payments.drawer_selectors import (
     drawer_expected,
     drawers_blocking_day,
 )
-from frontdesk.payments.models import DrawerSession
+from frontdesk.payments.models import DrawerSession, Payment
 from frontdesk.practice.models import Location
 
 DENOMINATION_VALUES = tuple(value for value, _label in DENOMINATIONS)
@@ -253,6 +253,21 @@ def _finish(actor: Any, drawer: DrawerSession, close: DrawerClose) -> None:
     close.save(update_fields=["report", "deposit_slip"])
 
 
+MSG_PENDING_CARDS = (
+    "A card payment in this drawer is still waiting for the processor's answer, so the card batch "
+    "cannot be counted yet. Try again in a few minutes (FrontDesk asks the processor every 5 minutes)."
+)
+
+
+def _settle_pending_cards(drawer: DrawerSession) -> None:
+    """Ask the processor about the drawer's pending card payments before counting (outside any
+    transaction: the answer is recorded by the payment service's own)."""
+    from frontdesk.payments.services import payment_reconcile_one
+
+    for payment in Payment.objects.filter(drawer=drawer, status=PaymentStatus.PENDING):
+        payment_reconcile_one(payment=payment)
+
+
 def drawer_count_close(
     *,
     actor: Any,
@@ -274,11 +289,14 @@ def drawer_count_close(
     card_total = clean_total(card_batch_total, "card_batch_total", errors, "card batch total")
     reason = clean_note(variance_reason, "variance_reason", errors, limit=300)
     errors.raise_if_any()
+    _settle_pending_cards(drawer)
     now = timezone.now()
     with transaction.atomic():
         locked = _locked(drawer)
         if locked.status != DrawerStatus.OPEN:
             raise Conflict(MSG_NOT_OPEN, code="drawer_not_open")
+        if Payment.objects.filter(drawer=locked, status=PaymentStatus.PENDING).exists():
+            raise Conflict(MSG_PENDING_CARDS, code="drawer_pending_payments")
         expected = drawer_expected(locked)
         counted = {"cash": cash_total, "check": checks_total, "card": card_total}
         tenders = {
