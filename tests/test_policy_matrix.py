@@ -496,9 +496,20 @@ SAMPLE_KWARGS.update(
 
 def _sample_refund(objects: dict[str, Any]) -> Any:
     if "refund" not in objects:
-        from frontdesk.payments.services import refund_issue
+        from frontdesk.payments.services import TenderInput, payment_take, refund_issue
+        from tests.factories import DrawerSessionFactory, PatientFactory
 
-        payment = _sample_payment(objects)
+        # A prepayment of a patient who owes nothing stays credit on the account (the sample
+        # patient may have open charges from other samples, which would absorb it).
+        clerk = assign(UserFactory(role=Role.FRONT_DESK), objects["location"])
+        DrawerSessionFactory(location=objects["location"], user=clerk)
+        payment = payment_take(
+            actor=clerk,
+            patient=PatientFactory(),
+            location=objects["location"],
+            tenders=[TenderInput(kind="cash", amount="10.00")],
+            idempotency_key="policy-matrix-prepayment",
+        )
         biller = assign(UserFactory(role=Role.BILLING), objects["location"])
         objects["refund"] = refund_issue(
             actor=biller,
