@@ -8,16 +8,50 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from django.core.signals import request_finished, request_started
 
 CHROMIUM = os.environ.get("FRONTDESK_CHROMIUM") or shutil.which("chromium") or ""
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls tests make between browser
 # steps are ordinary synchronous code, so Django's async-safety guard does not apply.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+# Requests the live server is handling right now. On SQLite the live server's threads and the test
+# share one in-memory database: flushing it at the end of a test while a page's background poll is
+# still being answered fails ("couldn't be flushed") and leaves rows for the next test. The page
+# fixture closes the browser and then waits here until the server is idle.
+_idle = threading.Condition()
+_in_flight = 0
+
+
+def _request_started(**kwargs: Any) -> None:
+    global _in_flight
+    with _idle:
+        _in_flight += 1
+
+
+def _request_finished(**kwargs: Any) -> None:
+    global _in_flight
+    with _idle:
+        _in_flight = max(0, _in_flight - 1)
+        if _in_flight == 0:
+            _idle.notify_all()
+
+
+request_started.connect(_request_started, dispatch_uid="browser-tests-in-flight-started")
+request_finished.connect(_request_finished, dispatch_uid="browser-tests-in-flight-finished")
+
+
+def wait_for_server_idle(timeout: float = 15.0) -> None:
+    """Block until the live server answers no request (or ``timeout`` seconds pass)."""
+    with _idle:
+        _idle.wait_for(lambda: _in_flight == 0, timeout=timeout)
 
 
 def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
@@ -62,5 +96,8 @@ def page(browser: Any, live_server: Any) -> Iterator[Any]:
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     yield page
-    context.close()
+    context.close()  # no new requests: polls and pending fetches stop with the pages
+    for other in list(browser.contexts):  # a second user's or the tablet's context, if left open
+        other.close()
+    wait_for_server_idle()  # and the ones already sent are answered before the database is flushed
     assert errors == [], f"JavaScript errors on the page: {errors}"
