@@ -30,14 +30,24 @@ _idle = threading.Condition()
 _in_flight = 0
 
 
+def _live_server_thread() -> bool:
+    # The test client (and everything else in the test) runs in the main thread; only the live
+    # server's request threads are counted.
+    return threading.current_thread() is not threading.main_thread()
+
+
 def _request_started(**kwargs: Any) -> None:
     global _in_flight
+    if not _live_server_thread():
+        return
     with _idle:
         _in_flight += 1
 
 
 def _request_finished(**kwargs: Any) -> None:
     global _in_flight
+    if not _live_server_thread():
+        return
     with _idle:
         _in_flight = max(0, _in_flight - 1)
         if _in_flight == 0:
@@ -90,6 +100,9 @@ def browser() -> Iterator[Any]:
 
 @pytest.fixture
 def page(browser: Any, live_server: Any) -> Iterator[Any]:
+    global _in_flight
+    with _idle:
+        _in_flight = 0  # nothing is in flight between tests (the previous one waited)
     context = browser.new_context(base_url=live_server.url)
     context.set_default_timeout(10_000)
     page = context.new_page()
