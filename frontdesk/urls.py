@@ -25,4 +25,9 @@ urlpatterns = [
     path("accounts/", include("frontdesk.statements.account_urls")),
     path("statements/", include("frontdesk.statements.urls")),
     path("drawers/", include("frontdesk.payments.drawer_urls")),
+    path("codes/", include("frontdesk.coding.urls")),
+    path("clearinghouse/", include("frontdesk.clearinghouse.urls")),
+    path("eligibility/", include("frontdesk.eligibility.urls")),
+    path("billing/", include("frontdesk.billing.urls")),
+    path("disclosures/", include("frontdesk.disclosures.urls")),
 ]

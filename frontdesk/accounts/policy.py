@@ -65,6 +65,16 @@ class A:
     SETTLEMENT_IMPORT = "settlement.import"  # import and match the card processor's settlement
     STATEMENT_RUN = "statement.run"  # patient statement runs and payment plans
     COLLECTIONS_REPORT = "collections.report"  # collections reports by day/tender/staff/provider
+    ELIGIBILITY_CHECK = "eligibility.check"  # run a 270/271 check and read the benefits it returned
+    ELIGIBILITY_BATCH = "eligibility.batch"  # nightly/bulk checks, 271 file import, transport status
+    CODES_VIEW = "codes.view"  # search ICD-10-CM, CPT/HCPCS, modifiers, POS, fee schedules
+    CODES_MANAGE = "codes.manage"  # import CPT codes and fees, edit fee schedules and standard charges
+    CHARGE_ENTER = "charge.enter"  # enter a visit's charges (codes, units, diagnoses) from its form
+    CLAIM_SUBMIT = "claim.submit"  # scrub, build and send 837P batches; corrected and void claims
+    CLAIM_VIEW = "claim.view"  # claims with their status history, batches, acknowledgments
+    REMITTANCE_POST = "remittance.post"  # import 835s and 999/277CA acknowledgments, post remittances
+    DENIAL_WORK = "denial.work"  # the denial worklist: appeal, correct, write off, bill the patient
+    ESTIMATE_CREATE = "estimate.create"  # patient cost estimates and Good Faith Estimates
 
 
 ALL_ACTIONS: frozenset[str] = frozenset(
@@ -101,18 +111,31 @@ _BILLING_MONEY = _DESK_MONEY | {
     A.STATEMENT_RUN,
     A.COLLECTIONS_REPORT,
 }
+# The desk checks eligibility and gives estimates; it reads codes to do so.
+_DESK_INSURANCE = {A.ELIGIBILITY_CHECK, A.ESTIMATE_CREATE, A.CODES_VIEW}
+# The billing office: codes, charges, claims, remittances, denials.
+_BILLING_CLAIMS = _DESK_INSURANCE | {
+    A.ELIGIBILITY_BATCH,
+    A.CODES_MANAGE,
+    A.CHARGE_ENTER,
+    A.CLAIM_SUBMIT,
+    A.CLAIM_VIEW,
+    A.REMITTANCE_POST,
+    A.DENIAL_WORK,
+}
 # Clinical staff move their patients on the board and print their day.
 _CLINICAL_FLOW = {A.FLOW_MANAGE, A.FORMS_PRINT}
 
 POLICY: dict[str, frozenset[str]] = {
     Role.FRONT_DESK: frozenset(
-        _PATIENT_READ | _REGISTRATION | _SCHEDULING | _DESK_DAY | _DESK_MONEY
+        _PATIENT_READ | _REGISTRATION | _SCHEDULING | _DESK_DAY | _DESK_MONEY | _DESK_INSURANCE
     ),
     Role.SCHEDULER: frozenset(_PATIENT_READ | _SCHEDULING | {A.PATIENT_CREATE, A.PATIENT_UPDATE}),
     Role.BILLING: frozenset(
         _PATIENT_READ
         | _REGISTRATION
         | _BILLING_MONEY
+        | _BILLING_CLAIMS
         | {
             A.PATIENT_VIEW_SSN,
             A.SCHEDULE_VIEW,
@@ -123,13 +146,18 @@ POLICY: dict[str, frozenset[str]] = {
         }
     ),
     Role.NURSE: frozenset(_PATIENT_READ | _CLINICAL_FLOW | {A.BREAKGLASS_USE, A.SCHEDULE_VIEW}),
-    Role.PROVIDER: frozenset(_PATIENT_READ | _CLINICAL_FLOW | {A.BREAKGLASS_USE, A.SCHEDULE_VIEW}),
+    Role.PROVIDER: frozenset(
+        _PATIENT_READ
+        | _CLINICAL_FLOW
+        | {A.BREAKGLASS_USE, A.SCHEDULE_VIEW, A.CODES_VIEW, A.CHARGE_ENTER}
+    ),
     Role.PRACTICE_MANAGER: frozenset(
         _PATIENT_READ
         | _REGISTRATION
         | _SCHEDULING
         | _DESK_DAY
         | _BILLING_MONEY
+        | _BILLING_CLAIMS
         | {
             A.DRAWER_APPROVE,
             A.DAY_REOPEN,

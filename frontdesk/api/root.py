@@ -55,6 +55,17 @@ def _add_routers() -> None:
     from frontdesk.payments.drawer_api import router as drawer_router
 
     api.add_router("/", drawer_router)
+    from frontdesk.billing.api import router as billing_router
+    from frontdesk.clearinghouse.api import router as clearinghouse_router
+    from frontdesk.coding.api import router as coding_router
+    from frontdesk.disclosures.api import router as disclosures_router
+    from frontdesk.eligibility.api import router as eligibility_router
+
+    api.add_router("/", coding_router)
+    api.add_router("/", disclosures_router)
+    api.add_router("/", clearinghouse_router)
+    api.add_router("/", eligibility_router)
+    api.add_router("/", billing_router)
 
 
 _add_routers()

@@ -1,0 +1,3 @@
+"""Models of billing."""
+
+from __future__ import annotations

@@ -1,0 +1,7 @@
+"""URLs of billing (ids only in URLs)."""
+
+from django.urls import path  # noqa: F401
+
+app_name = "billing"
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Models of clearinghouse."""
+
+from __future__ import annotations

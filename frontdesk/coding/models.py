@@ -1,0 +1,3 @@
+"""Models of coding."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Models of disclosures."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Models of eligibility."""
+
+from __future__ import annotations
