@@ -362,3 +362,46 @@ def test_read_271_answers_the_270_it_was_asked() -> None:
     (back,) = read_271(write_271([answer], header("HB")))
     assert back.trace_numbers == ("ELG-000123",) and back.active is True
     assert back.subscriber == asked.subscriber
+
+
+def test_find_benefits_filters_and_falls_back_on_plan_coverage() -> None:
+    from frontdesk.standards.x12.eligibility import find_benefits
+
+    (r,) = read_271(sample("active_ppo.x12"))
+    (copay,) = find_benefits(r, "B", service_type="98", in_network="Y")
+    assert copay.amount == Decimal("25")
+    remaining = find_benefits(
+        r, "C", service_type="98", coverage_level="IND", time_period="29", in_network="Y"
+    )
+    assert [b.amount for b in remaining] == [Decimal("1125.5")]  # stated for 30, applies to 98
+    assert [b.percent for b in find_benefits(r, "A", service_type="98", in_network="N")] == [
+        Decimal("0.4")
+    ]
+    assert find_benefits(r, "B", service_type="UC")[0].amount == Decimal("50")
+
+
+def test_a_271_for_a_different_member_is_flagged() -> None:
+    from dataclasses import replace
+
+    from frontdesk.standards.x12.eligibility import response_mismatches
+
+    asked = inquiry()
+    (r,) = read_271(sample("active_ppo.x12"))
+    assert response_mismatches(asked, r) == []
+    wrong = replace(
+        r,
+        trace_numbers=("OTHER",),
+        subscriber=replace(r.subscriber, member_id="ZZZ999", date_of_birth=dt.date(1981, 1, 1)),
+    )
+    problems = response_mismatches(asked, wrong)
+    assert any("trace OTHER" in p for p in problems)
+    assert any("member ID ZZZ999" in p for p in problems)
+    assert any("date of birth" in p for p in problems)
+    child = Person("TESTPATIENT", "JAMIE", date_of_birth=dt.date(2015, 7, 4))
+    (d,) = read_271(sample("dependent.x12"))
+    assert (
+        response_mismatches(
+            inquiry(trace_number="ELG-000126", dependent=child, relationship="19"), d
+        )
+        == []
+    )
