@@ -168,7 +168,7 @@ def test_eb_loop_aaa_is_labelled_2110c() -> None:
         sample("active_ppo.x12")
         .decode()
         .replace("EB*B*IND*UC*PR**27*50*****Y~", "EB*B*IND*UC*PR**27*50*****Y~\nAAA*N**57*C~")
-        .replace("SE*43*0001", "SE*44*0001")
+        .replace("SE*46*0001", "SE*47*0001")
     )
     (r,) = read_271(text)
     assert [(x.loop, x.reason) for x in r.rejections] == [("2110C", "57")]
