@@ -405,3 +405,41 @@ def test_a_271_for_a_different_member_is_flagged() -> None:
         )
         == []
     )
+
+
+def test_write_271_payer_level_rejection_round_trips() -> None:
+    rejected = EligibilityResponse(
+        control_number="0001",
+        trace_numbers=(),
+        payer_name="EXAMPLE HEALTH PLAN",
+        payer_id="EXHP1",
+        provider_name="",
+        provider_npi="",
+        subscriber=Person(last_name=""),
+        dependent=None,
+        benefits=(),
+        rejections=(Rejection("2000A", "N", "42", "P", rejection_message("42", "P", "2000A")),),
+    )
+    text = write_271([rejected], header("HB"))
+    assert "HL*1**20*0~" in text and "HL*2" not in text
+    assert read_271(text) == [rejected]
+
+
+def test_read_270_from_another_system_with_eq_repetitions() -> None:
+    text = (
+        "ISA*00*          *00*          *ZZ*OTHERPMS       *ZZ*PAYERSIM       *261127*0800*^*00501*"
+        "000000555*0*P*:~GS*HS*OTHERPMS*PAYERSIM*20261127*0800*555*X*005010X279A1~"
+        "ST*270*1234*005010X279A1~BHT*0022*13*REF1*20261127*0800~HL*1**20*1~"
+        "NM1*PR*2*EXAMPLE HEALTH PLAN*****PI*EXHP1~HL*2*1*21*1~"
+        "NM1*1P*1*SAMPLEDOC*JORDAN****XX*1234567893~HL*3*2*22*0~TRN*1*TR-9*1234567890~"
+        "NM1*IL*1*TESTPATIENT*ALEX****MI*XZW123456789~DMG*D8*19800517~"
+        "EQ*30^98^UC~DTP*291*D8*20261203~HL*4*2*22*0~TRN*1*TR-10*1234567890~"
+        "NM1*IL*1*SAMPLEPERSON*CASEY****MI*XZW987654321~DTP*291*D8*20261204~EQ*30~"
+        "SE*18*1234~GE*1*555~IEA*1*000000555~"
+    )
+    first, second = read_270(text)
+    assert first.service_types == ("30", "98", "UC")
+    assert first.date_of_service == dt.date(2026, 12, 3)  # DTP in 2110C
+    assert (first.provider_name, first.provider_first_name) == ("SAMPLEDOC", "JORDAN")
+    assert (second.trace_number, second.subscriber.member_id) == ("TR-10", "XZW987654321")
+    assert second.date_of_service == dt.date(2026, 12, 4)
