@@ -108,6 +108,10 @@ class CodeCheck:
     suggestions: tuple[str, ...] = ()
 
     @property
+    def status_label(self) -> str:
+        return str(CheckStatus(self.status).label)
+
+    @property
     def ok(self) -> bool:
         """True when the code may go on a claim (billable in the release used)."""
         return self.status in (CheckStatus.OK, CheckStatus.WARNING)
