@@ -18,6 +18,7 @@ containing every word of the query (each query word may be the start of a descri
 from __future__ import annotations
 
 import bisect
+import heapq
 import importlib.util
 import re
 import xml.etree.ElementTree as ET
@@ -29,6 +30,8 @@ from pathlib import Path
 # What a code looks like: a letter, a digit, an alphanumeric, then up to four more (dot optional).
 CODE_RE = re.compile(r"^[A-Z][0-9][0-9A-Z](?:\.?[0-9A-Z]{1,4})?$")
 _WORD_RE = re.compile(r"[a-z0-9]+")
+# Words too common to narrow a search ("fracture of femur" searches "fracture femur").
+STOP_WORDS = frozenset({"a", "an", "and", "at", "by", "for", "in", "of", "on", "or", "the", "to"})
 BUNDLED_CODE_LIST = "code-list-April-2026.txt"
 BUNDLED_TABULAR = "icd10c-tabular-April-1-2026.xml"
 
@@ -71,19 +74,29 @@ def _words(text: str) -> list[str]:
 
 
 class CodeSet:
-    """One release's codes, with a prefix-sorted code list and a word index for search."""
+    """One release's codes, indexed for lookup, code-prefix search and word search.
+
+    Entries are numbered shortest description first, and every word's posting list is in that order,
+    so a search walks the lists from the front and stops as soon as it has enough answers.
+    """
 
     def __init__(self, entries: Iterable[Icd10Entry]) -> None:
-        self._by_code: dict[str, Icd10Entry] = {}
+        by_code: dict[str, Icd10Entry] = {}
         for entry in entries:
-            self._by_code[entry.code] = entry
-        self._codes: list[str] = sorted(self._by_code)
-        self._entries: list[Icd10Entry] = [self._by_code[c] for c in self._codes]
+            by_code[entry.code] = entry
+        self._by_code = by_code
+        self._entries: list[Icd10Entry] = sorted(
+            by_code.values(), key=lambda e: (len(e.description), e.code)
+        )
+        # Codes by length, each list sorted: a prefix search takes the shortest codes first.
+        self._codes_by_length: dict[int, list[str]] = {}
+        for code in sorted(by_code):
+            self._codes_by_length.setdefault(len(code), []).append(code)
         postings: dict[str, list[int]] = {}
         for index, entry in enumerate(self._entries):
-            for word in set(_words(entry.description)):
+            for word in dict.fromkeys(_words(entry.description)):
                 postings.setdefault(word, []).append(index)
-        self._postings: dict[str, frozenset[int]] = {w: frozenset(p) for w, p in postings.items()}
+        self._postings: dict[str, tuple[int, ...]] = {w: tuple(p) for w, p in postings.items()}
         self._vocabulary: list[str] = sorted(self._postings)
 
     def __len__(self) -> int:
@@ -93,7 +106,8 @@ class CodeSet:
         return isinstance(code, str) and normalize(code) in self._by_code
 
     def __iter__(self) -> Iterator[Icd10Entry]:
-        return iter(self._entries)
+        """Every entry in code order."""
+        return (self._by_code[c] for c in sorted(self._by_code))
 
     @property
     def billable_count(self) -> int:
@@ -105,36 +119,41 @@ class CodeSet:
     def children(self, code: str, *, billable_only: bool = False) -> list[Icd10Entry]:
         """The codes under ``code`` (every depth), in code order."""
         prefix = normalize(code)
-        out = []
-        for entry in self._with_prefix(prefix):
-            if entry.code != prefix and (entry.billable or not billable_only):
-                out.append(entry)
-        return out
+        found = [
+            self._by_code[c]
+            for c in self._with_prefix(prefix)
+            if c != prefix and (self._by_code[c].billable or not billable_only)
+        ]
+        return sorted(found, key=lambda e: e.code)
 
-    def _with_prefix(self, prefix: str) -> Iterator[Icd10Entry]:
-        start = bisect.bisect_left(self._codes, prefix)
-        for index in range(start, len(self._codes)):
-            if not self._codes[index].startswith(prefix):
-                break
-            yield self._entries[index]
+    def _with_prefix(self, prefix: str, limit: int | None = None) -> Iterator[str]:
+        """Codes starting with ``prefix``, shortest first, then in code order."""
+        count = 0
+        for length in sorted(self._codes_by_length):
+            if length < len(prefix):
+                continue
+            codes = self._codes_by_length[length]
+            for index in range(bisect.bisect_left(codes, prefix), len(codes)):
+                if not codes[index].startswith(prefix):
+                    break
+                yield codes[index]
+                count += 1
+                if limit is not None and count >= limit:
+                    return
 
-    def _word_matches(self, word: str) -> set[int]:
-        """Entries with a description word starting with ``word``."""
-        matched: set[int] = set()
-        start = bisect.bisect_left(self._vocabulary, word)
-        for index in range(start, len(self._vocabulary)):
+    def _prefix_postings(self, word: str) -> list[tuple[int, ...]]:
+        lists = []
+        for index in range(bisect.bisect_left(self._vocabulary, word), len(self._vocabulary)):
             candidate = self._vocabulary[index]
             if not candidate.startswith(word):
                 break
-            matched |= self._postings[candidate]
-        return matched
+            lists.append(self._postings[candidate])
+        return lists
 
     def search(self, query: str, *, limit: int = 20) -> list[Icd10Entry]:
-        """Rank: the exact code, then codes starting with the query, then every-word description hits.
-
-        Among description hits, descriptions where the query words are whole words come first, then
-        shorter (more general) descriptions, then code order.
-        """
+        """Rank: the exact code, then codes starting with the query (shortest first), then
+        descriptions holding every query word as a whole word, then as the start of a word (each
+        group shortest description first)."""
         text = query.strip()
         if not text or limit <= 0:
             return []
@@ -142,46 +161,47 @@ class CodeSet:
         seen: set[str] = set()
         compact = normalize(text)
         if re.fullmatch(r"[A-Z][0-9A-Z]{0,6}", compact):
-            exact = self._by_code.get(compact)
-            if exact is not None:
-                found.append(exact)
-                seen.add(exact.code)
-            # Shorter codes first: E11 -> E11.0, E11.1, ... before E11.00.
-            prefixed = sorted(
-                (e for e in self._with_prefix(compact) if e.code not in seen),
-                key=lambda e: (len(e.code), e.code),
-            )
-            for entry in prefixed:
+            for code in self._with_prefix(compact, limit=limit + 1):
                 if len(found) >= limit:
                     return found
-                found.append(entry)
-                seen.add(entry.code)
-        words = _words(text)
+                entry = self._by_code[code]
+                if code == compact:
+                    found.insert(0, entry)
+                else:
+                    found.append(entry)
+                seen.add(code)
+        words = list(dict.fromkeys(w for w in _words(text) if w not in STOP_WORDS)) or _words(text)
         if not words or len(found) >= limit:
             return found[:limit]
-        hits: set[int] | None = None
-        for word in sorted(
-            set(words), key=len, reverse=True
-        ):  # rare (long) words first: small sets
-            matches = self._word_matches(word)
-            hits = matches if hits is None else hits & matches
-            if not hits:
-                return found
-        assert hits is not None
-        wanted = set(words)
-
-        def rank(index: int) -> tuple[int, int, str]:
-            entry = self._entries[index]
-            whole = len(wanted & set(_words(entry.description)))
-            return (-whole, len(entry.description), entry.code)
-
-        for index in sorted(hits, key=rank):
-            entry = self._entries[index]
-            if entry.code in seen:
-                continue
-            found.append(entry)
-            if len(found) >= limit:
-                break
+        prefix_lists = {w: self._prefix_postings(w) for w in words}
+        if any(not lists for lists in prefix_lists.values()):
+            return found
+        # Entry numbers are already in display order (shortest description first), so the first
+        # numbers of a match set are the answers: whole-word matches, then word-start matches.
+        streams: list[Iterable[int]]
+        if len(words) == 1:
+            streams = [
+                self._postings.get(words[0], ()),
+                heapq.merge(*prefix_lists[words[0]]),
+            ]
+        else:
+            exact = [set(self._postings.get(w, ())) for w in words]
+            starts = [set().union(*prefix_lists[w]) for w in words]
+            exact.sort(key=len)
+            starts.sort(key=len)
+            streams = [
+                sorted(exact[0].intersection(*exact[1:])),
+                sorted(starts[0].intersection(*starts[1:])),
+            ]
+        for stream in streams:
+            for index in stream:
+                entry = self._entries[index]
+                if entry.code in seen:
+                    continue
+                found.append(entry)
+                seen.add(entry.code)
+                if len(found) >= limit:
+                    return found
         return found
 
 
