@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from frontdesk.accounts.policy import A
 from frontdesk.audit.choices import AuditAction, AuditCategory
-from frontdesk.audit.services import Change, audit_record
+from frontdesk.audit.services import audit_record
 from frontdesk.coding.errors import CodeImportInvalid
 from frontdesk.coding.models import FeeSchedule, FeeScheduleEntry, IcdRelease, ProcedureCode
 from frontdesk.coding.tables import MODIFIER_RE, procedure_kind_of
@@ -426,11 +426,12 @@ def fee_schedule_update(
             "effective_to": effective_to,
             "notes": (notes or "").strip()[:300],
         }
-        changes = [
-            Change(field=k, old=str(getattr(locked, k) or ""), new=str(v or ""))
+        # Field changes in the audit log belong to patients; a schedule's go in the detail (no PHI).
+        changed = {
+            k: [str(getattr(locked, k) or ""), str(v or "")]
             for k, v in new.items()
             if getattr(locked, k) != v
-        ]
+        }
         for key, value in new.items():
             setattr(locked, key, value)
         locked.save()
@@ -440,8 +441,7 @@ def fee_schedule_update(
             category=AuditCategory.CONFIGURATION,
             object_type="fee_schedule",
             object_id=locked.pk,
-            detail={"event": "fee_schedule_updated"},
-            changes=changes,
+            detail={"event": "fee_schedule_updated", "changed": changed},
         )
     return locked
 
@@ -483,8 +483,12 @@ def fee_entry_set(
             category=AuditCategory.CONFIGURATION,
             object_type="fee_schedule",
             object_id=schedule.pk,
-            detail={"event": "fee_entry_set", "code": clean_code, "modifier": clean_modifier},
-            changes=[] if created else [Change(field="amount", old=str(old), new=str(value))],
+            detail={
+                "event": "fee_entry_set",
+                "code": clean_code,
+                "modifier": clean_modifier,
+                "amount": [None if created else str(old), str(value)],
+            },
         )
     return entry
 
@@ -501,8 +505,12 @@ def fee_entry_delete(*, actor: Any, schedule: FeeSchedule, entry_id: int) -> Non
             category=AuditCategory.CONFIGURATION,
             object_type="fee_schedule",
             object_id=schedule.pk,
-            detail={"event": "fee_entry_deleted", "code": entry.code, "modifier": entry.modifier},
-            changes=[Change(field="amount", old=str(entry.amount), new="")],
+            detail={
+                "event": "fee_entry_deleted",
+                "code": entry.code,
+                "modifier": entry.modifier,
+                "amount": [str(entry.amount), None],
+            },
         )
         entry.delete()
 
