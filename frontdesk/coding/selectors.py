@@ -221,7 +221,7 @@ def icd10_check(code: str, *, on: dt.date) -> CodeCheck:
     raw = (code or "").strip()
     shown = icd10cm.with_dot(raw) if raw else ""
     release, warning = icd10_release_for(on)
-    common = {"on": on, "release": release.name, "warning": warning}
+    common: dict[str, Any] = {"on": on, "release": release.name, "warning": warning}
     if not raw or not icd10cm.looks_like_code(raw):
         return CodeCheck(
             code=shown or raw,
