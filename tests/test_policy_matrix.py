@@ -523,3 +523,30 @@ def _sample_refund(objects: dict[str, Any]) -> Any:
             idempotency_key="policy-matrix-refund",
         )
     return objects["refund"]
+
+
+# Code sets and fees (coding): a payer's fee schedule with one price.
+def _coding_schedule(objects: dict[str, Any]) -> Any:
+    from frontdesk.coding.tests.samples import sample_schedule
+
+    return sample_schedule(objects)
+
+
+def _coding_entry(objects: dict[str, Any]) -> Any:
+    from frontdesk.coding.tests.samples import sample_entry
+
+    return sample_entry(objects)
+
+
+SAMPLE_KWARGS.update(
+    {
+        **{
+            f"coding:{name}": (lambda o: {"schedule_id": _coding_schedule(o).pk})
+            for name in ("schedule", "schedule_edit", "entry_set")
+        },
+        "coding:entry_delete": lambda o: {
+            "schedule_id": _coding_schedule(o).pk,
+            "entry_id": _coding_entry(o).pk,
+        },
+    }
+)
