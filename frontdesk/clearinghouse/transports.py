@@ -343,7 +343,10 @@ class SimulatedTransport:
         now = time.time()
         replies: list[tuple[float, str, str]] = []
         if code == "837":
-            answered = answer_837(payload, self._today())
+            try:
+                answered = answer_837(payload, self._today())
+            except X12Error as exc:
+                raise TransportError(f"The clearinghouse refused the file ({exc}).") from None
             replies.append((now, "999", answered.ack_999))
             if answered.ack_277ca:
                 replies.append((now, "277CA", answered.ack_277ca))
