@@ -29,7 +29,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from django.conf import settings
 from django.utils import timezone
@@ -291,6 +291,15 @@ def _payer_ids(text: str) -> set[str]:
         return set()
 
 
+def _simulated(name: str) -> Any:
+    """The simulated payer's function ``name`` (imported late: it needs every X12 codec)."""
+    try:
+        from frontdesk.clearinghouse import simulated
+    except ImportError as exc:  # a codec missing from this installation
+        raise TransportError(f"The simulated payer is not available ({exc}).") from None
+    return getattr(simulated, name)
+
+
 class SimulatedTransport:
     """The simulated payer as a transport: real X12 answers from documented rules, no network."""
 
@@ -317,9 +326,8 @@ class SimulatedTransport:
         return timezone.localdate()
 
     def realtime(self, payload: str, *, timeout: float = DEFAULT_TIMEOUT) -> str:
-        from frontdesk.clearinghouse.simulated import answer_270
-
         self._down(payload)
+        answer_270 = _simulated("answer_270")
         payers = _payer_ids(payload)
         if "SIMSLOW" in payers:
             raise TransportError(
@@ -336,9 +344,9 @@ class SimulatedTransport:
         return check_271(answer)
 
     def submit(self, filename: str, payload: str) -> None:
-        from frontdesk.clearinghouse.simulated import answer_270, answer_837
-
         self._down(payload)
+        answer_270 = _simulated("answer_270")
+        answer_837 = _simulated("answer_837")
         code = transaction_code_of(payload)
         now = time.time()
         replies: list[tuple[float, str, str]] = []
