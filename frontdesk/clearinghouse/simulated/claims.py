@@ -25,6 +25,7 @@ from frontdesk.standards.x12.acks import (
     ClaimStatus,
     FunctionalAck,
     TransactionAck,
+    acknowledge,
     write_277ca,
     write_999,
 )
@@ -74,24 +75,35 @@ def _single(interchange: Interchange, group_gs: Segment, transaction: Transactio
 
 
 def _ack_error(exc: X12ParseError, transaction: Transaction) -> AckError:
+    """The reader's complaint as an IK3 (segment) or IK3 + IK4 (element) error."""
     # The single-transaction interchange puts ISA at 1, GS at 2 and ST at 3.
     position = max(1, (exc.segment_index or 3) - 2)
     segment: Segment | None = None
     if 1 <= position <= len(transaction.segments):
         segment = transaction.segments[position - 1]
     segment_id = exc.segment_id or (segment.id if segment else "")
-    bad_value = ""
-    if segment is not None and exc.element:
-        bad_value = segment.get(exc.element)[:99]
+    bad_value = segment.get(exc.element)[:99] if segment is not None and exc.element else ""
+    # The claim the error is in (CTX*CLM01), when it is inside one.
+    claim_id = ""
+    for earlier in transaction.segments[: position - 1]:
+        if earlier.id == "CLM":
+            claim_id = earlier.get(1)
+        elif earlier.id == "HL":
+            claim_id = ""
+    # IK403 for an element: 7 invalid code value, 1 required element missing;
+    # IK304 for a segment: 8 segment has data element errors, 3 required segment missing.
+    code = ("7" if bad_value else "1") if exc.element else ("8" if segment_id else "3")
     return AckError(
         segment_id=segment_id or "ST",
         segment_position=position,
         loop="",
-        code="8" if segment_id else "3",
+        code=code,
         element_position=exc.element or None,
-        element_code=("7" if bad_value else "1") if exc.element else "",
+        element_code="",
         bad_value=bad_value,
         message=exc.message,
+        context_name="CLM01" if claim_id else "",
+        context_value=claim_id,
     )
 
 
@@ -190,6 +202,8 @@ def answer_837(text: str | bytes, today: dt.date) -> SimulatedReplies:
                             control_number=transaction.control_number,
                             status="R",
                             errors=(_ack_error(exc, transaction),),
+                            version=transaction.st.get(3) or group.version,
+                            syntax_errors=("5",),  # one or more segments in error
                         )
                     )
                     continue
@@ -199,6 +213,7 @@ def answer_837(text: str | bytes, today: dt.date) -> SimulatedReplies:
                         control_number=transaction.control_number,
                         status="A",
                         errors=(),
+                        version=transaction.st.get(3) or group.version,
                     )
                 )
                 for batch in batches:
@@ -211,21 +226,12 @@ def answer_837(text: str | bytes, today: dt.date) -> SimulatedReplies:
                         )
                     for payer_id, accepted in sorted(by_payer.items()):
                         remittances.append(remittance_for(batch, payer_id, accepted, today))
-            accepted_count = sum(1 for t in transaction_acks if t.status == "A")
             functional_acks.append(
-                FunctionalAck(
+                acknowledge(
                     functional_id=group.functional_id,
                     group_control_number=group.control_number,
                     version=group.version,
-                    status=(
-                        "A"
-                        if accepted_count == len(transaction_acks)
-                        else ("R" if accepted_count == 0 else "P")
-                    ),
-                    transactions=tuple(transaction_acks),
-                    included=len(transaction_acks),
-                    received=len(transaction_acks),
-                    accepted=accepted_count,
+                    transactions=transaction_acks,
                 )
             )
     ack_999 = write_999(
@@ -266,12 +272,21 @@ def _acknowledge(
             if rejection is None and claim.frequency_code != "8":
                 payable.append((group, claim))
     total = sum((c.total_charge for g in batch.groups for c in g.claims), ZERO)
+    accepted = [a for a in acks if a.accepted]
+    rejected = [a for a in acks if not a.accepted]
     return (
         ClaimAckReport(
             control_number=f"{number:04d}",
             payer_name=batch.receiver.name or plans.PAYER_NAME,
             payer_id=batch.receiver.identifier or plans.SENDER_ID,
             receiver_name=batch.submitter.name,
+            receiver_id=batch.submitter.identifier,
+            reference=f"SIM{plans.digest(batch.reference, batch.submitter.identifier)[:12].upper()}",
+            batch_reference=batch.reference,
+            received_date=today,
+            processed_date=today,
+            billing_provider_name=batch.billing_provider.name,
+            billing_provider_npi=batch.billing_provider.npi,
             batch_statuses=(
                 ClaimStatus(
                     category="A1",
@@ -283,6 +298,10 @@ def _acknowledge(
                 ),
             ),
             claims=tuple(acks),
+            accepted_count=len(accepted),
+            rejected_count=len(rejected),
+            accepted_amount=sum((a.total_charge or ZERO for a in accepted), ZERO),
+            rejected_amount=sum((a.total_charge or ZERO for a in rejected), ZERO),
         ),
         payable,
     )

@@ -42,7 +42,9 @@ def test_realtime_eligibility_through_the_simulated_payer(simulated, biller):
 
 def test_realtime_failure_through_the_simulated_payer(simulated, biller):
     request, response = exchange_realtime(
-        actor=biller, payload=_270("ZX1234525", payer_id="SIMDOWN"), patient_ids=[PatientFactory().pk]
+        actor=biller,
+        payload=_270("ZX1234525", payer_id="SIMDOWN"),
+        patient_ids=[PatientFactory().pk],
     )
     assert request.status == ExchangeStatus.FAILED
     assert response.status == ExchangeStatus.FAILED

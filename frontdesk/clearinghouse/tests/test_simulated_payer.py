@@ -160,8 +160,8 @@ def test_claims_are_acknowledged_and_paid():
 
 def test_a_malformed_claim_is_rejected_in_the_999_with_its_segment():
     good = file_837(number=601)
-    # Break the claim: CLM05 (place of service) emptied.
-    broken = good.replace("*11:B:1*", "*:B:1*")
+    # Break the claim: the subscriber's member ID (NM109) is missing.
+    broken = good.replace("*MI*ZX1234525~", "*MI~")
     assert broken != good
     replies = answer_837(broken, TODAY)
     assert pyx12_errors(replies.ack_999) == []
@@ -170,7 +170,9 @@ def test_a_malformed_claim_is_rejected_in_the_999_with_its_segment():
     (transaction,) = functional.transactions
     assert transaction.status == "R"
     (error,) = transaction.errors
-    assert error.segment_id == "CLM"
+    assert error.segment_id == "NM1"
+    assert error.element_position == 9
+    assert error.code == "1"  # required data element missing
     assert replies.ack_277ca == "" and replies.remittance_835 == ""
 
 
