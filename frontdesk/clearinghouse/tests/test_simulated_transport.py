@@ -69,3 +69,15 @@ def test_rejected_claims_get_no_835(simulated):
     transport.submit("claims.x12", file_837(batch(group(claim("FD1"), member_id="ZX1237777"))))
     kinds = sorted(f.name.split("-")[0] for f in transport.collect())
     assert kinds == ["277CA", "999"]
+
+
+def test_a_batch_270_leaves_its_271(simulated):
+    from frontdesk.clearinghouse.tests.test_simulated_payer import _270
+    from frontdesk.standards.x12.eligibility import read_271
+
+    transport = get_transport()
+    transport.submit("batch.270", _270("ZX1234525"))
+    (file,) = transport.collect()
+    assert file.name.startswith("271-")
+    (response,) = read_271(file.content)
+    assert response.active is True

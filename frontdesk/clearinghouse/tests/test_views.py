@@ -112,3 +112,9 @@ def test_api_lists_and_shows_exchanges(biller_client):
     one = biller_client.get(f"/api/v1/clearinghouse/exchanges/{exchange.pk}")
     assert one.json()["filename"] == "270-sample.x12"
     assert biller_client.get("/api/v1/clearinghouse/exchanges/999999").status_code == 404
+
+
+def test_the_frontdesk_verb_maps_to_the_command():
+    from frontdesk.cli import translate
+
+    assert translate(["clearinghouse", "poll"]) == ["clearinghouse_poll"]
