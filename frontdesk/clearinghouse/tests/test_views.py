@@ -118,3 +118,19 @@ def test_the_frontdesk_verb_maps_to_the_command():
     from frontdesk.cli import translate
 
     assert translate(["clearinghouse", "poll"]) == ["clearinghouse_poll"]
+
+
+def test_the_list_costs_the_same_queries_for_many_exchanges(biller_client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert biller_client.get(reverse("clearinghouse:exchanges")).status_code == 200
+        return len(queries)
+
+    sample_exchange()
+    few = count()
+    for _ in range(5):
+        sample_exchange()
+    assert count() == few
