@@ -797,6 +797,15 @@ def _claim_segments(claim: Claim, patient_dob: dt.date, patient_sex: str) -> lis
         out.append(
             ("DTP", "573", "D8", format_date(check.date(other.adjudicated_on, f"{loop} DTP03")))
         )
+    # 2400 service lines
+    control_numbers: set[str] = set()
+    for number, line in enumerate(claim.lines, start=1):
+        out += _line_segments(
+            check, claim, line, number, len(diagnoses), other_ids, control_numbers
+        )
+    # Checked after the lines, so a line that does not balance is named first.
+    for other in claim.other_payers:
+        loop = f"2320 ({other.payer.payer_id})"
         # Coordination of benefits balances: charge - paid = claim + line adjustments of that payer.
         line_adjudications = [
             adj
@@ -820,12 +829,6 @@ def _claim_segments(claim: Claim, patient_dob: dt.date, patient_sex: str) -> lis
                 f"charge {claim.total_charge} - paid {other.paid} must equal the adjustments "
                 f"({balance}) for other payer {other.payer.payer_id}",
             )
-    # 2400 service lines
-    control_numbers: set[str] = set()
-    for number, line in enumerate(claim.lines, start=1):
-        out += _line_segments(
-            check, claim, line, number, len(diagnoses), other_ids, control_numbers
-        )
     return out
 
 

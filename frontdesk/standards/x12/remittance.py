@@ -275,9 +275,10 @@ def _read_transaction(t: Transaction) -> Remittance:
     # Balancing: BPR02 = sum CLP04 - sum PLB04..
     paid = sum((c.paid for c in claims), ZERO)
     plb_total = sum((p.amount for p in plbs), ZERO)
-    if total_paid != paid - plb_total:
+    signed = -total_paid if bpr.get(3) == "D" else total_paid
+    if signed != paid - plb_total:
         raise bpr.error(
-            f"the payment does not balance: BPR02 is {total_paid} but the claims paid {paid} "
+            f"the payment does not balance: BPR02 is {signed} but the claims paid {paid} "
             f"and the provider adjustments (PLB) total {plb_total} (expected {paid - plb_total})",
             2,
         )
@@ -610,10 +611,11 @@ def _remittance_body(rem: Remittance) -> list[RawSegment]:
         out.append(tuple(seg))
     paid = sum((c.paid for c in rem.claims), ZERO)
     plb_total = sum((p.amount for p in rem.provider_adjustments), ZERO)
-    if rem.total_paid != paid - plb_total:
+    signed = -rem.total_paid if rem.credit_debit == "D" else rem.total_paid
+    if signed != paid - plb_total:
         raise check.fail(
             "BPR02",
-            f"total paid {rem.total_paid} must be the claims' payments {paid} minus the provider "
+            f"total paid {signed} must be the claims' payments {paid} minus the provider "
             f"adjustments {plb_total} = {paid - plb_total}",
         )
     return out
