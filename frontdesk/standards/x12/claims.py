@@ -309,12 +309,16 @@ class _Check:
     def fail(self, field: str, message: str) -> X12BuildError:
         return X12BuildError(f"{self.where}: {message}" if self.where else message, field=field)
 
-    def ident(self, value: str, field: str, max_length: int, *, required: bool = True) -> str:
+    def ident(
+        self, value: str, field: str, max_length: int, *, required: bool = True, min_length: int = 1
+    ) -> str:
         value = value.strip()
         if not value:
             if required:
                 raise self.fail(field, "is missing")
             return ""
+        if len(value) < min_length:
+            raise self.fail(field, f"{value!r} is shorter than {min_length} characters")
         if len(value) > max_length:
             raise self.fail(field, f"{value!r} is longer than {max_length} characters")
         if not _ID_RE.fullmatch(value) or any(c in value for c in "*:^~"):
@@ -371,8 +375,8 @@ def _address_segments(
         ("N3", line1, clean_text(address.line2, 55)) if address.line2 else ("N3", line1)
     )
     city = clean_text(address.city, 30)
-    if not city:
-        raise check.fail(f"{loop} N401", "city is missing")
+    if len(city) < 2:
+        raise check.fail(f"{loop} N401", "city is missing (at least 2 characters)")
     if not re.fullmatch(r"[A-Z]{2}", address.state):
         raise check.fail(f"{loop} N402", f"state {address.state!r} must be 2 capital letters")
     postal = _digits(address.postal_code)
@@ -471,7 +475,7 @@ def _batch_body(batch: ClaimBatch) -> list[RawSegment]:
             "",
             "",
             "46",
-            check.ident(sub.identifier, "1000A NM109", 80),
+            check.ident(sub.identifier, "1000A NM109", 80, min_length=2),
         )
     )
     phone = _digits(sub.phone)
@@ -493,7 +497,7 @@ def _batch_body(batch: ClaimBatch) -> list[RawSegment]:
             "",
             "",
             "46",
-            check.ident(rec.identifier, "1000B NM109", 80),
+            check.ident(rec.identifier, "1000B NM109", 80, min_length=2),
         )
     )
     # 2000A billing provider
@@ -622,7 +626,7 @@ def _subscriber_name(
             "",
             _name(s.suffix, f"{loop} NM107", check, 10, required=False),
             "MI",
-            check.ident(s.member_id, f"{loop} NM109", 80),
+            check.ident(s.member_id, f"{loop} NM109", 80, min_length=2),
         )
     ]
     out += _address_segments(check, s.address, loop, zip9=False)
@@ -649,7 +653,7 @@ def _payer_name(check: _Check, payer: Payer, loop: str) -> list[RawSegment]:
             "",
             "",
             "PI",
-            check.ident(payer.payer_id, f"{loop} NM109", 80),
+            check.ident(payer.payer_id, f"{loop} NM109", 80, min_length=2),
         )
     ]
     if payer.address is not None:

@@ -306,7 +306,8 @@ def _read_transaction(t: Transaction) -> Remittance:
         payer_company_id=bpr.get(10),
         payee_bank_routing=bpr.get(13),
         payee_bank_account=bpr.get(15),
-        handling_code="" if bpr.get(1) == "I" else bpr.get(1),
+        # "" when BPR01 is what the writer derives from the method (I, or H for no payment).
+        handling_code="" if bpr.get(1) == ("H" if bpr.get(4) == "NON" else "I") else bpr.get(1),
     )
 
 
@@ -505,14 +506,11 @@ def _remittance_body(rem: Remittance) -> list[RawSegment]:
         rem.payment_method,
     ]
     if rem.payment_method in ("ACH", "BOP", "FWT"):
-        for name in (
-            "payer_bank_routing",
-            "payer_bank_account",
-            "payer_company_id",
-            "payee_bank_routing",
-            "payee_bank_account",
-        ):
-            check.ident(getattr(rem, name), f"BPR ({name})", 35)
+        check.ident(rem.payer_bank_routing, "BPR07", 12, min_length=3)
+        check.ident(rem.payer_bank_account, "BPR09", 35)
+        check.ident(rem.payer_company_id, "BPR10", 10, min_length=10)
+        check.ident(rem.payee_bank_routing, "BPR13", 12, min_length=3)
+        check.ident(rem.payee_bank_account, "BPR15", 35)
         bpr += [
             "CCP" if rem.payment_method == "ACH" else "",
             "01",
@@ -535,7 +533,7 @@ def _remittance_body(rem: Remittance) -> list[RawSegment]:
             "TRN",
             "1",
             check.ident(rem.trace_number, "TRN02", 50),
-            check.ident(rem.trace_originator, "TRN03", 10),
+            check.ident(rem.trace_originator, "TRN03", 10, min_length=10),
         )
     )
     if rem.production_date is not None:
@@ -547,7 +545,7 @@ def _remittance_body(rem: Remittance) -> list[RawSegment]:
     address = rem.payer_address
     line1 = clean_text(address.line1, 55)
     city = clean_text(address.city, 30)
-    if not line1 or not city or not re.fullmatch(r"[A-Z]{2}", address.state):
+    if not line1 or len(city) < 2 or not re.fullmatch(r"[A-Z]{2}", address.state):
         raise check.fail(
             "1000A N3/N4", "the payer's address needs a street, a city and a 2-letter state"
         )
@@ -556,7 +554,7 @@ def _remittance_body(rem: Remittance) -> list[RawSegment]:
         raise check.fail("1000A N403", f"ZIP {address.postal_code!r} must be 5 or 9 digits")
     out.append(("N3", line1, clean_text(address.line2, 55)))
     out.append(("N4", city, address.state, postal))
-    out.append(("REF", "2U", check.ident(rem.payer_id, "1000A REF02 (2U)", 50)))
+    out.append(("REF", "2U", check.ident(rem.payer_id, "1000A REF02 (2U)", 50, min_length=2)))
     contact: list[str] = ["PER", "BL", clean_text(rem.payer_contact_name, 60)]
     if rem.payer_contact_phone:
         phone = re.sub(r"\D", "", rem.payer_contact_phone)
@@ -658,7 +656,7 @@ def _claim_segments(claim: ClaimPayment) -> list[RawSegment]:
             "",
             "",
             "MI" if claim.member_id else "",
-            check.ident(claim.member_id, "NM109 (QC)", 80, required=False),
+            check.ident(claim.member_id, "NM109 (QC)", 80, required=False, min_length=2),
         )
     )
     if claim.insured_member_id:
@@ -673,7 +671,7 @@ def _claim_segments(claim: ClaimPayment) -> list[RawSegment]:
                 "",
                 "",
                 "MI",
-                check.ident(claim.insured_member_id, "NM109 (IL)", 80),
+                check.ident(claim.insured_member_id, "NM109 (IL)", 80, min_length=2),
             )
         )
     if claim.rendering_npi:
