@@ -604,3 +604,21 @@ def test_reader_names_missing_service_date() -> None:
     kept[se] = f"SE*{count}*0001~"
     with pytest.raises(X12ParseError, match="service date"):
         read_837p("\n".join(kept))
+
+
+def test_fast_serializer_matches_envelope_build() -> None:
+    """``build_interchange`` (the writers' fast path) gives exactly ``envelope.build``'s text."""
+    from frontdesk.standards.x12.claims import _batch_body, build_interchange
+    from frontdesk.standards.x12.envelope import build
+
+    bodies = [_batch_body(everything()), _batch_body(batch(reference="B2"))]
+    h = dataclasses.replace(header(9), acknowledgment_requested=True)
+    assert build_interchange(h, "837", bodies, first_st_control=3) == build(
+        h, "837", bodies, first_st_control=3
+    )
+    with pytest.raises(X12BuildError) as info:
+        build_interchange(h, "837", [[("NTE", "ADD", "A*B")]])
+    assert info.value.field == "NTE02"
+    with pytest.raises(X12BuildError) as info:
+        build_interchange(h, "837", [[("SV1", ("HC", "99:13"))]])
+    assert info.value.field == "SV101"

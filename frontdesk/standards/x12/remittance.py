@@ -36,21 +36,20 @@ from frontdesk.standards.x12.claims import (
     _Check,
     _Reader,
     adjustments_total,
+    build_interchange,
+    clean_text,
+    format_amount,
+    format_date,
     format_quantity,
     parse_adjustments,
     parse_amount,
     parse_date,
 )
 from frontdesk.standards.x12.envelope import (
-    Delimiters,
     EnvelopeHeader,
     RawSegment,
     Segment,
     Transaction,
-    build,
-    clean_text,
-    format_amount,
-    format_date,
     transactions_of,
 )
 from frontdesk.standards.x12.errors import X12BuildError
@@ -121,6 +120,7 @@ PLB_REASONS = frozenset(
     ]
 )
 ZERO = Decimal("0")
+_LOOP_ENDS = frozenset(["SVC", "CLP", "LX", "PLB"])
 
 
 @dataclass(frozen=True)
@@ -411,8 +411,9 @@ def _read_claim(r: _Reader) -> ClaimPayment:
 
 def _read_line(r: _Reader, pcn: str) -> ServicePayment:
     svc = r.next()
-    qualifier = svc.component(1, 1)
-    code = svc.component(1, 2)
+    billed = svc.components(1)
+    qualifier = billed[0] if billed else ""
+    code = billed[1] if len(billed) > 1 else ""
     if not code:
         raise svc.error(f"claim {pcn}: SVC01-2 (procedure code) is missing", 1)
     charge = parse_amount(svc, 2, "SVC02 (line charge)")
@@ -425,20 +426,29 @@ def _read_line(r: _Reader, pcn: str) -> ServicePayment:
     end: dt.date | None = None
     control = ""
     allowed: Decimal | None = None
-    while (seg := r.peek()) is not None and seg.id not in ("SVC", "CLP", "LX", "PLB"):
-        r.next()
-        if seg.id == "CAS":
+    segments, i, count = r.segs, r.i, len(r.segs)
+    while i < count:
+        seg = segments[i]
+        tag = seg.id
+        if tag in _LOOP_ENDS:
+            break
+        i += 1
+        qualifier_ = seg.elements[0] if seg.elements else ""
+        if tag == "CAS":
             adjustments += parse_adjustments(seg)
-        elif seg.id == "DTM" and seg.get(1) in ("472", "150"):
-            start = parse_date(seg, 2, "DTM02 (service date)")
-        elif seg.id == "DTM" and seg.get(1) == "151":
-            end = parse_date(seg, 2, "DTM02 (service end date)")
-        elif seg.id == "REF" and seg.get(1) == "6R":
+        elif tag == "DTM":
+            if qualifier_ in ("472", "150"):
+                start = parse_date(seg, 2, "DTM02 (service date)")
+            elif qualifier_ == "151":
+                end = parse_date(seg, 2, "DTM02 (service end date)")
+        elif tag == "REF" and qualifier_ == "6R":
             control = seg.get(2)
-        elif seg.id == "AMT" and seg.get(1) == "B6":
+        elif tag == "AMT" and qualifier_ == "B6":
             allowed = parse_amount(seg, 2, "AMT02 (allowed amount)")
-        elif seg.id == "LQ" and seg.get(1) == "HE":
+        elif tag == "LQ" and qualifier_ == "HE":
             remarks.append(seg.require(2, "LQ02 (remark code)"))
+    r.i = i
+    submitted = svc.components(6)
     total = adjustments_total(adjustments)
     if charge - paid != total:
         raise svc.error(
@@ -450,17 +460,17 @@ def _read_line(r: _Reader, pcn: str) -> ServicePayment:
         procedure_code=code,
         charge=charge,
         paid=paid,
-        modifiers=tuple(m for m in svc.components(1)[2:6] if m),
+        modifiers=tuple(m for m in billed[2:6] if m),
         units=units,
         service_date=start,
         line_control_number=control,
         adjustments=tuple(adjustments),
         remarks=tuple(remarks),
         allowed=allowed,
-        submitted_procedure_code=svc.component(6, 2),
+        submitted_procedure_code=submitted[1] if len(submitted) > 1 else "",
         service_date_end=end,
         procedure_qualifier=qualifier,
-        submitted_modifiers=tuple(m for m in svc.components(6)[2:6] if m),
+        submitted_modifiers=tuple(m for m in submitted[2:6] if m),
     )
 
 
@@ -479,15 +489,8 @@ def write_835(remittances: Sequence[Remittance], header: EnvelopeHeader) -> str:
     bodies = [_remittance_body(rem) for rem in remittances]
     first = remittances[0].control_number
     start = int(first) if re.fullmatch(r"\d{1,9}", first) and int(first) > 0 else 1
-    text = build(header, "835", bodies, first_st_control=start)
-    # The 835 guide marks ST03 "not used" (unlike the 837P); ``build`` always writes it.
-    d = Delimiters()
-    return re.sub(
-        rf"(^|{re.escape(d.segment)}\s*)(ST{re.escape(d.element)}835{re.escape(d.element)}\d+)"
-        rf"{re.escape(d.element)}{VERSION}(?={re.escape(d.segment)})",
-        r"\1\2",
-        text,
-    )
+    # The 835 guide marks ST03 "not used" (unlike the 837P).
+    return build_interchange(header, "835", bodies, first_st_control=start, st_version=False)
 
 
 def _remittance_body(rem: Remittance) -> list[RawSegment]:
