@@ -171,9 +171,10 @@ def dependent_group() -> ClaimGroup:
         sex="M",
         address=HOME,
     )
-    return ClaimGroup(
-        subscriber(), Payer("EXAMPLE HEALTH", "EXH01"), (full_claim(),), patient=child
-    )
+    # The subscriber's birth date and sex are not sent for a dependent (2010BA DMG "do not send"),
+    # so the canonical form (what reads back) has them unknown.
+    parent = subscriber(date_of_birth=UNKNOWN_BIRTH_DATE, sex="U")
+    return ClaimGroup(parent, Payer("EXAMPLE HEALTH", "EXH01"), (full_claim(),), patient=child)
 
 
 def cob_group() -> ClaimGroup:
@@ -267,7 +268,7 @@ def test_header_and_hierarchy() -> None:
     assert "HL*3*2*23*0" in segs
     assert "PAT*19" in segs
     assert "NM1*QC*1*TESTPATIENT*JORDAN" in segs
-    assert "DMG*D8*20150302*M" in segs
+    assert [x for x in segs if x.startswith("DMG")] == ["DMG*D8*20150302*M"]  # the patient's only
     hl3 = segs.index("HL*3*2*23*0")
     assert segs.index("CLM*FD0000010*305***11:B:1*Y*A*Y*Y") > hl3
 
@@ -310,6 +311,7 @@ def test_group_name_only_without_group_number() -> None:
 def test_cob_loops() -> None:
     segs = segments_of(write_837p([batch(cob_group())], header()))
     start = segs.index("SBR*P*18*G7******CI")
+    # No 2330B DTP*573: the primary is reported line by line (2430 holds the date).
     assert segs[start : start + 10] == [
         "SBR*P*18*G7******CI",
         "AMT*D*60",
@@ -320,10 +322,28 @@ def test_cob_loops() -> None:
         "NM1*PR*2*PRIMARY HEALTH PLAN*****PI*PRIMARY1",
         "N3*PO Box 1",
         "N4*Springfield*IL*62701",
-        "DTP*573*D8*20261120",
+        "LX*1",
     ]
     svd = segs.index("SVD*PRIMARY1*60*HC:99213**1")
     assert segs[svd + 1 : svd + 4] == ["CAS*CO*45*25", "CAS*PR*2*15", "DTP*573*D8*20261120"]
+
+
+def test_cob_claim_level_only_sends_the_2330b_date() -> None:
+    group = cob_group()
+    c = group.claims[0]
+    plain_line = dataclasses.replace(c.lines[0], prior_adjudications=())
+    other = dataclasses.replace(
+        c.other_payers[0],
+        adjustments=(Adjustment("CO", "45", D("25.00")), Adjustment("PR", "2", D("15.00"))),
+    )
+    claim_level = dataclasses.replace(c, lines=(plain_line,), other_payers=(other,))
+    original = batch(dataclasses.replace(group, claims=(claim_level,)))
+    text = write_837p([original], header())
+    segs = segments_of(text)
+    assert "DTP*573*D8*20261120" in segs
+    assert "CAS*CO*45*25" in segs and "CAS*PR*2*15" in segs
+    assert read_837p(text) == [original]
+    assert pyx12_errors(text) == []
 
 
 def test_corrected_and_void_carry_original_reference() -> None:
@@ -386,6 +406,14 @@ def test_round_trip_cob_other_subscriber_not_self() -> None:
     text = write_837p([original], header())
     assert "SBR*P*01*G7******CI~" in text
     assert read_837p(text) == [original]
+
+
+def test_dependent_claim_leaves_out_subscriber_demographics() -> None:
+    group = dataclasses.replace(dependent_group(), subscriber=subscriber())
+    (back,) = read_837p(write_837p([batch(group)], header()))
+    assert back.groups[0].subscriber.date_of_birth == UNKNOWN_BIRTH_DATE
+    assert back.groups[0].subscriber.sex == "U"
+    assert back.groups[0].patient == group.patient
 
 
 def test_reader_canonical_forms() -> None:

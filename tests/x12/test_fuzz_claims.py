@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from decimal import Decimal
 from pathlib import Path
@@ -262,6 +263,8 @@ def batches(draw: Any, prefix: str = "C") -> ClaimBatch:
                 middle_name=draw(st.sampled_from(["", "B"])),
                 suffix=draw(st.sampled_from(["", "JR"])),
             )
+        if patient is not None:  # not sent for a dependent (2010BA DMG): reads back unknown
+            subscriber = dataclasses.replace(subscriber, date_of_birth=UNKNOWN_BIRTH_DATE, sex="U")
         born = patient.date_of_birth if patient else subscriber.date_of_birth
         sex = patient.sex if patient else subscriber.sex
         group_claims = []

@@ -19,10 +19,14 @@ The writer validates everything it writes and raises ``X12BuildError`` naming th
 identifiers and codes are never altered silently (except ICD-10-CM dots, tax-id/ZIP/phone punctuation).
 
 ``read_837p(data)`` reads any 837P (for the simulated payer and round trips) into the same dataclasses.
-What the 837P cannot carry comes back in a canonical form: the other payer's subscriber (2330A) has no
-demographics in the 837P, so its birth date and sex are the patient's when the relationship is 18 (self)
-and ``UNKNOWN_BIRTH_DATE`` / "U" otherwise; a line's place of service equal to the claim's is not written
-(SV105) and reads back as ""; ``created_at`` reads back naive, to the second.
+What the 837P cannot carry comes back in a canonical form: the subscriber's birth date and sex are sent
+(2010BA DMG) only when the subscriber is the patient (the guide says not to send them otherwise), so a
+dependent's subscriber reads back with ``UNKNOWN_BIRTH_DATE`` / "U"; the other payer's subscriber (2330A)
+has no demographics in the 837P, so its birth date and sex are the patient's when the relationship is 18
+(self) and ``UNKNOWN_BIRTH_DATE`` / "U" otherwise; an other payer reported line by line has its
+adjudication date only in 2430 (DTP*573), and reads back with the first line's date; a line's place of service equal to the claim's is not
+written (SV105) and reads back as ""; ICD-10-CM codes read back without dots; ``created_at`` reads back
+naive, to the second.
 """
 
 from __future__ import annotations
@@ -723,7 +727,10 @@ def _batch_body(batch: ClaimBatch) -> list[RawSegment]:
         subscriber_hl = hl
         out.append(("HL", str(hl), "1", "22", "1" if group.patient else "0"))
         out.append(_sbr(check, group.subscriber, "" if group.patient else "18", "2000B"))
-        out += _subscriber_name(check, group.subscriber, "2010BA", demographics=True)
+        # 2010BA DMG: "required when the subscriber is the patient; if not required, do not send".
+        out += _subscriber_name(
+            check, group.subscriber, "2010BA", demographics=group.patient is None
+        )
         out += _payer_name(check, group.payer, "2010BB")
         if group.patient:
             hl += 1
@@ -966,9 +973,14 @@ def _claim_segments(claim: Claim, patient_dob: dt.date, patient_sex: str) -> lis
         out.append(("OI", "", "", claim.benefits_assigned, "", "", claim.release_of_information))
         out += _subscriber_name(check, other.subscriber, "2330A", demographics=False)
         out += _payer_name(check, other.payer, "2330B")
-        out.append(
-            ("DTP", "573", "D8", format_date(check.date(other.adjudicated_on, f"{loop} DTP03")))
+        adjudicated = format_date(check.date(other.adjudicated_on, f"{loop} DTP03"))
+        by_line = any(
+            adj.payer_id == other.payer.payer_id
+            for line in claim.lines
+            for adj in line.prior_adjudications
         )
+        if not by_line:  # with line adjudications the date is in 2430 ("do not send" here)
+            out.append(("DTP", "573", "D8", adjudicated))
     # 2400 service lines
     control_numbers: set[str] = set()
     for number, line in enumerate(claim.lines, start=1):
@@ -1500,6 +1512,17 @@ def _read_claim(r: _Reader, patient_dob: dt.date, patient_sex: str) -> Claim:
         lines.append(_read_line(r))
     if not lines:
         raise clm.error(f"claim {claim_id} has no service line (2400)")
+    # A payer reported line by line has its adjudication date in 2430, not 2330B.
+    for k, other in enumerate(others):
+        if other.adjudicated_on is UNKNOWN_BIRTH_DATE:
+            dates = [
+                adj.adjudicated_on
+                for line in lines
+                for adj in line.prior_adjudications
+                if adj.payer_id == other.payer.payer_id
+            ]
+            if dates:
+                others[k] = dataclasses.replace(other, adjudicated_on=dates[0])
     return Claim(
         claim_id=claim_id,
         total_charge=total,
