@@ -203,7 +203,37 @@ def test_a_270_is_not_a_271() -> None:
 
 
 def test_every_aaa_code_of_the_brief_has_plain_words() -> None:
-    for code in ["15", "41", "42", "43", "44", "45", "47", "48", "49", "51", "52", "56", "57", "58", "60", "61", "62", "63", "71", "72", "73", "74", "75", "76", "78", "79", "80", "97", "T4"]:
+    for code in [
+        "15",
+        "41",
+        "42",
+        "43",
+        "44",
+        "45",
+        "47",
+        "48",
+        "49",
+        "51",
+        "52",
+        "56",
+        "57",
+        "58",
+        "60",
+        "61",
+        "62",
+        "63",
+        "71",
+        "72",
+        "73",
+        "74",
+        "75",
+        "76",
+        "78",
+        "79",
+        "80",
+        "97",
+        "T4",
+    ]:
         assert code in REJECT_REASONS
         assert "code" not in REJECT_REASONS[code]
     assert rejection_message("75", "C").startswith("Subscriber not found — check the member ID")
