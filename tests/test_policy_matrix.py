@@ -538,6 +538,16 @@ def _coding_entry(objects: dict[str, Any]) -> Any:
     return sample_entry(objects)
 
 
+# Clearinghouse and disclosures: an exchange (a 270 sent for the sample patient) and the patient's
+# disclosure log.
+def _sample_exchange(objects: dict[str, Any]) -> Any:
+    from frontdesk.clearinghouse.tests.samples import sample_exchange
+
+    if "exchange" not in objects:
+        objects["exchange"] = sample_exchange(patient=objects["patient"])
+    return objects["exchange"]
+
+
 SAMPLE_KWARGS.update(
     {
         **{
@@ -548,5 +558,8 @@ SAMPLE_KWARGS.update(
             "schedule_id": _coding_schedule(o).pk,
             "entry_id": _coding_entry(o).pk,
         },
+        "clearinghouse:exchange": lambda o: {"exchange_id": _sample_exchange(o).pk},
+        "clearinghouse:download": lambda o: {"exchange_id": _sample_exchange(o).pk},
+        "disclosures:patient": lambda o: {"patient_id": o["patient"].pk},
     }
 )

@@ -714,6 +714,9 @@ def test_the_operation_list_is_what_the_issue_asks_for() -> None:
             ("POST", "/api/v1/drawers", "drawer.operate"),
             ("POST", "/api/v1/drawers/{drawer_id}/close", "drawer.operate"),
             ("POST", "/api/v1/day-closes", "day.close"),
+            ("GET", "/api/v1/clearinghouse/exchanges", "claim.view"),
+            ("GET", "/api/v1/clearinghouse/exchanges/{exchange_id}", "claim.view"),
+            ("GET", "/api/v1/patients/{patient_id}/disclosures", "audit.view"),
         ]
     )
 
@@ -812,6 +815,14 @@ def _coding_schedule(world: World) -> Any:
     return sample_schedule({"payer": world.payer})
 
 
+# Clearinghouse exchange log and the disclosure log: an exchange about the sample patient, and one
+# about the restricted patient (hidden from roles that may not see restricted records).
+def _exchange(world: World, *, restricted: bool = False) -> Any:
+    from frontdesk.clearinghouse.tests.samples import sample_exchange
+
+    return sample_exchange(patient=world.restricted_patient if restricted else world.patient)
+
+
 SAMPLES.update(
     {
         ("GET", "/api/v1/codes/icd10"): lambda w: ("/api/v1/codes/icd10?q=E11", None),
@@ -822,6 +833,18 @@ SAMPLES.update(
             f"/api/v1/fee-schedules/{_coding_schedule(w).pk}",
             None,
         ),
+        ("GET", "/api/v1/clearinghouse/exchanges"): lambda w: (
+            "/api/v1/clearinghouse/exchanges?kind=270",
+            None,
+        ),
+        ("GET", "/api/v1/clearinghouse/exchanges/{exchange_id}"): lambda w: (
+            f"/api/v1/clearinghouse/exchanges/{_exchange(w).pk}",
+            None,
+        ),
+        ("GET", "/api/v1/patients/{patient_id}/disclosures"): lambda w: (
+            f"/api/v1/patients/{w.patient.pk}/disclosures",
+            None,
+        ),
     }
 )
 OUT_OF_SCOPE.update(
@@ -829,6 +852,14 @@ OUT_OF_SCOPE.update(
         ("GET", "/api/v1/codes/icd10/{code}"): lambda w: ("/api/v1/codes/icd10/Q99.99", None),
         ("GET", "/api/v1/fee-schedules/{schedule_id}"): lambda w: (
             "/api/v1/fee-schedules/999999999",
+            None,
+        ),
+        ("GET", "/api/v1/clearinghouse/exchanges/{exchange_id}"): lambda w: (
+            f"/api/v1/clearinghouse/exchanges/{_exchange(w, restricted=True).pk}",
+            None,
+        ),
+        ("GET", "/api/v1/patients/{patient_id}/disclosures"): lambda w: (
+            f"/api/v1/patients/{w.restricted_patient.pk}/disclosures",
             None,
         ),
     }
