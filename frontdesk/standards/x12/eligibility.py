@@ -326,6 +326,8 @@ NETWORK_INDICATORS: dict[str, str] = {
 DEPENDENT_RELATIONSHIPS: dict[str, str] = {"01": "Spouse", "19": "Child", "34": "Other adult"}
 
 _SEX_CODES = frozenset({"M", "F", "U"})
+_DATE_RE = re.compile(r"[0-9]{8}")
+_DECIMAL_RE = re.compile(r"-?([0-9]+\.?[0-9]*|\.[0-9]+)")
 _ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9 \-./]*")
 
 
@@ -480,7 +482,7 @@ def guarded(what: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
 
 def parse_date(seg: Segment, position: int, value: str | None = None) -> dt.date:
     text = seg.get(position) if value is None else value
-    if not re.fullmatch(r"\d{8}", text):
+    if not _DATE_RE.fullmatch(text):
         raise seg.error(f"{text!r} is not a date (CCYYMMDD)", position)
     try:
         return dt.date(int(text[:4]), int(text[4:6]), int(text[6:]))
@@ -505,7 +507,7 @@ def parse_decimal(seg: Segment, position: int) -> Decimal | None:
     text = seg.get(position)
     if not text:
         return None
-    if not re.fullmatch(r"-?(\d+\.?\d*|\.\d+)", text):
+    if not _DECIMAL_RE.fullmatch(text):
         raise seg.error(f"{text!r} is not a number", position)
     try:
         return Decimal(text)
