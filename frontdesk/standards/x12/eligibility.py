@@ -692,7 +692,10 @@ def _person_segments(
     group = _identifier(person.group_number, f"{prefix}.group_number", min_length=1, max_length=50)
     if group:
         out.append(("REF", "6P", group, _name(person.group_name, 80, f"{prefix}.group_name")))
-    if person.address_line1:
+    # N4 needs a city (N401, 2-30 characters); an address without one is left out, N3 with it.
+    city = _name(person.city, 30, f"{prefix}.city")
+    has_city = len(city) >= 2
+    if person.address_line1 and has_city:
         out.append(
             (
                 "N3",
@@ -700,14 +703,14 @@ def _person_segments(
                 _name(person.address_line2, 55, f"{prefix}.address_line2"),
             )
         )
-    if person.city or person.state or person.postal_code:
+    if has_city:
         state = (person.state or "").strip().upper()
         if state and not re.fullmatch(r"[A-Z]{2}", state):
             raise X12BuildError("must be a 2-letter state code", field=f"{prefix}.state")
         postal = re.sub(r"[^0-9A-Za-z]", "", person.postal_code or "")
         if postal and not 3 <= len(postal) <= 15:
             raise X12BuildError("must be 3 to 15 characters", field=f"{prefix}.postal_code")
-        out.append(("N4", _name(person.city, 30, f"{prefix}.city"), state, postal))
+        out.append(("N4", city, state, postal))
     return out
 
 
