@@ -416,6 +416,15 @@ def test_dependent_claim_leaves_out_subscriber_demographics() -> None:
     assert back.groups[0].patient == group.patient
 
 
+def test_rendering_provider_same_as_billing_is_not_sent() -> None:
+    c = claim(rendering_provider=ProviderName("CLINIC", "SOLO", BILLING_NPI, "207Q00000X"))
+    text = write_837p(
+        [batch(ClaimGroup(subscriber(), Payer("EXAMPLE HEALTH", "EXH01"), (c,)))], header()
+    )
+    assert "NM1*82*" not in text
+    assert read_837p(text)[0].groups[0].claims[0].rendering_provider is None
+
+
 def test_reader_canonical_forms() -> None:
     """Dots in ICD-10 codes, punctuation in ZIP/tax id are removed; a line POS equal to the claim's is dropped."""
     c = claim(diagnoses=("J02.9",), lines=(line(place_of_service="11"),))
