@@ -1073,8 +1073,10 @@ def _read_claim(r: Reader, patient_dob: dt.date, patient_sex: str) -> Claim:
         elif seg.id == "NTE" and not note:
             note = seg.get(2)
         elif seg.id == "HI" and seg.component(1, 1) in ("ABK", "BK"):
-            for k in range(1, 13):
-                qualifier, code = seg.component(k, 1), seg.component(k, 2)
+            separator = seg.delimiters.component
+            for element in seg.elements[:12]:
+                qualifier, _, rest = element.partition(separator)
+                code = rest.partition(separator)[0]
                 if qualifier and code:
                     diagnoses.append(code)
     rendering: ProviderName | None = None
@@ -1187,11 +1189,12 @@ def _read_other_payer(r: Reader, patient_dob: dt.date, patient_sex: str) -> Othe
 def _read_line(r: Reader) -> ServiceLine:
     lx = r.next()
     sv1 = r.expect("SV1", None, "2400 professional service")
-    qualifier = sv1.component(1, 1)
-    code = sv1.component(1, 2)
+    service = sv1.components(1)
+    qualifier = service[0] if service else ""
+    code = service[1] if len(service) > 1 else ""
     if not code:
         raise sv1.error("SV101-2 (procedure code) is missing", 1)
-    modifiers = tuple(m for m in sv1.components(1)[2:6] if m)
+    modifiers = tuple(m for m in service[2:6] if m)
     charge = parse_amount(sv1, 2, "SV102 (line charge)")
     units = parse_amount(sv1, 4, "SV104 (units)")
     assert charge is not None and units is not None
