@@ -63,7 +63,11 @@ def main() -> None:
                 "write_837p_cpu_ms": write_cpu,
                 "load_average": os.getloadavg()[0],
                 "read_837p_ms": round(read_ms, 1),
-                "target_met": write["max"] <= TARGET_S * 1000,
+                # wall time on a quiet machine is about the CPU time; on a loaded one it waits
+                "target_met": {
+                    "wall": write["max"] <= TARGET_S * 1000,
+                    "cpu": write_cpu["max"] <= TARGET_S * 1000,
+                },
             },
             indent=2,
         )
