@@ -659,3 +659,12 @@ def test_fast_serializer_matches_envelope_build() -> None:
     with pytest.raises(X12BuildError) as info:
         build_interchange(h, "837", [[("SV1", ("HC", "99:13"))]])
     assert info.value.field == "SV101"
+
+
+def test_no_names_kept_in_caches_after_a_call() -> None:
+    from frontdesk.standards.x12.claims_common import clean_text
+
+    write_837p([everything()], header())
+    assert clean_text.cache_info().currsize == 0
+    read_837p(write_837p([everything()], header()))
+    assert clean_text.cache_info().currsize == 0

@@ -64,6 +64,7 @@ from frontdesk.standards.x12.claims_common import (
     parse_adjustments,
     parse_amount,
     parse_date,
+    transient_caches,
 )
 from frontdesk.standards.x12.envelope import (
     EnvelopeHeader,
@@ -309,8 +310,9 @@ def write_837p(batches: Sequence[ClaimBatch], header: EnvelopeHeader) -> str:
     if not batches:
         raise X12BuildError("there is no claim batch to write", field="batches")
     header = dataclasses.replace(header, functional_id=FUNCTIONAL_ID, version=VERSION)
-    bodies = [_batch_body(batch) for batch in batches]
-    return build_interchange(header, "837", bodies)
+    with transient_caches():
+        bodies = [_batch_body(batch) for batch in batches]
+        return build_interchange(header, "837", bodies)
 
 
 def _batch_body(batch: ClaimBatch) -> list[RawSegment]:
@@ -847,8 +849,9 @@ def _line_segments(
 def read_837p(data: str | bytes) -> list[ClaimBatch]:
     """Every claim batch in ``data`` (one per 2000A billing provider of each 837P transaction set)."""
     batches: list[ClaimBatch] = []
-    for transaction in transactions_of(data, "837", versions=(VERSION,)):
-        batches += _read_transaction(transaction)
+    with transient_caches():
+        for transaction in transactions_of(data, "837", versions=(VERSION,)):
+            batches += _read_transaction(transaction)
     return batches
 
 

@@ -44,6 +44,7 @@ from frontdesk.standards.x12.claims_common import (
     parse_adjustments,
     parse_amount,
     parse_date,
+    transient_caches,
 )
 from frontdesk.standards.x12.envelope import (
     EnvelopeHeader,
@@ -218,7 +219,8 @@ class Remittance:
 
 def read_835(data: str | bytes) -> list[Remittance]:
     """Every remittance in ``data``, balancing checked (raises ``X12ParseError``)."""
-    return [_read_transaction(t) for t in transactions_of(data, "835", versions=(VERSION,))]
+    with transient_caches():
+        return [_read_transaction(t) for t in transactions_of(data, "835", versions=(VERSION,))]
 
 
 def _read_transaction(t: Transaction) -> Remittance:
@@ -486,11 +488,12 @@ def write_835(remittances: Sequence[Remittance], header: EnvelopeHeader) -> str:
     if not remittances:
         raise X12BuildError("there is no remittance to write", field="remittances")
     header = dataclasses.replace(header, functional_id=FUNCTIONAL_ID, version=VERSION)
-    bodies = [_remittance_body(rem) for rem in remittances]
     first = remittances[0].control_number
     start = int(first) if re.fullmatch(r"\d{1,9}", first) and int(first) > 0 else 1
-    # The 835 guide marks ST03 "not used" (unlike the 837P).
-    return build_interchange(header, "835", bodies, first_st_control=start, st_version=False)
+    with transient_caches():
+        bodies = [_remittance_body(rem) for rem in remittances]
+        # The 835 guide marks ST03 "not used" (unlike the 837P).
+        return build_interchange(header, "835", bodies, first_st_control=start, st_version=False)
 
 
 def _remittance_body(rem: Remittance) -> list[RawSegment]:
