@@ -15,6 +15,7 @@ frontdesk settlement import FILE [--location L] [--user USERNAME]
 frontdesk codes import-cpt FILE.csv [--effective-from D] [--check]
 frontdesk codes import-icd10 [FILE --name N --effective-from D [--effective-to D]]
 frontdesk clearinghouse poll
+frontdesk codes import-hcpcs FILE
 frontdesk <any manage.py command>   e.g. frontdesk migrate, frontdesk runserver 127.0.0.1:8000
 """
 
@@ -37,6 +38,7 @@ TWO_WORD_COMMANDS = {
     ("codes", "import-cpt"): "codes_import_cpt",
     ("codes", "import-icd10"): "codes_import_icd10",
     ("clearinghouse", "poll"): "clearinghouse_poll",
+    ("codes", "import-hcpcs"): "codes_import_hcpcs",
 }
 
 
