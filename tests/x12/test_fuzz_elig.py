@@ -136,7 +136,7 @@ def test_random_input_never_crashes(data: str | bytes) -> None:
 
 
 @settings(max_examples=150, deadline=None)
-@given(st.text(st.characters(blacklist_categories=("Cs",)), max_size=200))
+@given(st.text(st.characters(exclude_categories=["Cs"]), max_size=200))
 def test_random_bodies_behind_a_valid_isa(body: str) -> None:
     isa = CORPUS[2][0][:106]
     for reader in READERS:

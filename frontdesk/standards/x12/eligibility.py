@@ -326,6 +326,8 @@ NETWORK_INDICATORS: dict[str, str] = {
 DEPENDENT_RELATIONSHIPS: dict[str, str] = {"01": "Spouse", "19": "Child", "34": "Other adult"}
 
 _SEX_CODES = frozenset({"M", "F", "U"})
+_DATE_RE = re.compile(r"[0-9]{8}")
+_DECIMAL_RE = re.compile(r"-?([0-9]+\.?[0-9]*|\.[0-9]+)")
 _ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9 \-./]*")
 
 
@@ -480,7 +482,7 @@ def guarded(what: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
 
 def parse_date(seg: Segment, position: int, value: str | None = None) -> dt.date:
     text = seg.get(position) if value is None else value
-    if not re.fullmatch(r"\d{8}", text):
+    if not _DATE_RE.fullmatch(text):
         raise seg.error(f"{text!r} is not a date (CCYYMMDD)", position)
     try:
         return dt.date(int(text[:4]), int(text[4:6]), int(text[6:]))
@@ -505,7 +507,7 @@ def parse_decimal(seg: Segment, position: int) -> Decimal | None:
     text = seg.get(position)
     if not text:
         return None
-    if not re.fullmatch(r"-?(\d+\.?\d*|\.\d+)", text):
+    if not _DECIMAL_RE.fullmatch(text):
         raise seg.error(f"{text!r} is not a number", position)
     try:
         return Decimal(text)
@@ -690,7 +692,10 @@ def _person_segments(
     group = _identifier(person.group_number, f"{prefix}.group_number", min_length=1, max_length=50)
     if group:
         out.append(("REF", "6P", group, _name(person.group_name, 80, f"{prefix}.group_name")))
-    if person.address_line1:
+    # N4 needs a city (N401, 2-30 characters); an address without one is left out, N3 with it.
+    city = _name(person.city, 30, f"{prefix}.city")
+    has_city = len(city) >= 2
+    if person.address_line1 and has_city:
         out.append(
             (
                 "N3",
@@ -698,14 +703,14 @@ def _person_segments(
                 _name(person.address_line2, 55, f"{prefix}.address_line2"),
             )
         )
-    if person.city or person.state or person.postal_code:
+    if has_city:
         state = (person.state or "").strip().upper()
         if state and not re.fullmatch(r"[A-Z]{2}", state):
             raise X12BuildError("must be a 2-letter state code", field=f"{prefix}.state")
         postal = re.sub(r"[^0-9A-Za-z]", "", person.postal_code or "")
         if postal and not 3 <= len(postal) <= 15:
             raise X12BuildError("must be 3 to 15 characters", field=f"{prefix}.postal_code")
-        out.append(("N4", _name(person.city, 30, f"{prefix}.city"), state, postal))
+        out.append(("N4", city, state, postal))
     return out
 
 

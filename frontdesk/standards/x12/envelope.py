@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 
 from frontdesk.standards.x12.errors import X12BuildError, X12ParseError
 
+_TAG_RE = re.compile(r"[A-Z][A-Z0-9]{1,2}")
+
 ISA_LENGTH = 106  # "ISA" + 16 elements with their separators + the segment terminator
 
 # ISA element widths (ISA01..ISA16), fixed by the standard.
@@ -251,7 +253,7 @@ def split_segments(data: str | bytes) -> tuple[Delimiters, list[Segment]]:
         parts = raw.split(delimiters.element)
         tag = parts[0].strip()
         position = len(segments) + 1
-        if not re.fullmatch(r"[A-Z][A-Z0-9]{1,2}", tag):
+        if not _TAG_RE.fullmatch(tag):
             raise X12ParseError(
                 f"segment {position} has no valid segment tag (found {tag[:10]!r})",
                 segment_index=position,
