@@ -12,15 +12,18 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import secrets
 from collections.abc import Iterable
 from typing import Any
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from frontdesk.accounts.policy import A
 from frontdesk.audit.choices import AuditAction, AuditCategory, AuditOutcome
 from frontdesk.audit.services import audit_record
 from frontdesk.clearinghouse import handlers
@@ -40,7 +43,7 @@ from frontdesk.clearinghouse.transports import (
     transaction_code_of,
 )
 from frontdesk.core import crypto
-from frontdesk.core.errors import ValidationFailed
+from frontdesk.core.errors import Conflict, PermissionDenied, ValidationFailed
 from frontdesk.standards.x12.envelope import split_segments
 from frontdesk.standards.x12.errors import X12Error
 
@@ -54,6 +57,18 @@ DISCLOSED: dict[str, str] = {
     Kind.ELIGIBILITY_INQUIRY: "Eligibility inquiry (270): name, date of birth, member ID, payer",
     Kind.CLAIM: "Claim (837P): demographics, insurance, diagnoses, procedures, charges",
 }
+
+
+def realtime_timeout() -> float:
+    """Seconds a real-time 270 waits for its 271 (``FRONTDESK_CLEARINGHOUSE_TIMEOUT``, default 20)."""
+    raw = getattr(settings, "FRONTDESK_CLEARINGHOUSE_TIMEOUT", None)
+    if raw is None:
+        raw = os.environ.get("FRONTDESK_CLEARINGHOUSE_TIMEOUT", "")
+    try:
+        value = float(raw) if str(raw).strip() else DEFAULT_TIMEOUT
+    except ValueError:
+        return DEFAULT_TIMEOUT
+    return value if 0 < value <= 120 else DEFAULT_TIMEOUT
 
 
 def _store(content: bytes) -> str:
@@ -262,7 +277,7 @@ def exchange_realtime(
     kind: str = Kind.ELIGIBILITY_INQUIRY,
     payload: str,
     patient_ids: Iterable[Any] = (),
-    timeout: float = DEFAULT_TIMEOUT,
+    timeout: float | None = None,
 ) -> tuple[Exchange, Exchange]:
     """Send a 270 and wait for its 271; record both (request, response).
 
@@ -282,7 +297,9 @@ def exchange_realtime(
     delivered = False
     if transport is not None:
         try:
-            answer = transport.realtime(payload, timeout=timeout).encode("utf-8")
+            answer = transport.realtime(payload, timeout=timeout or realtime_timeout()).encode(
+                "utf-8"
+            )
             delivered = True
         except TransportError as exc:
             reason, delivered, answer = exc.reason, exc.delivered, exc.content
@@ -429,6 +446,42 @@ def inbox_poll(*, actor: Any = None) -> list[Exchange]:
     for exchange in waiting:
         by_pk[exchange.pk] = exchange_dispatch(by_pk.get(exchange.pk, exchange))
     return [by_pk[e.pk] for e in recorded]
+
+
+MSG_NOT_REPROCESSABLE = "Only a received file whose processing failed can be processed again."
+MSG_NO_HANDLER = "No part of FrontDesk processes {kind} files."
+
+
+def exchange_reprocess(*, actor: Any, exchange: Exchange) -> Exchange:
+    """Hand an inbound file whose processing failed to its handler again (after the cause was
+    fixed: the claim created, the code added). Audited; the outcome is the exchange's new status."""
+    if not actor.can(A.REMITTANCE_POST):
+        raise PermissionDenied()
+    if (
+        exchange.direction != Direction.IN
+        or exchange.status != ExchangeStatus.ERROR
+        or exchange.request_id is not None
+        or not exchange.stored_name
+    ):
+        raise Conflict(MSG_NOT_REPROCESSABLE, code="not_reprocessable")
+    if handlers.handler_for(exchange.kind) is None:
+        raise Conflict(MSG_NO_HANDLER.format(kind=exchange.kind), code="no_handler")
+    with transaction.atomic():
+        updated = Exchange.objects.filter(pk=exchange.pk, status=ExchangeStatus.ERROR).update(
+            status=ExchangeStatus.RECEIVED, error="", processed_at=None
+        )
+        if not updated:
+            raise Conflict(MSG_NOT_REPROCESSABLE, code="not_reprocessable")
+        audit_record(
+            actor=actor,
+            action=AuditAction.UPDATE,
+            category=AuditCategory.INSURANCE,
+            object_type="exchange",
+            object_id=exchange.pk,
+            detail={"event": "reprocess", "kind": exchange.kind},
+        )
+    exchange.refresh_from_db()
+    return exchange_dispatch(exchange)
 
 
 def exchange_download(*, actor: Any, exchange: Exchange) -> bytes:
