@@ -316,6 +316,7 @@ def encounter_save(
         )
         if should_post:
             encounter_post(actor=actor, encounter=encounter)
+    encounter.refresh_from_db()
     return encounter
 
 
