@@ -178,19 +178,21 @@ _POS_FALLBACK = {
 
 def exchange_send(
     *, actor: Any, kind: str, payload: str, filename: str, patient_ids: tuple[int, ...]
-) -> int | None:
-    """Send a batch file through the clearinghouse; the Exchange pk, or None when there is none yet.
+) -> tuple[int, str] | None:
+    """Send a batch file through the clearinghouse: (Exchange pk, "" or the reason it failed).
 
-    The clearinghouse records the exchange and a disclosure for payment per patient.
+    The clearinghouse records the exchange and a disclosure for payment per patient it reached.
+    None when there is no clearinghouse app.
     """
     try:
-        from frontdesk.clearinghouse.services import exchange_send as send  # type: ignore[attr-defined]
+        from frontdesk.clearinghouse.services import exchange_send as send
     except ImportError:
         return None
     exchange = send(
         actor=actor, kind=kind, payload=payload, filename=filename, patient_ids=patient_ids
     )
-    return int(exchange.pk)
+    error = "" if exchange.status == "sent" else (exchange.error or "The file was not delivered.")
+    return int(exchange.pk), error
 
 
 def disclosures_for_claims(

@@ -89,7 +89,9 @@ class Clinic:
             ),
             **overrides,
         )
-        return services.encounter_save(actor=actor or self.biller, appointment=appointment, data=data)
+        return services.encounter_save(
+            actor=actor or self.biller, appointment=appointment, data=data
+        )
 
     def claim(self, appointment: Any = None, **kwargs: Any) -> Claim:
         encounter = self.enter(appointment or self.visit(), **kwargs)

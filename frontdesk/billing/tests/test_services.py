@@ -99,9 +99,7 @@ def test_a_booked_visit_that_has_not_happened_takes_no_charges(clinic: Any) -> N
 
 
 def test_bad_input_names_each_field_and_writes_nothing(clinic: Any) -> None:
-    lines = (
-        services.LineInput("9921", "abc", "0", ("X", "25", "59", "76", "77"), (1, 9)),
-    )
+    lines = (services.LineInput("9921", "abc", "0", ("X", "25", "59", "76", "77"), (1, 9)),)
     with pytest.raises(ValidationFailed) as caught:
         clinic.enter(clinic.visit(), diagnoses=("E11.9",), lines=lines)
     fields = caught.value.fields
