@@ -162,6 +162,9 @@ def _clean_encounter(
     data: EncounterInput, appointment: Appointment
 ) -> tuple[list[str], list[dict[str, Any]]]:
     errors = FieldErrors()
+    service_date = data.service_date or appointment_service_date(appointment)
+    coverage = coverage_on(appointment.patient, service_date)
+    payer_id = coverage.payer_id if coverage is not None else None
     diagnoses = [adapters.normalize_icd10(code) for code in data.diagnoses if code.strip()]
     if not diagnoses:
         errors.add("diagnoses", "Enter at least one diagnosis (ICD-10-CM).")
@@ -189,12 +192,27 @@ def _clean_encounter(
             problem = adapters.modifier_check(modifier)
             if problem:
                 errors.add(f"{prefix}_modifiers", problem)
+        charge_text = line.charge if line.charge is not None else ""
+        if isinstance(charge_text, str) and not charge_text.strip() and code:
+            fee = adapters.fee_for(
+                code=code, modifiers=modifiers, payer_id=payer_id, on=service_date
+            )
+            if fee is None:
+                errors.add(
+                    f"{prefix}_charge",
+                    f"CPT {code} has no fee in the fee schedule: enter the charge, or add the "
+                    "code to the fee schedule.",
+                )
+                charge_text = "0"
+            else:
+                charge_text = fee
         try:
-            charge = parse_money(line.charge)
-            if charge <= 0:
+            charge = parse_money(charge_text)
+            if charge <= 0 and f"{prefix}_charge" not in errors.fields:
                 errors.add(f"{prefix}_charge", "Enter a charge greater than zero.")
         except MoneyError as exc:
-            errors.add(f"{prefix}_charge", str(exc))
+            if f"{prefix}_charge" not in errors.fields:
+                errors.add(f"{prefix}_charge", str(exc))
             charge = Decimal("0")
         try:
             units = Decimal(str(line.units).strip() or "1")

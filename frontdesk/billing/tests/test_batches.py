@@ -137,9 +137,7 @@ def test_secondary_claim_carries_the_primary_payment(clinic: Any) -> None:
     ]
 
 
-def test_send_moves_claims_to_sent_with_history(
-    clinic: Any, settings: Any, tmp_path: Path
-) -> None:
+def test_send_moves_claims_to_sent_with_history(clinic: Any, settings: Any, tmp_path: Path) -> None:
     settings.FRONTDESK_CLEARINGHOUSE = f"files:{tmp_path / 'drop'}"
     claim = clinic.claim()
 
