@@ -255,7 +255,7 @@ def claim(request: HttpRequest, claim_id: int) -> HttpResponse:
             "events": list(row.events.all()),
             "replacements": list(row.replacements.all()),
             "can_submit": user.can(A.CLAIM_SUBMIT),
-            "can_scrub": user.can(A.CHARGE_ENTER) and row.status in services.SCRUBBABLE,
+            "can_scrub": user.can(A.CLAIM_SUBMIT) and row.status in services.SCRUBBABLE,
             "can_replace": user.can(A.CLAIM_SUBMIT) and row.status in services.REPLACEABLE,
             "reason_form": ReasonForm(),
         },
@@ -271,7 +271,7 @@ def _claim_or_404(request: HttpRequest, claim_id: int, action: str) -> Any:
     return row
 
 
-@requires(A.CHARGE_ENTER)
+@requires(A.CLAIM_SUBMIT)
 @require_POST
 def claim_scrub(request: HttpRequest, claim_id: int) -> HttpResponse:
     row = _claim_or_404(request, claim_id, A.CLAIM_VIEW)
