@@ -595,3 +595,31 @@ SAMPLE_KWARGS.update(
         "billing:claim_void": lambda o: {"claim_id": _billing_claim(o).pk},
     }
 )
+
+
+
+# Code sets and fees (coding): a payer's fee schedule with one price.
+def _coding_schedule(objects: dict[str, Any]) -> Any:
+    from frontdesk.coding.tests.samples import sample_schedule
+
+    return sample_schedule(objects)
+
+
+def _coding_entry(objects: dict[str, Any]) -> Any:
+    from frontdesk.coding.tests.samples import sample_entry
+
+    return sample_entry(objects)
+
+
+SAMPLE_KWARGS.update(
+    {
+        **{
+            f"coding:{name}": (lambda o: {"schedule_id": _coding_schedule(o).pk})
+            for name in ("schedule", "schedule_edit", "entry_set")
+        },
+        "coding:entry_delete": lambda o: {
+            "schedule_id": _coding_schedule(o).pk,
+            "entry_id": _coding_entry(o).pk,
+        },
+    }
+)
