@@ -830,6 +830,11 @@ def _billing_claim(w: World, patient: Any = None, *, ready: bool = False) -> Any
     from frontdesk.billing import services as billing_services
     from frontdesk.billing.models import Claim
 
+    from frontdesk.coding.models import ProcedureCode
+
+    ProcedureCode.objects.get_or_create(
+        code="99213", defaults={"kind": "cpt", "description": "Visit"}
+    )
     patient = patient or w.patient
     if ready:
         organization = w.location.organization

@@ -54,6 +54,15 @@ class Clinic:
         self.biller = make_user(Role.BILLING, self.location)
         self.doctor_user = make_user(Role.PROVIDER, self.location)
         self.clerk = make_user(Role.FRONT_DESK, self.location)
+        # The practice's code list and standard charges (CPT codes are imported by the practice).
+        from frontdesk.coding.models import FeeSchedule, FeeScheduleEntry, ProcedureCode
+
+        for code in ("99213", "36415"):
+            ProcedureCode.objects.create(code=code, kind="cpt", description=f"Sample {code}")
+        standard = FeeSchedule.objects.create(
+            name="Standard charges", effective_from=dt.date(2026, 1, 1)
+        )
+        FeeScheduleEntry.objects.create(schedule=standard, code="99213", amount=Decimal("125.00"))
 
     def patient(self, *, insured: bool = True, **fields: Any) -> Any:
         values = {

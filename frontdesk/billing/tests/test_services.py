@@ -290,3 +290,25 @@ def test_status_events_are_append_only_on_postgresql(clinic: Any) -> None:
     claim = clinic.claim()
     with pytest.raises(Exception), transaction.atomic():
         ClaimStatusEvent.objects.filter(claim=claim).update(detail="rewritten")
+
+
+def test_a_blank_charge_comes_from_the_fee_schedule(clinic: Any) -> None:
+    lines = (services.LineInput("99213", "", "1", (), (1,)),)
+    encounter = clinic.enter(clinic.visit(), diagnoses=("I10",), lines=lines)
+    assert [line.charge for line in encounter.lines.all()] == [Decimal("125.00")]
+
+
+def test_a_blank_charge_without_a_fee_names_the_code(clinic: Any) -> None:
+    lines = (services.LineInput("36415", "", "1", (), (1,)),)
+    with pytest.raises(ValidationFailed) as caught:
+        clinic.enter(clinic.visit(), diagnoses=("I10",), lines=lines)
+    assert "36415" in caught.value.fields["line_1_charge"][0]
+
+
+def test_a_code_not_in_the_practice_list_holds_the_claim(clinic: Any) -> None:
+    lines = (services.LineInput("99999", "50.00", "1", (), (1,)),)
+    claim = clinic.claim(diagnoses=("I10",), lines=lines)
+    assert claim.status == ClaimStatus.HELD
+    finding = claim.findings.get(code="procedure_unknown")
+    assert finding.message == "CPT 99999 is not in the practice's code list."
+    assert "import it" in finding.fix.lower()
