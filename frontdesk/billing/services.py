@@ -425,7 +425,7 @@ def _new_claim(
         service_date=encounter.service_date,
         diagnoses=list(encounter.diagnoses),
         total_charge=total,
-        created_by=actor,
+        created_by=actor if actor is not None else encounter.entered_by,
     )
     for number, line in enumerate(source_lines, start=1):
         is_charge_line = isinstance(line, ChargeLine)
@@ -731,8 +731,12 @@ SCRUBBABLE = frozenset(
 def claim_scrub(
     *, actor: Any, claim: Claim, lookups: scrubber.Lookups | None = None
 ) -> list[ScrubFinding]:
-    """Run the scrubber; store its findings; move the claim to ready (no errors) or held."""
-    _require(actor, A.CHARGE_ENTER)
+    """Run the scrubber; store its findings; move the claim to ready (no errors) or held.
+
+    ``actor=None`` is the system (a secondary claim created from an 835 the inbox poller imported).
+    """
+    if actor is not None and not (actor.can(A.CHARGE_ENTER) or actor.can(A.CLAIM_SUBMIT)):
+        raise PermissionDenied()
     with transaction.atomic():
         locked = (
             Claim.objects.select_for_update()
@@ -921,9 +925,11 @@ def claim_secondary_create(
                     "adjustments": [{"group": "CO", "reason": "45", "amount": "20.00"}]}]}
 
     None when the patient has no secondary coverage on the date of service. A secondary claim for
-    the same primary is created once (a repeated call returns the existing one).
+    the same primary is created once (a repeated call returns the existing one). ``actor=None`` is
+    the system (an 835 imported by the clearinghouse inbox poller).
     """
-    _require(actor, A.REMITTANCE_POST)
+    if actor is not None:
+        _require(actor, A.REMITTANCE_POST)
     errors = FieldErrors()
     try:
         parse_money(adjudication.get("paid", ""))

@@ -312,3 +312,16 @@ def test_a_code_not_in_the_practice_list_holds_the_claim(clinic: Any) -> None:
     finding = claim.findings.get(code="procedure_unknown")
     assert finding.message == "CPT 99999 is not in the practice's code list."
     assert "import it" in finding.fix.lower()
+
+
+def test_the_system_creates_a_secondary_claim_from_an_imported_835(clinic: Any) -> None:
+    patient = clinic.patient()
+    CoverageFactory(patient=patient, payer=PayerFactory(payer_id="EXSYS"), priority=2)
+    primary = _sent(clinic, clinic.claim(clinic.visit(patient)))
+    secondary = services.claim_secondary_create(
+        actor=None,
+        primary_claim=primary,
+        adjudication={"payer_id": "EXHP1", "paid": "50.00", "adjudicated_on": "2026-12-07"},
+    )
+    assert secondary is not None and secondary.responsibility == "S"
+    assert secondary.events.first().actor is None  # type: ignore[union-attr]
