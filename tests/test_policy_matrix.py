@@ -593,9 +593,9 @@ SAMPLE_KWARGS.update(
         "billing:claim_scrub": lambda o: {"claim_id": _billing_claim(o).pk},
         "billing:claim_correct": lambda o: {"claim_id": _billing_claim(o).pk},
         "billing:claim_void": lambda o: {"claim_id": _billing_claim(o).pk},
+        "billing:claim_line": lambda o: {"claim_id": _billing_claim(o).pk, "line_number": 1},
     }
 )
-
 
 
 # Code sets and fees (coding): a payer's fee schedule with one price.

@@ -14,13 +14,13 @@ DIAGNOSIS_ROWS = 12
 LINE_ROWS = 6
 
 
-def _split(value: str) -> list[str]:
+def split_words(value: str) -> list[str]:
     return [part for part in re.split(r"[\s,;]+", value or "") if part]
 
 
-def _pointers(value: str) -> tuple[int, ...]:
+def parse_pointers(value: str) -> tuple[int, ...]:
     out = []
-    for part in _split(value):
+    for part in split_words(value):
         if part.isdigit():
             out.append(int(part))
         elif len(part) == 1 and part.upper() in "ABCDEFGHIJKL":
@@ -47,8 +47,8 @@ def charge_entry_input(data: Any) -> EncounterInput:
                 procedure_code=code,
                 charge=str(data.get(f"line_{n}_charge", "")).strip(),
                 units=str(data.get(f"line_{n}_units", "") or "1").strip(),
-                modifiers=tuple(_split(str(data.get(f"line_{n}_modifiers", "")))),
-                pointers=_pointers(str(data.get(f"line_{n}_pointers", "") or "1")),
+                modifiers=tuple(split_words(str(data.get(f"line_{n}_modifiers", "")))),
+                pointers=parse_pointers(str(data.get(f"line_{n}_pointers", "") or "1")),
             )
         )
     provider = str(data.get("rendering_provider", "")).strip()

@@ -15,6 +15,7 @@ urlpatterns = [
     path("claims/", views.claims, name="claims"),
     path("claims/<int:claim_id>/", views.claim, name="claim"),
     path("claims/<int:claim_id>/scrub/", views.claim_scrub, name="claim_scrub"),
+    path("claims/<int:claim_id>/lines/<int:line_number>/", views.claim_line, name="claim_line"),
     path("claims/<int:claim_id>/correct/", views.claim_correct, name="claim_correct"),
     path("claims/<int:claim_id>/void/", views.claim_void, name="claim_void"),
     path("batches/", views.batches, name="batches"),

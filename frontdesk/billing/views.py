@@ -256,6 +256,7 @@ def claim(request: HttpRequest, claim_id: int) -> HttpResponse:
             "replacements": list(row.replacements.all()),
             "can_submit": user.can(A.CLAIM_SUBMIT),
             "can_scrub": user.can(A.CLAIM_SUBMIT) and row.status in services.SCRUBBABLE,
+            "can_edit": user.can(A.CLAIM_SUBMIT) and row.status in services.SCRUBBABLE,
             "can_replace": user.can(A.CLAIM_SUBMIT) and row.status in services.REPLACEABLE,
             "reason_form": ReasonForm(),
         },
@@ -301,6 +302,30 @@ def _replace(request: HttpRequest, claim_id: int, void: bool) -> HttpResponse:
         return redirect("billing:claim", claim_id=row.pk)
     messages.success(request, f"{'Void' if void else 'Corrected'} claim {new.claim_id} created.")
     return redirect("billing:claim", claim_id=new.pk)
+
+
+@requires(A.CLAIM_SUBMIT)
+@require_POST
+def claim_line(request: HttpRequest, claim_id: int, line_number: int) -> HttpResponse:
+    """Correct one line of a claim not yet sent (a held claim, a corrected claim) and re-scrub."""
+    from frontdesk.billing.forms import parse_pointers, split_words
+
+    row = _claim_or_404(request, claim_id, A.CLAIM_SUBMIT)
+    try:
+        services.claim_line_update(
+            actor=_user(request),
+            claim=row,
+            line_number=line_number,
+            procedure_code=str(request.POST.get("procedure_code", "")),
+            modifiers=tuple(split_words(str(request.POST.get("modifiers", "")))),
+            units=str(request.POST.get("units", "1")),
+            pointers=parse_pointers(str(request.POST.get("pointers", ""))),
+        )
+        messages.success(request, f"Line {line_number} saved and the claim scrubbed again.")
+    except DomainError as exc:
+        problems = [m for messages_ in _errors_of(exc).values() for m in messages_]
+        messages.error(request, " ".join(problems))
+    return redirect("billing:claim", claim_id=row.pk)
 
 
 @requires(A.CLAIM_SUBMIT)

@@ -155,3 +155,28 @@ def test_api_charges_and_claim_with_history(clinic: Any) -> None:
         "/api/v1/claim-batches", {"send": False}, content_type="application/json"
     ).json()
     assert batch["claim_ids"] == [claim_id] and batch["sent"] is True
+
+
+def test_a_corrected_claim_line_is_edited_and_rescrubbed(clinic: Any) -> None:
+    from frontdesk.billing import services
+    from frontdesk.billing.choices import StatusSource
+
+    claim = clinic.claim()
+    services.claim_status_set(
+        actor=clinic.biller, claim=claim, status=ClaimStatus.SENT, source=StatusSource.USER
+    )
+    Claim.objects.filter(pk=claim.pk).update(payer_claim_number="PCN-7")
+    corrected = services.claim_correct(actor=clinic.biller, claim=claim, reason="Units")
+    client = _client(clinic.biller)
+    assert b"Correct a line" in client.get(reverse("billing:claim", args=[corrected.pk])).content
+
+    client.post(
+        reverse("billing:claim_line", args=[corrected.pk, 1]),
+        {"procedure_code": "99213", "modifiers": "25", "units": "2", "pointers": "2 1"},
+    )
+
+    line = corrected.lines.get(line_number=1)
+    assert (line.modifiers, line.units, line.diagnosis_pointers) == (["25"], 2, (2, 1))
+    assert corrected.events.order_by("pk").last().source == "scrubber"  # type: ignore[union-attr]
+    original_line = claim.lines.get(line_number=1)
+    assert original_line.modifiers == []  # the sent claim is untouched
