@@ -623,3 +623,23 @@ SAMPLE_KWARGS.update(
         },
     }
 )
+
+
+# Clearinghouse and disclosures: an exchange (a 270 sent for the sample patient) and the patient's
+# disclosure log.
+def _sample_exchange(objects: dict[str, Any]) -> Any:
+    from frontdesk.clearinghouse.tests.samples import sample_exchange
+
+    if "exchange" not in objects:
+        objects["exchange"] = sample_exchange(patient=objects["patient"])
+    return objects["exchange"]
+
+
+SAMPLE_KWARGS.update(
+    {
+        "clearinghouse:exchange": lambda o: {"exchange_id": _sample_exchange(o).pk},
+        "clearinghouse:download": lambda o: {"exchange_id": _sample_exchange(o).pk},
+        "clearinghouse:reprocess": lambda o: {"exchange_id": _sample_exchange(o).pk},
+        "disclosures:patient": lambda o: {"patient_id": o["patient"].pk},
+    }
+)

@@ -714,6 +714,9 @@ def test_the_operation_list_is_what_the_issue_asks_for() -> None:
             ("POST", "/api/v1/drawers", "drawer.operate"),
             ("POST", "/api/v1/drawers/{drawer_id}/close", "drawer.operate"),
             ("POST", "/api/v1/day-closes", "day.close"),
+            ("GET", "/api/v1/clearinghouse/exchanges", "claim.view"),
+            ("GET", "/api/v1/clearinghouse/exchanges/{exchange_id}", "claim.view"),
+            ("GET", "/api/v1/patients/{patient_id}/disclosures", "audit.view"),
         ]
     )
 
@@ -804,6 +807,44 @@ def test_out_of_scope_objects_are_404(op, role, key_client) -> None:
         assert _snapshot() == before
 
 
+# Clearinghouse exchange log and the disclosure log: an exchange about the sample patient, and one
+# about the restricted patient (hidden from roles that may not see restricted records).
+def _exchange(world: World, *, restricted: bool = False) -> Any:
+    from frontdesk.clearinghouse.tests.samples import sample_exchange
+
+    return sample_exchange(patient=world.restricted_patient if restricted else world.patient)
+
+
+SAMPLES.update(
+    {
+        ("GET", "/api/v1/clearinghouse/exchanges"): lambda w: (
+            "/api/v1/clearinghouse/exchanges?kind=270",
+            None,
+        ),
+        ("GET", "/api/v1/clearinghouse/exchanges/{exchange_id}"): lambda w: (
+            f"/api/v1/clearinghouse/exchanges/{_exchange(w).pk}",
+            None,
+        ),
+        ("GET", "/api/v1/patients/{patient_id}/disclosures"): lambda w: (
+            f"/api/v1/patients/{w.patient.pk}/disclosures",
+            None,
+        ),
+    }
+)
+OUT_OF_SCOPE.update(
+    {
+        ("GET", "/api/v1/clearinghouse/exchanges/{exchange_id}"): lambda w: (
+            f"/api/v1/clearinghouse/exchanges/{_exchange(w, restricted=True).pk}",
+            None,
+        ),
+        ("GET", "/api/v1/patients/{patient_id}/disclosures"): lambda w: (
+            f"/api/v1/patients/{w.restricted_patient.pk}/disclosures",
+            None,
+        ),
+    }
+)
+
+
 # --- billing (charges, claims, batches) --------------------------------------------------------
 
 
@@ -829,7 +870,6 @@ def _billing_claim(w: World, patient: Any = None, *, ready: bool = False) -> Any
     """A visit of ``patient`` with charges posted and its claim (ready: billable data completed)."""
     from frontdesk.billing import services as billing_services
     from frontdesk.billing.models import Claim
-
     from frontdesk.coding.models import ProcedureCode
 
     ProcedureCode.objects.get_or_create(

@@ -234,6 +234,15 @@ def split_segments(data: str | bytes) -> tuple[Delimiters, list[Segment]]:
     """Delimiters and the segments of ``data``, line breaks around terminators ignored."""
     text = _text(data).lstrip()
     delimiters = detect_delimiters(text)
+    tail = text.rstrip(" \r\n\t\x00\x1a")
+    if delimiters.segment not in " \r\n\t\x00\x1a" and not tail.endswith(delimiters.segment):
+        last = tail.rsplit(delimiters.segment, 1)[-1].strip("\r\n")
+        raise X12ParseError(
+            f"the file is truncated: it ends inside a segment ({last[:20]!r}) without the segment "
+            f"terminator {delimiters.segment!r}",
+            segment_index=tail.count(delimiters.segment) + 1,
+            segment_id=last.split(delimiters.element, 1)[0][:3],
+        )
     segments: list[Segment] = []
     for raw in text.split(delimiters.segment):
         raw = raw.strip("\r\n")
