@@ -16,6 +16,8 @@ frontdesk codes import-cpt FILE.csv [--effective-from D] [--check]
 frontdesk codes import-icd10 [FILE --name N --effective-from D [--effective-to D]]
 frontdesk clearinghouse poll
 frontdesk codes import-hcpcs FILE
+frontdesk claims export --out FILE [--payer P] [--user USERNAME]
+frontdesk acks import FILE [--user USERNAME]
 frontdesk <any manage.py command>   e.g. frontdesk migrate, frontdesk runserver 127.0.0.1:8000
 """
 
@@ -39,6 +41,8 @@ TWO_WORD_COMMANDS = {
     ("codes", "import-icd10"): "codes_import_icd10",
     ("clearinghouse", "poll"): "clearinghouse_poll",
     ("codes", "import-hcpcs"): "codes_import_hcpcs",
+    ("claims", "export"): "claims_export",
+    ("acks", "import"): "acks_import",
 }
 
 

@@ -722,6 +722,12 @@ def test_the_operation_list_is_what_the_issue_asks_for() -> None:
             ("GET", "/api/v1/clearinghouse/exchanges", "claim.view"),
             ("GET", "/api/v1/clearinghouse/exchanges/{exchange_id}", "claim.view"),
             ("GET", "/api/v1/patients/{patient_id}/disclosures", "audit.view"),
+            ("GET", "/api/v1/appointments/{appointment_id}/charges", "charge.enter"),
+            ("POST", "/api/v1/appointments/{appointment_id}/charges", "charge.enter"),
+            ("GET", "/api/v1/claims", "claim.view"),
+            ("GET", "/api/v1/claims/{claim_id}", "claim.view"),
+            ("POST", "/api/v1/claims/{claim_id}/scrub", "claim.submit"),
+            ("POST", "/api/v1/claim-batches", "claim.submit"),
         ]
     )
 
@@ -866,6 +872,113 @@ OUT_OF_SCOPE.update(
         ("GET", "/api/v1/patients/{patient_id}/disclosures"): lambda w: (
             f"/api/v1/patients/{w.restricted_patient.pk}/disclosures",
             None,
+        ),
+    }
+)
+
+
+# --- billing (charges, claims, batches) --------------------------------------------------------
+
+
+def _billing_visit(w: World, location: Any, patient: Any = None) -> Any:
+    """A visit seen an hour ago at ``location`` (charges are entered for visits that happened)."""
+    return AppointmentFactory(
+        patient=patient or w.patient,
+        provider=w.provider,
+        location=location,
+        appointment_type=w.appointment_type,
+        starts_at=timezone.now() - dt.timedelta(hours=1),
+        status="arrived",
+    )
+
+
+BILLING_CHARGES = {
+    "diagnoses": ["I10"],
+    "lines": [{"procedure_code": "99213", "charge": "100.00", "pointers": [1]}],
+}
+
+
+def _billing_claim(w: World, patient: Any = None, *, ready: bool = False) -> Any:
+    """A visit of ``patient`` with charges posted and its claim (ready: billable data completed)."""
+    from frontdesk.billing import services as billing_services
+    from frontdesk.billing.models import Claim
+    from frontdesk.coding.models import ProcedureCode
+
+    ProcedureCode.objects.get_or_create(
+        code="99213", defaults={"kind": "cpt", "description": "Visit"}
+    )
+    patient = patient or w.patient
+    if ready:
+        organization = w.location.organization
+        organization.tax_id, organization.postal_code = "12-3456789", "62701-1234"
+        organization.address_line1, organization.city, organization.state = (
+            "1 Example Way",
+            "Springfield",
+            "IL",
+        )
+        organization.save()
+        patient.address_line1, patient.city, patient.state, patient.postal_code = (
+            "12 Sample Street",
+            "Springfield",
+            "IL",
+            "62704",
+        )
+        patient.save()
+    biller = UserFactory(role=Role.PRACTICE_MANAGER)
+    encounter = billing_services.encounter_save(
+        actor=biller,
+        appointment=_billing_visit(w, w.location, patient),
+        data=billing_services.EncounterInput(
+            diagnoses=("I10",), lines=(billing_services.LineInput("99213", "100.00"),)
+        ),
+    )
+    return Claim.objects.get(encounter=encounter)
+
+
+SAMPLES.update(
+    {
+        ("GET", "/api/v1/appointments/{appointment_id}/charges"): lambda w: (
+            f"/api/v1/appointments/{_billing_claim(w).encounter.appointment_id}/charges",
+            None,
+        ),
+        ("POST", "/api/v1/appointments/{appointment_id}/charges"): lambda w: (
+            f"/api/v1/appointments/{_billing_visit(w, w.location).pk}/charges",
+            BILLING_CHARGES,
+        ),
+        ("GET", "/api/v1/claims"): lambda w: ("/api/v1/claims", None),
+        ("GET", "/api/v1/claims/{claim_id}"): lambda w: (
+            f"/api/v1/claims/{_billing_claim(w).pk}",
+            None,
+        ),
+        ("POST", "/api/v1/claims/{claim_id}/scrub"): lambda w: (
+            f"/api/v1/claims/{_billing_claim(w).pk}/scrub",
+            {},
+        ),
+        ("POST", "/api/v1/claim-batches"): lambda w: (
+            "/api/v1/claim-batches",
+            {"send": False, "payer_id": str(_billing_claim(w, ready=True).payer_id)},
+        ),
+    }
+)
+SUCCESS_STATUS.update({("POST", "/api/v1/claims/{claim_id}/scrub"): 200})
+OUT_OF_SCOPE.update(
+    {
+        ("GET", "/api/v1/appointments/{appointment_id}/charges"): lambda w: (
+            f"/api/v1/appointments/{_billing_claim(w, w.restricted_patient).encounter.appointment_id}"
+            "/charges",
+            None,
+        ),
+        ("POST", "/api/v1/appointments/{appointment_id}/charges"): lambda w: (
+            f"/api/v1/appointments/{_billing_visit(w, w.other_location).pk}/charges",
+            BILLING_CHARGES,
+        ),
+        ("GET", "/api/v1/claims/{claim_id}"): lambda w: (
+            f"/api/v1/claims/{_billing_claim(w, w.restricted_patient).pk}",
+            None,
+        ),
+        ("POST", "/api/v1/claims/{claim_id}/scrub"): lambda w: (
+            f"/api/v1/claims/{_billing_claim(w, w.restricted_patient).pk}/scrub",
+            {},
         ),
     }
 )
