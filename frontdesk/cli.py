@@ -12,6 +12,7 @@ frontdesk print encounter-forms --location L --date D --out FILE.pdf
 frontdesk downtime build [--out DIR]
 frontdesk statements run [--dry-run]
 frontdesk settlement import FILE [--location L] [--user USERNAME]
+frontdesk era import FILE [--user USERNAME]
 frontdesk <any manage.py command>   e.g. frontdesk migrate, frontdesk runserver 127.0.0.1:8000
 """
 
@@ -31,6 +32,7 @@ TWO_WORD_COMMANDS = {
     ("downtime", "build"): "downtime_build",
     ("statements", "run"): "statements_run",
     ("settlement", "import"): "settlement_import",
+    ("era", "import"): "era_import",
 }
 
 

@@ -56,6 +56,7 @@ def _add_routers() -> None:
 
     api.add_router("/", drawer_router)
     from frontdesk.billing.api import router as billing_router
+    from frontdesk.remittance.api import router as remittance_router
     from frontdesk.clearinghouse.api import router as clearinghouse_router
     from frontdesk.coding.api import router as coding_router
     from frontdesk.disclosures.api import router as disclosures_router
@@ -66,6 +67,7 @@ def _add_routers() -> None:
     api.add_router("/", clearinghouse_router)
     api.add_router("/", eligibility_router)
     api.add_router("/", billing_router)
+    api.add_router("/", remittance_router)
 
 
 _add_routers()

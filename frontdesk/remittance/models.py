@@ -56,9 +56,8 @@ class Remittance(models.Model):
     payee_npi = models.CharField(max_length=10, blank=True)
     file_name = models.CharField(max_length=200, blank=True)
     file_sha256 = models.CharField(max_length=64)
-    exchange = models.ForeignKey(
-        "clearinghouse.Exchange", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
+    # The clearinghouse Exchange the file arrived in (by id: the clearinghouse knows nothing of us).
+    exchange_pk = models.PositiveBigIntegerField(null=True, blank=True)
     status = models.CharField(max_length=10, choices=RemittanceStatus.choices)
     imported_at = models.DateTimeField()
     imported_by = models.ForeignKey(

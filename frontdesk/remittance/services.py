@@ -563,7 +563,7 @@ def _write(
         payee_npi=(era.payee_npi or "")[:10],
         file_name=(filename or "remittance.835")[:200],
         file_sha256=digest,
-        exchange=exchange,
+        exchange_pk=getattr(exchange, "pk", None),
         status=RemittanceStatus.PARTIAL if unmatched else RemittanceStatus.POSTED,
         imported_at=now,
         imported_by=actor,
