@@ -134,21 +134,58 @@ def _line_charge_id(line: Any) -> int | None:
 
 
 def _status_set(*, actor: Any, claim: Any, status: str, detail: str, at: dt.datetime) -> None:
-    from frontdesk.billing import services as billing
+    try:
+        from frontdesk.billing.services import claim_status_set
+    except ImportError:  # billing's services not merged yet: keep the history the same way
+        from frontdesk.billing.models import ClaimStatusEvent
 
-    billing.claim_status_set(
-        actor=actor, claim=claim, status=status, source="835", detail=detail, at=at
-    )
+        ClaimStatusEvent.objects.create(
+            claim=claim,
+            status=status,
+            previous_status=claim.status,
+            at=at,
+            source="835",
+            detail=detail,
+            actor=actor,
+        )
+        type(claim).objects.filter(pk=claim.pk).update(status=status)
+        claim.status = status
+        return
+    claim_status_set(actor=actor, claim=claim, status=status, source="835", detail=detail, at=at)
 
 
-def _secondary_create(*, actor: Any, claim: Any, claim_remittance: ClaimRemittance) -> str:
-    """Ask billing for the secondary claim (COB); returns a message when it cannot."""
-    from frontdesk.billing import services as billing
-
+def _secondary_create(*, actor: Any, claim: Any, payment: Any, era: Any) -> str:
+    """Ask billing for the secondary claim (COB) with the primary's adjudication; a message when
+    it cannot be made here."""
+    try:
+        from frontdesk.billing import services as billing
+    except ImportError:
+        billing = None
     create = getattr(billing, "claim_secondary_create", None)
     if create is None:
         return f"Claim {claim.claim_id}: the patient has a secondary coverage; bill it by hand."
-    create(actor=actor, claim=claim, remittance=claim_remittance)
+
+    def adjustments(items: Iterable[Any]) -> list[dict[str, str]]:
+        return [{"group": a.group, "reason": a.reason, "amount": str(a.amount)} for a in items]
+
+    adjudication = {
+        "payer_id": era.payer_id,
+        "paid": str(payment.paid),
+        "adjudicated_on": era.payment_date.isoformat(),
+        "adjustments": adjustments(payment.adjustments),
+        "lines": [
+            {
+                "line_control_number": svc.line_control_number,
+                "procedure_code": svc.procedure_code,
+                "modifiers": list(svc.modifiers),
+                "units": str(svc.units if svc.units is not None else 1),
+                "paid": str(svc.paid),
+                "adjustments": adjustments(svc.adjustments),
+            }
+            for svc in payment.service_lines
+        ],
+    }
+    create(actor=actor, primary_claim=claim, adjudication=adjudication)
     return ""
 
 
@@ -764,7 +801,7 @@ def _post_money(
             ledger_day_open_for_posting(entry.location, ledger.days[entry.location_id])
     denials: list[Denial] = []
     status_updates: list[tuple[Any, str, str]] = []
-    secondary: list[tuple[Any, ClaimRemittance]] = []
+    secondary: list[tuple[Any, Any]] = []
     reversal_by_row = {r.pk: row for row, r in ((row, w.reverses) for w, row in zip(works, claim_rows, strict=True)) if r is not None and row.match == ClaimMatch.REVERSED}
     for work, row in zip(works, claim_rows, strict=True):
         if work.match == ClaimMatch.UNMATCHED:
@@ -795,7 +832,7 @@ def _post_money(
             result.claims_posted += 1
         status_updates.append((work.claim, outcome, codes.claim_status(work.payment.status)))
         if work.has_secondary and outcome != "denied":
-            secondary.append((work.claim, row))
+            secondary.append((work.claim, work.payment))
         result.messages.extend(work.plan.warnings)
     # Reversals: each live entry of the reversed posting gets its reversal entry.
     for entry in reversal_entries:
@@ -843,8 +880,8 @@ def _post_money(
             detail=f"{detail} (835 trace {era.trace_number})",
             at=now,
         )
-    for claim, row in secondary:
-        message = _secondary_create(actor=actor, claim=claim, claim_remittance=row)
+    for claim, payment in secondary:
+        message = _secondary_create(actor=actor, claim=claim, payment=payment, era=era)
         if message:
             result.messages.append(message)
 
