@@ -88,9 +88,9 @@ CLAIM_FILING_INDICATORS = frozenset(
 PATIENT_RELATIONSHIPS = frozenset(["01", "19", "20", "21", "39", "40", "53", "G8"])
 OTHER_SUBSCRIBER_RELATIONSHIPS = PATIENT_RELATIONSHIPS | {"18"}
 FREQUENCY_CODES = frozenset(["1", "6", "7", "8"])
-ADJUSTMENT_GROUPS = frozenset(["CO", "CR", "OI", "PI", "PR"])
+ADJUSTMENT_GROUPS = frozenset(["CO", "CR", "OA", "PI", "PR"])  # CAS01 (OA = other adjustments)
 PROCEDURE_QUALIFIERS = frozenset(["HC", "ER", "IV", "WK"])
-TRANSACTION_TYPES = frozenset(["CH", "RP", "31"])
+TRANSACTION_TYPES = frozenset(["CH", "RP"])
 
 
 # ---------------------------------------------------------------------------------------------
