@@ -38,7 +38,8 @@ class AdjustmentGroup(models.TextChoices):
 
     CO = "CO", "Contractual obligation"
     PR = "PR", "Patient responsibility"
-    OI = "OI", "Other adjustment"
+    OA = "OA", "Other adjustment"
+    OI = "OI", "Other insurance (pre-5010 senders)"
     PI = "PI", "Payer-initiated reduction"
     CR = "CR", "Correction and reversal"
 

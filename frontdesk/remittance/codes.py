@@ -6,7 +6,7 @@ a new code from a payer never breaks an import or a screen.
 
 from __future__ import annotations
 
-from typing import Any
+from frontdesk.standards.x12 import adjustment_codes
 
 PLB_REASONS = {
     "50": "Late charge",
@@ -53,56 +53,21 @@ PLB_REASONS = {
 }
 
 
-def _tables() -> Any:
-    try:
-        from frontdesk.standards.x12 import adjustment_codes
-    except ImportError:  # the codec branch has not landed yet
-        return None
-    return adjustment_codes
-
-
 def adjustment(group: str, reason: str) -> str:
-    """``CO`` + ``45`` -> "Contractual obligation: charge exceeds fee schedule ..." in plain words."""
-    tables = _tables()
-    if tables is not None:
-        try:
-            return str(tables.describe_adjustment(group, reason))
-        except (KeyError, ValueError):
-            pass
-    return f"{group} adjustment, reason {reason} (no description on file)"
+    """``CO`` + ``45`` -> the group and reason in plain words."""
+    return str(adjustment_codes.describe_adjustment(group, reason))
 
 
 def rarc(code: str) -> str:
-    tables = _tables()
-    meaning = tables.RARC.get(code) if tables is not None else None
-    return str(meaning or f"Remark {code} (no description on file)")[:300]
+    return str(adjustment_codes.rarc_meaning(code))[:300]
 
 
 def carc(code: str) -> str:
-    tables = _tables()
-    meaning = tables.CARC.get(code) if tables is not None else None
-    return str(meaning or f"Reason {code} (no description on file)")
+    return str(adjustment_codes.carc_meaning(code))
 
 
 def claim_status(code: str) -> str:
-    tables = _tables()
-    if tables is not None:
-        try:
-            return str(tables.claim_status_meaning(code))
-        except (KeyError, ValueError):
-            pass
-    return {
-        "1": "Processed as primary",
-        "2": "Processed as secondary",
-        "3": "Processed as tertiary",
-        "4": "Denied",
-        "19": "Processed as primary, forwarded to additional payer(s)",
-        "20": "Processed as secondary, forwarded to additional payer(s)",
-        "21": "Processed as tertiary, forwarded to additional payer(s)",
-        "22": "Reversal of previous payment",
-        "23": "Not our claim, forwarded to additional payer(s)",
-        "25": "Predetermination pricing only - no payment",
-    }.get(code, f"Claim status {code}")
+    return str(adjustment_codes.claim_status_meaning(code))
 
 
 def plb_meaning(reason: str) -> str:

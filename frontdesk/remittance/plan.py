@@ -9,8 +9,8 @@ responsibility, amounts left open) following the rules in docs/remittance.md:
 - PR (patient responsibility: 1 deductible, 2 coinsurance, 3 copay, ...): moved from the insurance
   bucket to the patient bucket (a transfer), unless the patient has a secondary coverage: then the
   amount stays open in the insurance bucket for the secondary claim.
-- OI (other adjustment, typically "another payer's responsibility"): left open in the insurance
-  bucket for the secondary payer or a person to decide; never written off automatically.
+- OA (other adjustment; OI from pre-5010 senders), e.g. OA-23 (a prior payer's adjudication): left
+  open in the insurance bucket for the secondary payer or a person to decide; never written off.
 - A denied line (paid 0 with CO/PI/OI amounts, or CLP02 = 4 for the whole claim): its CO/PI/OI
   amounts stay open in the insurance bucket and go to the denial worklist; PR amounts still move.
 """
@@ -152,7 +152,7 @@ def treatment_for(group: str, *, denied: bool, has_secondary: bool) -> str:
         return Treatment.DENIED
     if group in WRITE_OFF_GROUPS:
         return Treatment.WRITTEN_OFF
-    return Treatment.LEFT_OPEN  # OI
+    return Treatment.LEFT_OPEN  # OA / OI
 
 
 def line_is_denied(svc: Any) -> bool:

@@ -918,7 +918,7 @@ def _post_line(
         )
     for group, reason, amount in plan.written_off:
         code = AdjustmentCode.CORRECTION if group == "CR" else AdjustmentCode.CONTRACTUAL
-        text = f"{group}-{reason}: {codes.adjustment(group, reason)}"[:200]
+        text = codes.adjustment(group, reason)[:200]
         if amount > 0:
             ledger.credit(
                 charge,
@@ -944,8 +944,8 @@ def _post_line(
             ledger.entries.append(entry)
             ledger.postings.append((len(ledger.entries) - 1, row, service, PostingRole.ADJUSTMENT))
     if plan.to_patient > 0 and charge.bucket == Bucket.INSURANCE:
-        reason = "Patient responsibility per 835: " + ", ".join(
-            f"{code} {codes.adjustment(*code.split('-', 1))}" for code in plan.patient_reasons
+        reason = "Patient responsibility per 835: " + "; ".join(
+            codes.adjustment(*code.split("-", 1)) for code in plan.patient_reasons
         )
         common = {
             "kind": EntryKind.TRANSFER,
@@ -980,7 +980,7 @@ def _denial(
         )
         if index is not None:
             rarcs = [*payment.service_lines[index].remarks, *rarcs]
-    meaning = [f"{code}: {codes.adjustment(*code.split('-', 1))}" for code in dict.fromkeys(carcs)]
+    meaning = [codes.adjustment(*code.split("-", 1)) for code in dict.fromkeys(carcs)]
     meaning += [f"{code}: {codes.rarc(code)}" for code in dict.fromkeys(rarcs)]
     if not meaning:
         meaning = [f"Claim status {payment.status}: {codes.claim_status(payment.status)}"]
@@ -1006,10 +1006,7 @@ def exchange_835_handle(exchange: Any) -> None:
     Posts as the exchange's actor when there is one, else as the remittance system user; a file that
     cannot be posted raises (the clearinghouse records the error on the exchange).
     """
-    from frontdesk.clearinghouse import services as clearinghouse
-
-    reader = getattr(clearinghouse, "exchange_content", None)
-    data = reader(exchange) if reader is not None else exchange.content()
+    data = exchange.read_bytes()
     actor = getattr(exchange, "actor", None) or remittance_system_user()
     era_import(actor=actor, data=data, filename=exchange.filename, exchange=exchange)
 
