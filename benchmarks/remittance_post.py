@@ -240,6 +240,7 @@ def generate(n: int) -> tuple[Any, list[Any]]:
 
 def answer(claims: list[Any]) -> bytes:
     """The payer's 835 for ``claims`` (one check)."""
+    from frontdesk.standards import npi
     from frontdesk.billing.models import ClaimLine
     from frontdesk.standards.x12.claims import Address, Adjustment
     from frontdesk.standards.x12.envelope import EnvelopeHeader
@@ -302,12 +303,13 @@ def answer(claims: list[Any]) -> bytes:
                 service_lines=tuple(services),
             )
         )
+    org_npi = npi.make("198765432")
     remittance = Remittance(
         control_number="0001",
         payer_name="Bench Health Plan (synthetic)",
         payer_id=PAYER_ID,
         payee_name="Bench Remittance Group",
-        payee_npi="1987654320"[:10],
+        payee_npi=org_npi,
         payment_method="CHK",
         credit_debit="C",
         total_paid=sum((p.paid for p in payments), Decimal("0.00")),

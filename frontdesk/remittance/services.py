@@ -133,25 +133,58 @@ def _line_charge_id(line: Any) -> int | None:
     return None
 
 
-def _status_set(*, actor: Any, claim: Any, status: str, detail: str, at: dt.datetime) -> None:
-    try:
-        from frontdesk.billing.services import claim_status_set
-    except ImportError:  # billing's services not merged yet: keep the history the same way
-        from frontdesk.billing.models import ClaimStatusEvent
+def _status_set(
+    *, actor: Any, updates: list[tuple[Any, str, str]], at: dt.datetime
+) -> None:
+    """Move each claim to its adjudicated status with its history event (source 835).
 
-        ClaimStatusEvent.objects.create(
-            claim=claim,
-            status=status,
-            previous_status=claim.status,
-            at=at,
-            source="835",
-            detail=detail,
-            actor=actor,
-        )
-        type(claim).objects.filter(pk=claim.pk).update(status=status)
-        claim.status = status
+    Billing's ``claim_status_set_many`` when it has one; else the claims are moved here in bulk, with
+    billing's own transition table and one ClaimStatusEvent per claim (a per-claim
+    ``claim_status_set`` takes a lock and writes an audit row per claim: 10,000 of them would take
+    most of the import's time budget). The import's audit row records the count.
+    """
+    from frontdesk.billing import services as billing
+    from frontdesk.billing.choices import TRANSITIONS
+    from frontdesk.billing.errors import TransitionRefused
+    from frontdesk.billing.models import Claim, ClaimStatusEvent
+
+    many = getattr(billing, "claim_status_set_many", None)
+    if many is not None:
+        many(actor=actor, updates=updates, source="835", at=at)
         return
-    claim_status_set(actor=actor, claim=claim, status=status, source="835", detail=detail, at=at)
+    ids = [claim.pk for claim, _, _ in updates]
+    current: dict[int, str] = {}
+    for start in range(0, len(ids), BATCH):
+        current.update(
+            Claim.objects.select_for_update()
+            .filter(pk__in=ids[start : start + BATCH])
+            .values_list("pk", "status")
+        )
+    events = []
+    by_status: dict[str, list[int]] = defaultdict(list)
+    for claim, status, detail in updates:
+        before = current[claim.pk]
+        if status not in TRANSITIONS[before]:
+            raise TransitionRefused(before, status)
+        events.append(
+            ClaimStatusEvent(
+                claim_id=claim.pk,
+                status=status,
+                previous_status=before,
+                at=at,
+                source="835",
+                detail=detail[:2000],
+                actor=actor,
+            )
+        )
+        by_status[status].append(claim.pk)
+        current[claim.pk] = claim.status = status
+    ClaimStatusEvent.objects.bulk_create(events, batch_size=BATCH)
+    for status, pks in by_status.items():
+        for start in range(0, len(pks), BATCH):
+            Claim.objects.filter(pk__in=pks[start : start + BATCH]).update(
+                status=status, updated_at=at
+            )
 
 
 def _secondary_create(*, actor: Any, claim: Any, payment: Any, era: Any) -> str:
@@ -358,9 +391,26 @@ def _prepare(actor: Any, eras: Sequence[Any]) -> list[list[_ClaimWork]]:
             claim_works.append(work)
         works.append(claim_works)
     _attach_reversals([w for ws in works for w in ws if w.payment.status == REVERSAL_STATUS])
+    _check_transitions(works, errors)
     errors.raise_if_any()
     _check_scope_and_days(actor, charge_ids)
     return works
+
+
+def _check_transitions(works: list[list[_ClaimWork]], errors: FieldErrors) -> None:
+    """Every claim the import will move must be allowed to (a void claim, one never sent: no)."""
+    from frontdesk.billing.choices import TRANSITIONS
+
+    for work in (w for ws in works for w in ws):
+        if work.plan is None or work.claim is None:
+            continue
+        wanted = claim_outcome(work.payment, work.plan)
+        if wanted not in TRANSITIONS[work.claim.status]:
+            errors.add(
+                "file",
+                f"Claim {work.claim.claim_id} is {work.claim.get_status_display().lower()}: an "
+                f"835 cannot make it {wanted.replace('_', ' ')}.",
+            )
 
 
 def _line_ref(line: Any) -> LineRef:
@@ -872,14 +922,14 @@ def _post_money(
             batch_size=BATCH,
         )
     Denial.objects.bulk_create(denials, batch_size=BATCH)
-    for claim, status, detail in status_updates:
-        _status_set(
-            actor=actor,
-            claim=claim,
-            status=status,
-            detail=f"{detail} (835 trace {era.trace_number})",
-            at=now,
-        )
+    _status_set(
+        actor=actor,
+        updates=[
+            (claim, status, f"{detail} (835 trace {era.trace_number})")
+            for claim, status, detail in status_updates
+        ],
+        at=now,
+    )
     for claim, payment in secondary:
         message = _secondary_create(actor=actor, claim=claim, payment=payment, era=era)
         if message:

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from frontdesk.billing.models import ClaimStatusEvent
-from frontdesk.core.errors import PermissionDenied
+from frontdesk.core.errors import PermissionDenied, ValidationFailed
 from frontdesk.ledger.models import Allocation, LedgerEntry
 from frontdesk.remittance.choices import ClaimMatch, LineMatch, RemittanceStatus, Treatment
 from frontdesk.remittance.errors import RemittanceFileInvalid, UnknownClaims
@@ -184,6 +184,18 @@ def test_a_role_without_remittance_posting_is_refused() -> None:
     assert _counts() == before
 
 
+def test_a_claim_an_835_cannot_move_is_refused_before_anything_is_written() -> None:
+    world = World()
+    claim, payment = _paid_claim(world)
+    claim.status = "void"
+    claim.save(update_fields=["status"])
+    before = _counts()
+    with pytest.raises(ValidationFailed) as caught:
+        era_import(actor=world.biller, data=era(world, [payment]), filename="v.835")
+    assert claim.claim_id in str(caught.value.fields)
+    assert _counts() == before
+
+
 def test_a_failure_while_posting_rolls_everything_back(monkeypatch: pytest.MonkeyPatch) -> None:
     world = World()
     claim, payment = _paid_claim(world)
@@ -192,12 +204,10 @@ def test_a_failure_while_posting_rolls_everything_back(monkeypatch: pytest.Monke
     second = claim_payment(other, [service(line, "150.00", adj("CO", "45", "50.00"))])
     from frontdesk.remittance import services
 
-    calls = []
-
     def failing(**kwargs):  # type: ignore[no-untyped-def]
-        calls.append(kwargs)
-        if len(calls) == 2:
-            raise RuntimeError("disk full")
+        # Called after the ledger entries, allocations and denials are written.
+        assert LedgerEntry.objects.filter(kind="payment").exists()
+        raise RuntimeError("disk full")
 
     monkeypatch.setattr(services, "_status_set", failing)
     before = _counts()
