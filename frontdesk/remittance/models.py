@@ -37,6 +37,15 @@ from frontdesk.remittance.choices import (
 )
 
 
+class RemittanceQuerySet(RestrictedQuerySet):
+    def scope_for(self, user: Actor) -> Self:
+        # Visible when one of its claims is: a remittance paying only a confidential patient's claim
+        # stays hidden from roles that may not see that patient.
+        return self.filter(
+            pk__in=ClaimRemittance.objects.scope_for(user).values("remittance_id")
+        )
+
+
 class Remittance(models.Model):
     """One 835 transaction: a payer's payment (check or EFT) and the claims it pays."""
 
@@ -66,7 +75,7 @@ class Remittance(models.Model):
     claim_count = models.PositiveIntegerField(default=0)
     unmatched_count = models.PositiveIntegerField(default=0)
 
-    objects = RestrictedQuerySet.as_manager()
+    objects = RemittanceQuerySet.as_manager()
 
     class Meta:
         ordering = ["-imported_at", "-pk"]

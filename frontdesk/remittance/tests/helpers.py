@@ -49,8 +49,8 @@ def D(value: str) -> Decimal:
 class World:
     """A location, a payer, a biller (REMITTANCE_POST, DENIAL_WORK) and a provider."""
 
-    def __init__(self) -> None:
-        self.location = LocationFactory()
+    def __init__(self, location: Any = None) -> None:
+        self.location = location or LocationFactory()
         self.payer = PayerFactory(payer_id=f"PAYR{next(_numbers):04d}")
         self.organization = OrganizationFactory()
         self.provider = ProviderFactory()
