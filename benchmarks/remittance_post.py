@@ -37,7 +37,10 @@ ZONE = "America/New_York"
 PAYER_ID = "BENCH835PAYER"
 POSTER = "bench-remittance-poster"
 PROVIDERS = 40
-LINES = (("99213", ["25"], Decimal("150.00")), ("85025", [], Decimal("40.00")))
+LINES: tuple[tuple[str, list[str], Decimal], ...] = (
+    ("99213", ["25"], Decimal("150.00")),
+    ("85025", [], Decimal("40.00")),
+)
 
 
 class _Rollback(Exception):
@@ -62,7 +65,9 @@ def generate(n: int) -> tuple[Any, list[Any]]:
         claims = list(Claim.objects.filter(location=existing).order_by("pk"))
         if len(claims) == n:
             return existing, claims
-        raise SystemExit(f"The bench data has {len(claims)} claims; use a fresh FRONTDESK_DATA_DIR.")
+        raise SystemExit(
+            f"The bench data has {len(claims)} claims; use a fresh FRONTDESK_DATA_DIR."
+        )
     zone = ZoneInfo(ZONE)
     day = dt.datetime.now(zone).date() - dt.timedelta(days=30)
     with transaction.atomic():
@@ -240,8 +245,8 @@ def generate(n: int) -> tuple[Any, list[Any]]:
 
 def answer(claims: list[Any]) -> bytes:
     """The payer's 835 for ``claims`` (one check)."""
-    from frontdesk.standards import npi
     from frontdesk.billing.models import ClaimLine
+    from frontdesk.standards import npi
     from frontdesk.standards.x12.claims import Address, Adjustment
     from frontdesk.standards.x12.envelope import EnvelopeHeader
     from frontdesk.standards.x12.remittance import (
@@ -258,6 +263,7 @@ def answer(claims: list[Any]) -> bytes:
     for k, claim in enumerate(claims):
         services = []
         for index, line in enumerate(lines[claim.pk]):
+            adjustments: tuple[Adjustment, ...]
             if index == 1 and k % 20 == 0:
                 adjustments = (Adjustment("CO", "50", line.charge),)
                 paid = Decimal("0.00")
@@ -345,13 +351,16 @@ def main() -> None:
     from frontdesk.standards.x12.remittance import read_835
 
     started = time.perf_counter()
-    location, claims = generate(args.claims)
+    _location, claims = generate(args.claims)
     generated = time.perf_counter() - started
     started = time.perf_counter()
     data = answer(claims)
     written = time.perf_counter() - started
-    print(f"data ready: {len(claims)} claims ({generated:.1f} s), 835 of {len(data)} bytes "
-          f"written in {written:.1f} s", file=sys.stderr)
+    print(
+        f"data ready: {len(claims)} claims ({generated:.1f} s), 835 of {len(data)} bytes "
+        f"written in {written:.1f} s",
+        file=sys.stderr,
+    )
     poster = User.objects.get(username=POSTER)
     reads, posts, statements, posted = [], [], 0, 0
     for _ in range(args.runs):

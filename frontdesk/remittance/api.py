@@ -222,7 +222,12 @@ def remittance_get(
         **_remittance(page.remittance),
         "claims": [_claim(c) for c in page.claims],
         "provider_adjustments": [
-            {"reason": p.reason, "meaning": p.meaning, "reference": p.reference, "amount": str(p.amount)}
+            {
+                "reason": p.reason,
+                "meaning": p.meaning,
+                "reference": p.reference,
+                "amount": str(p.amount),
+            }
             for p in page.remittance.provider_adjustments.all()
         ],
     }
@@ -236,7 +241,7 @@ def _body(request: HttpRequest) -> tuple[bytes, str]:
         except ValueError:
             raise ValidationFailed("The body is not valid JSON.", field="content") from None
         if not isinstance(data, dict) or not isinstance(data.get("content"), str):
-            raise ValidationFailed("Send the 835 text as \"content\".", field="content")
+            raise ValidationFailed('Send the 835 text as "content".', field="content")
         return data["content"].encode("utf-8"), str(data.get("filename") or "")[:200]
     return raw, ""
 

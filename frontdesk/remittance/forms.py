@@ -48,6 +48,8 @@ ACTIONS = {
 class DenialActionForm(forms.Form):
     action = forms.ChoiceField(choices=list(ACTIONS.items()))
     note = forms.CharField(
-        max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
         help_text="The reason (required to appeal, write off, bill the patient or resolve).",
     )

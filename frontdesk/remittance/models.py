@@ -41,9 +41,7 @@ class RemittanceQuerySet(RestrictedQuerySet):
     def scope_for(self, user: Actor) -> Self:
         # Visible when one of its claims is: a remittance paying only a confidential patient's claim
         # stays hidden from roles that may not see that patient.
-        return self.filter(
-            pk__in=ClaimRemittance.objects.scope_for(user).values("remittance_id")
-        )
+        return self.filter(pk__in=ClaimRemittance.objects.scope_for(user).values("remittance_id"))
 
 
 class Remittance(models.Model):

@@ -73,8 +73,10 @@ def match_lines(services: Sequence[Any], lines: Sequence[LineRef]) -> list[LineM
             take(index, line, LineMatch.CONTROL_NUMBER)
 
     def same_date(svc: Any, line: LineRef) -> bool:
-        return svc.service_date is None or line.service_date is None or (
-            svc.service_date == line.service_date
+        return (
+            svc.service_date is None
+            or line.service_date is None
+            or (svc.service_date == line.service_date)
         )
 
     passes = (
@@ -157,14 +159,10 @@ def treatment_for(group: str, *, denied: bool, has_secondary: bool) -> str:
 
 def line_is_denied(svc: Any) -> bool:
     """Paid nothing, and the payer (not the patient) holds some of the charge back."""
-    return svc.paid == 0 and any(
-        a.group != PATIENT_GROUP and a.amount > 0 for a in svc.adjustments
-    )
+    return svc.paid == 0 and any(a.group != PATIENT_GROUP and a.amount > 0 for a in svc.adjustments)
 
 
-def _apply(
-    plan: LinePlan, group: str, reason: str, amount: Decimal, treatment: str
-) -> None:
+def _apply(plan: LinePlan, group: str, reason: str, amount: Decimal, treatment: str) -> None:
     if treatment == Treatment.WRITTEN_OFF:
         plan.written_off.append((group, reason, amount))
     elif treatment == Treatment.TO_PATIENT:
@@ -209,9 +207,7 @@ def plan_claim(
                 )
             )
             if match.line_id is not None:
-                plan = plans.setdefault(
-                    match.line_id, LinePlan(match.line_id, match.service_index)
-                )
+                plan = plans.setdefault(match.line_id, LinePlan(match.line_id, match.service_index))
                 _apply(plan, adj.group, adj.reason, adj.amount, treatment)
         if match.line_id is None:
             warnings.append(
@@ -239,7 +235,11 @@ def plan_claim(
             if remaining == 0:
                 break
             last = index == len(ordered) - 1
-            take = remaining if last or remaining < 0 else min(remaining, max(room[plan.line_id], ZERO))
+            take = (
+                remaining
+                if last or remaining < 0
+                else min(remaining, max(room[plan.line_id], ZERO))
+            )
             if take == 0:
                 continue
             apply(plan, take)
@@ -288,9 +288,7 @@ def _all_adjustments(payment: Any) -> list[Any]:
 
 
 def _has_money(plan: LinePlan) -> bool:
-    return bool(
-        plan.paid or plan.written_off or plan.to_patient or plan.left_open or plan.denied
-    )
+    return bool(plan.paid or plan.written_off or plan.to_patient or plan.left_open or plan.denied)
 
 
 def claim_outcome(payment: Any, plan: ClaimPlan) -> str:

@@ -133,9 +133,7 @@ def _line_charge_id(line: Any) -> int | None:
     return None
 
 
-def _status_set(
-    *, actor: Any, updates: list[tuple[Any, str, str]], at: dt.datetime
-) -> None:
+def _status_set(*, actor: Any, updates: list[tuple[Any, str, str]], at: dt.datetime) -> None:
     """Move each claim to its adjudicated status with its history event (source 835).
 
     Billing's ``claim_status_set_many`` when it has one; else the claims are moved here in bulk, with
@@ -190,10 +188,8 @@ def _status_set(
 def _secondary_create(*, actor: Any, claim: Any, payment: Any, era: Any) -> str:
     """Ask billing for the secondary claim (COB) with the primary's adjudication; a message when
     it cannot be made here."""
-    try:
-        from frontdesk.billing import services as billing
-    except ImportError:
-        billing = None
+    from frontdesk.billing import services as billing
+
     create = getattr(billing, "claim_secondary_create", None)
     if create is None:
         return f"Claim {claim.claim_id}: the patient has a secondary coverage; bill it by hand."
@@ -268,7 +264,9 @@ def _read(data: bytes) -> list[Any]:
     try:
         return list(read_835(data))
     except X12ParseError as exc:
-        raise RemittanceFileInvalid(f"This 835 cannot be read: {exc}. Nothing was posted.") from None
+        raise RemittanceFileInvalid(
+            f"This 835 cannot be read: {exc}. Nothing was posted."
+        ) from None
     except (UnicodeDecodeError, ValueError) as exc:  # a codec bug must not half-post either
         raise RemittanceFileInvalid(
             f"This 835 cannot be read: {exc}. Nothing was posted."
@@ -294,7 +292,9 @@ class _ClaimWork:
             return ClaimMatch.UNMATCHED
         if self.payment.status == REVERSAL_STATUS:
             return ClaimMatch.REVERSED if self.reverses is not None else ClaimMatch.UNMATCHED
-        return ClaimMatch.DENIED if self.plan is not None and self.plan.denied else ClaimMatch.POSTED
+        return (
+            ClaimMatch.DENIED if self.plan is not None and self.plan.denied else ClaimMatch.POSTED
+        )
 
 
 def era_import(
@@ -345,7 +345,9 @@ def _prepare(actor: Any, eras: Sequence[Any]) -> list[list[_ClaimWork]]:
     """Match every claim and line and plan the money; raise before anything is written."""
     Claim, ClaimLine = _billing_models()
     ids = {c.patient_control_number for era in eras for c in era.claims}
-    claims = {c.claim_id: c for c in Claim.objects.filter(claim_id__in=ids).select_related("patient")}
+    claims = {
+        c.claim_id: c for c in Claim.objects.filter(claim_id__in=ids).select_related("patient")
+    }
     if not claims:
         raise UnknownClaims(sorted(ids))
     lines_by_claim: dict[int, list[Any]] = defaultdict(list)
@@ -697,12 +699,13 @@ def _write(
     )
     # The SVC rows.
     service_rows: list[ServiceRemittance] = []
+    service: ServiceRemittance | None
     service_of: dict[tuple[int, int], ServiceRemittance] = {}
     for work, row in zip(ordered, claim_rows, strict=True):
         matched = {m.service_index: m for m in work.matches}
         for index, svc in enumerate(work.payment.service_lines):
             match = matched.get(index)
-            service = ServiceRemittance(
+            service_row = ServiceRemittance(
                 claim_remittance=row,
                 claim_line_id=match.line_id if match is not None else None,
                 procedure_code=svc.procedure_code[:48],
@@ -714,14 +717,10 @@ def _write(
                 units=svc.units,
                 service_date=svc.service_date,
                 line_control_number=(svc.line_control_number or "")[:50],
-                matched_by=(
-                    match.how
-                    if match is not None
-                    else (LineMatch.UNMATCHED if work.claim is None else LineMatch.UNMATCHED)
-                ),
+                matched_by=(match.how if match is not None else LineMatch.UNMATCHED),
             )
-            service_rows.append(service)
-            service_of[(row.pk, index)] = service
+            service_rows.append(service_row)
+            service_of[(row.pk, index)] = service_row
     ServiceRemittance.objects.bulk_create(service_rows, batch_size=BATCH)
     # Adjustments and remarks.
     adjustment_rows: list[RemittanceAdjustment] = []
@@ -731,7 +730,9 @@ def _write(
         if planned is None:  # reversals and unmatched claims: record the CAS as sent
             treatment = Treatment.NOT_POSTED
             for adj in work.payment.adjustments:
-                adjustment_rows.append(_adjustment(row, None, adj, treatment, AdjustmentLevel.CLAIM))
+                adjustment_rows.append(
+                    _adjustment(row, None, adj, treatment, AdjustmentLevel.CLAIM)
+                )
             for index, svc in enumerate(work.payment.service_lines):
                 for adj in svc.adjustments:
                     adjustment_rows.append(
@@ -836,6 +837,11 @@ def _post_money(
         if (cid := _line_charge_id(line_by_id[p.line_id])) is not None
     }
     reversed_rows = [w.reverses for w in works if w.match == ClaimMatch.REVERSED]
+    owner_of = dict(
+        RemittancePosting.objects.filter(
+            claim_remittance__in=[r.pk for r in reversed_rows if r is not None]
+        ).values_list("entry_id", "claim_remittance_id")
+    )
     reversal_entries = list(
         LedgerEntry.objects.filter(
             pk__in=RemittancePosting.objects.filter(
@@ -852,7 +858,11 @@ def _post_money(
     denials: list[Denial] = []
     status_updates: list[tuple[Any, str, str]] = []
     secondary: list[tuple[Any, Any]] = []
-    reversal_by_row = {r.pk: row for row, r in ((row, w.reverses) for w, row in zip(works, claim_rows, strict=True)) if r is not None and row.match == ClaimMatch.REVERSED}
+    reversal_by_row = {
+        r.pk: row
+        for row, r in ((row, w.reverses) for w, row in zip(works, claim_rows, strict=True))
+        if r is not None and row.match == ClaimMatch.REVERSED
+    }
     for work, row in zip(works, claim_rows, strict=True):
         if work.match == ClaimMatch.UNMATCHED:
             continue
@@ -886,10 +896,7 @@ def _post_money(
         result.messages.extend(work.plan.warnings)
     # Reversals: each live entry of the reversed posting gets its reversal entry.
     for entry in reversal_entries:
-        owner = RemittancePosting.objects.filter(entry=entry).values_list(
-            "claim_remittance_id", flat=True
-        ).first()
-        row = reversal_by_row[owner]
+        row = reversal_by_row[owner_of[entry.pk]]
         reversal = LedgerEntry(
             account_id=entry.account_id,
             patient_id=entry.patient_id,
@@ -1025,7 +1032,11 @@ def _denial(
     rarcs = list(payment.remarks)
     if service is not None:
         index = next(
-            (i for i, s in enumerate(payment.service_lines) if s.procedure_code == service.procedure_code and s.paid == service.paid),
+            (
+                i
+                for i, s in enumerate(payment.service_lines)
+                if s.procedure_code == service.procedure_code and s.paid == service.paid
+            ),
             None,
         )
         if index is not None:

@@ -91,7 +91,9 @@ def denial_list(request: HttpRequest) -> HttpResponse:
         filters = {k: v for k, v in form.cleaned_data.items() if v}
     denials = selectors.denial_list(user=_user(request), **filters)
     template = (
-        "remittance/_denial_rows.html" if request.headers.get("HX-Request") else "remittance/denials.html"
+        "remittance/_denial_rows.html"
+        if request.headers.get("HX-Request")
+        else "remittance/denials.html"
     )
     return render(request, template, {"form": form, "denials": denials})
 

@@ -17,6 +17,7 @@ from frontdesk.billing.choices import ClaimStatus
 from frontdesk.billing.models import Claim, ClaimLine, Encounter
 from frontdesk.ledger import services as ledger
 from frontdesk.ledger.choices import Bucket, ChargeCode, EntryKind
+from frontdesk.patients.models import Coverage
 from frontdesk.standards.x12.claims import Address, Adjustment
 from frontdesk.standards.x12.envelope import EnvelopeHeader
 from frontdesk.standards.x12.remittance import (
@@ -68,7 +69,9 @@ def make_claim(
 ) -> Claim:
     """A sent claim whose lines each have a charge on the ledger (insurance bucket)."""
     patient = patient or PatientFactory()
-    coverage = CoverageFactory(patient=patient, payer=world.payer)
+    coverage = Coverage.objects.filter(patient=patient, priority=1).first() or CoverageFactory(
+        patient=patient, payer=world.payer
+    )
     if secondary:
         CoverageFactory(patient=patient, payer=PayerFactory(), priority=2)
     appointment = AppointmentFactory(

@@ -105,7 +105,7 @@ def test_a_fully_adjudicated_claim_posts_exact_cents() -> None:
 
 def test_the_same_835_twice_posts_once_and_says_so() -> None:
     world = World()
-    claim, payment = _paid_claim(world)
+    _claim, payment = _paid_claim(world)
     data = era(world, [payment])
     era_import(actor=world.biller, data=data, filename="a.835")
     before = _counts()
@@ -120,7 +120,7 @@ def test_the_same_835_twice_posts_once_and_says_so() -> None:
 
 def test_same_payer_and_trace_in_another_file_posts_once() -> None:
     world = World()
-    claim, payment = _paid_claim(world)
+    _claim, payment = _paid_claim(world)
     era_import(actor=world.biller, data=era(world, [payment]), filename="a.835")
     before = _counts()
     # Same payment, re-sent in a new interchange (other control numbers, other bytes).
@@ -160,7 +160,7 @@ def test_unknown_claims_next_to_known_ones_are_kept_unmatched_never_posted() -> 
 @pytest.mark.parametrize("cut", [0.5, 0.9])
 def test_a_truncated_file_is_refused_and_nothing_is_written(cut: float) -> None:
     world = World()
-    claim, payment = _paid_claim(world)
+    _claim, payment = _paid_claim(world)
     data = era(world, [payment])
     before = _counts()
     with pytest.raises(RemittanceFileInvalid) as caught:
@@ -177,7 +177,7 @@ def test_an_empty_file_is_refused() -> None:
 
 def test_a_role_without_remittance_posting_is_refused() -> None:
     world = World()
-    claim, payment = _paid_claim(world)
+    _claim, payment = _paid_claim(world)
     before = _counts()
     with pytest.raises(PermissionDenied):
         era_import(actor=world.front_desk, data=era(world, [payment]), filename="a.835")
@@ -198,7 +198,7 @@ def test_a_claim_an_835_cannot_move_is_refused_before_anything_is_written() -> N
 
 def test_a_failure_while_posting_rolls_everything_back(monkeypatch: pytest.MonkeyPatch) -> None:
     world = World()
-    claim, payment = _paid_claim(world)
+    _claim, payment = _paid_claim(world)
     other = make_claim(world, [("99214", [], "200.00")])
     (line,) = other.lines.all()
     second = claim_payment(other, [service(line, "150.00", adj("CO", "45", "50.00"))])
@@ -311,7 +311,9 @@ def test_a_reversal_takes_back_the_earlier_posting() -> None:
         ],
     )
     result = era_import(
-        actor=world.biller, data=era(world, [reversal, corrected], trace="TRACE0002"), filename="r.835"
+        actor=world.biller,
+        data=era(world, [reversal, corrected], trace="TRACE0002"),
+        filename="r.835",
     )
     assert result.claims_reversed == 1
     row = ClaimRemittance.objects.get(status_code="22")
@@ -325,7 +327,7 @@ def test_a_reversal_takes_back_the_earlier_posting() -> None:
 
 def test_provider_level_adjustments_are_recorded_not_posted_to_a_patient() -> None:
     world = World()
-    claim, payment = _paid_claim(world)
+    _claim, payment = _paid_claim(world)
     plbs = [
         ProviderAdjustment(
             provider_id=world.organization.npi,

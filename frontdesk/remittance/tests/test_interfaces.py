@@ -14,8 +14,8 @@ from django.core.management import call_command
 
 from frontdesk.accounts.choices import Role
 from frontdesk.api.tests.support import key_client_for
-from frontdesk.cli import translate
 from frontdesk.clearinghouse.handlers import handler_for
+from frontdesk.cli import translate
 from frontdesk.remittance.models import Denial, Remittance
 from frontdesk.remittance.services import exchange_835_handle
 from frontdesk.remittance.tests.helpers import (
@@ -129,7 +129,7 @@ def test_api_import_list_detail_and_denials() -> None:
 
 def test_cli_imports_once(tmp_path: Path) -> None:
     world = World()
-    claim, data = _file(world)
+    _claim, data = _file(world)
     path = tmp_path / "era.835"
     path.write_bytes(data)
     assert translate(["era", "import", str(path)]) == ["era_import", str(path)]
@@ -146,9 +146,7 @@ def test_the_clearinghouse_hands_835s_to_era_import() -> None:
     assert handler_for("835") is exchange_835_handle
     world = World()
     claim, data = _file(world)
-    exchange = SimpleNamespace(
-        pk=None, actor=None, filename="in.835", read_bytes=lambda: data
-    )
+    exchange = SimpleNamespace(pk=None, actor=None, filename="in.835", read_bytes=lambda: data)
     exchange_835_handle(exchange)
     remittance = Remittance.objects.get()
     assert remittance.imported_by.username == "remittance-system"
