@@ -46,6 +46,7 @@ from frontdesk.ledger.services import (
 )
 from frontdesk.practice.models import Location, Payer
 from frontdesk.remittance import codes
+from frontdesk.remittance.bulk import insert_instances, insert_rows
 from frontdesk.remittance.choices import (
     OPEN_DENIAL_STATUSES,
     AdjustmentLevel,
@@ -506,13 +507,13 @@ class _Ledger:
 
     def __init__(self, actor: Any, now: dt.datetime, memo: str) -> None:
         self.actor, self.now, self.memo = actor, now, memo
-        self.entries: list[LedgerEntry] = []
-        self.debits: list[tuple[LedgerEntry, int]] = []  # transfer debit, index of its credit
+        self.entries: list[list[Any]] = []
+        self.debits: list[tuple[list[Any], int]] = []  # transfer debit, index of its credit
         self.allocations: list[tuple[int, LedgerEntry, Decimal]] = []  # entry index, charge, amt
         self.postings: list[tuple[int, ClaimRemittance, ServiceRemittance | None, str]] = []
         self.debit_postings: list[tuple[int, ClaimRemittance, ServiceRemittance | None]] = []
         self.open: dict[int, Decimal] = {}
-        self.reversals: list[tuple[LedgerEntry, ClaimRemittance]] = []
+        self.reversals: list[tuple[list[Any], ClaimRemittance]] = []
 
     def load_charges(self, charge_ids: Iterable[int]) -> dict[int, LedgerEntry]:
         ids = list(charge_ids)
@@ -550,20 +551,28 @@ class _Ledger:
         self.days = days
         return charges
 
-    def _entry(self, charge: LedgerEntry, **values: Any) -> LedgerEntry:
-        return LedgerEntry(
-            account_id=charge.account_id,
-            patient_id=charge.patient_id,
-            location_id=charge.location_id,
-            currency=charge.currency,
-            posting_date=self.days[charge.location_id],
-            posted_at=self.now,
-            posted_by=self.actor,
-            service_date=charge.service_date,
-            appointment_id=charge.appointment_id,
-            memo=self.memo[:200],
-            **values,
-        )
+    def _entry(self, charge: LedgerEntry, **values: Any) -> list[Any]:
+        """One entry's values in ``ENTRY_FIELDS`` order (see ``bulk.insert_rows``)."""
+        return [
+            charge.account_id,
+            charge.patient_id,
+            charge.location_id,
+            values["kind"],
+            values["code"],
+            values["bucket"],
+            values["amount"],
+            charge.currency,
+            self.days[charge.location_id],
+            self.now,
+            self.actor.pk,
+            charge.service_date,
+            charge.appointment_id,
+            values.get("description", "")[:200],
+            values.get("reason", "")[:200],
+            self.memo[:200],
+            None,  # reverses
+            None,  # transfer_of
+        ]
 
     def credit(
         self,
@@ -585,45 +594,68 @@ class _Ledger:
             self.open[charge.pk] -= take
         return index
 
-    def debit(self, charge: LedgerEntry, amount: Decimal, **values: Any) -> LedgerEntry:
+    def debit(self, charge: LedgerEntry, amount: Decimal, **values: Any) -> list[Any]:
         return self._entry(charge, amount=amount, **values)
 
     def flush(self) -> None:
-        LedgerEntry.objects.bulk_create(self.entries, batch_size=BATCH)
+        ids = insert_rows(LedgerEntry, ENTRY_FIELDS, self.entries)
         debits = []
         for entry, credit_index in self.debits:
-            entry.transfer_of = self.entries[credit_index]
+            entry[-1] = ids[credit_index]  # transfer_of: the credit half
             debits.append(entry)
-        LedgerEntry.objects.bulk_create(debits, batch_size=BATCH)
-        Allocation.objects.bulk_create(
+        debit_ids = insert_rows(LedgerEntry, ENTRY_FIELDS, debits)
+        actor_id = self.actor.pk
+        insert_rows(
+            Allocation,
+            ("credit_id", "debit_id", "amount", "created_at", "created_by_id"),
             [
-                Allocation(
-                    credit=self.entries[index],
-                    debit=charge,
-                    amount=amount,
-                    created_at=self.now,
-                    created_by=self.actor,
-                )
+                (ids[index], charge.pk, amount, self.now, actor_id)
                 for index, charge, amount in self.allocations
             ],
-            batch_size=BATCH,
+            returning=False,
         )
         rows = [
-            RemittancePosting(
-                claim_remittance=claim, service=service, entry=self.entries[index], role=role
-            )
+            (claim.pk, service.pk if service is not None else None, ids[index], role)
             for index, claim, service, role in self.postings
         ]
         rows += [
-            RemittancePosting(
-                claim_remittance=claim,
-                service=service,
-                entry=self.debits[index][0],
-                role=PostingRole.TRANSFER,
+            (
+                claim.pk,
+                service.pk if service is not None else None,
+                debit_ids[index],
+                PostingRole.TRANSFER,
             )
             for index, claim, service in self.debit_postings
         ]
-        RemittancePosting.objects.bulk_create(rows, batch_size=BATCH)
+        insert_rows(RemittancePosting, POSTING_FIELDS, rows, returning=False)
+
+
+ENTRY_FIELDS = (
+    "account_id",
+    "patient_id",
+    "location_id",
+    "kind",
+    "code",
+    "bucket",
+    "amount",
+    "currency",
+    "posting_date",
+    "posted_at",
+    "posted_by_id",
+    "service_date",
+    "appointment_id",
+    "description",
+    "reason",
+    "memo",
+    "reverses_id",
+    "transfer_of_id",
+)
+POSTING_FIELDS = ("claim_remittance_id", "service_id", "entry_id", "role")
+
+
+def _insert(model: Any, objects: list[Any], batch_size: int = BATCH) -> list[Any]:
+    insert_instances(model, objects)
+    return objects
 
 
 def _write(
@@ -675,7 +707,8 @@ def _write(
     )
     # The CLP rows (reversals first, so a reversal and its corrected payment in one file work).
     ordered = sorted(works, key=lambda w: w.payment.status != REVERSAL_STATUS)
-    claim_rows = ClaimRemittance.objects.bulk_create(
+    claim_rows = _insert(
+        ClaimRemittance,
         [
             ClaimRemittance(
                 remittance=remittance,
@@ -721,7 +754,7 @@ def _write(
             )
             service_rows.append(service_row)
             service_of[(row.pk, index)] = service_row
-    ServiceRemittance.objects.bulk_create(service_rows, batch_size=BATCH)
+    insert_instances(ServiceRemittance, service_rows)
     # Adjustments and remarks.
     adjustment_rows: list[RemittanceAdjustment] = []
     remark_rows: list[RemittanceRemark] = []
@@ -770,7 +803,7 @@ def _write(
                         meaning=codes.rarc(code),
                     )
                 )
-    RemittanceAdjustment.objects.bulk_create(adjustment_rows, batch_size=BATCH)
+    insert_instances(RemittanceAdjustment, adjustment_rows)
     RemittanceRemark.objects.bulk_create(remark_rows, batch_size=BATCH)
     # The money.
     _post_money(actor, era, remittance, ordered, claim_rows, service_of, now, result)
@@ -897,36 +930,39 @@ def _post_money(
     # Reversals: each live entry of the reversed posting gets its reversal entry.
     for entry in reversal_entries:
         row = reversal_by_row[owner_of[entry.pk]]
-        reversal = LedgerEntry(
-            account_id=entry.account_id,
-            patient_id=entry.patient_id,
-            location_id=entry.location_id,
-            kind=entry.kind,
-            code=entry.code,
-            bucket=entry.bucket,
-            amount=-entry.amount,
-            currency=entry.currency,
-            posting_date=ledger.days[entry.location_id],
-            posted_at=now,
-            posted_by=actor,
-            service_date=entry.service_date,
-            appointment_id=entry.appointment_id,
-            description=f"Reversal of {entry.description or entry.kind}"[:200],
-            reason=f"Payer reversal (835 trace {era.trace_number})"[:200],
-            memo=ledger.memo[:200],
-            reverses=entry,
-        )
+        reversal = [
+            entry.account_id,
+            entry.patient_id,
+            entry.location_id,
+            entry.kind,
+            entry.code,
+            entry.bucket,
+            -entry.amount,
+            entry.currency,
+            ledger.days[entry.location_id],
+            now,
+            actor.pk,
+            entry.service_date,
+            entry.appointment_id,
+            f"Reversal of {entry.description or entry.kind}"[:200],
+            f"Payer reversal (835 trace {era.trace_number})"[:200],
+            ledger.memo[:200],
+            entry.pk,  # reverses
+            None,
+        ]
         ledger.reversals.append((reversal, row))
     _lock_accounts({e.account_id for e in reversal_entries})
     ledger.flush()
     if ledger.reversals:
-        LedgerEntry.objects.bulk_create([r for r, _ in ledger.reversals], batch_size=BATCH)
-        RemittancePosting.objects.bulk_create(
+        ids = insert_rows(LedgerEntry, ENTRY_FIELDS, [r for r, _ in ledger.reversals])
+        insert_rows(
+            RemittancePosting,
+            POSTING_FIELDS,
             [
-                RemittancePosting(claim_remittance=row, entry=r, role=PostingRole.REVERSAL)
-                for r, row in ledger.reversals
+                (row.pk, None, pk, PostingRole.REVERSAL)
+                for pk, (_, row) in zip(ids, ledger.reversals, strict=True)
             ],
-            batch_size=BATCH,
+            returning=False,
         )
     Denial.objects.bulk_create(denials, batch_size=BATCH)
     _status_set(
