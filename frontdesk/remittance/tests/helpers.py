@@ -74,8 +74,13 @@ def make_claim(
     )
     if secondary:
         CoverageFactory(patient=patient, payer=PayerFactory(), priority=2)
+    # One provider is in one place at a time (PostgreSQL's exclusion constraint): an hour apart.
     appointment = AppointmentFactory(
-        patient=patient, location=world.location, provider=world.provider
+        patient=patient,
+        location=world.location,
+        provider=world.provider,
+        starts_at=dt.datetime(2026, 11, 2, 14, 0, tzinfo=dt.UTC)
+        + dt.timedelta(hours=next(_numbers)),
     )
     encounter = Encounter.objects.create(
         appointment=appointment,
