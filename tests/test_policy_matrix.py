@@ -525,6 +525,126 @@ def _sample_refund(objects: dict[str, Any]) -> Any:
     return objects["refund"]
 
 
+# Billing: a visit with entered charges and its claim at the sample location (rows written directly).
+def _billing_claim(objects: dict[str, Any]) -> Any:
+    if "billing_claim" not in objects:
+        from datetime import date
+
+        from frontdesk.billing.models import ChargeLine, Claim, ClaimLine, Encounter
+        from tests.factories import CoverageFactory
+
+        location = objects["location"]
+        appointment = AppointmentFactory(location=location, patient=objects["patient"])
+        biller = UserFactory(role=Role.BILLING)
+        encounter = Encounter.objects.create(
+            appointment=appointment,
+            patient=appointment.patient,
+            location=location,
+            rendering_provider=appointment.provider,
+            billing_organization=location.organization,
+            place_of_service="11",
+            service_date=date(2026, 12, 7),
+            diagnoses=["I10"],
+            entered_by=biller,
+        )
+        line = ChargeLine.objects.create(
+            encounter=encounter, line_number=1, procedure_code="99213", charge="100.00", pointer_1=1
+        )
+        coverage = appointment.patient.coverages.filter(
+            status="active", priority=1
+        ).first() or CoverageFactory(patient=appointment.patient)
+        claim = Claim.objects.create(
+            claim_id="FD999999990",
+            encounter=encounter,
+            patient=appointment.patient,
+            location=location,
+            coverage=coverage,
+            payer=coverage.payer,
+            rendering_provider=appointment.provider,
+            billing_organization=location.organization,
+            place_of_service="11",
+            service_date=encounter.service_date,
+            diagnoses=["I10"],
+            total_charge="100.00",
+            created_by=biller,
+        )
+        ClaimLine.objects.create(
+            claim=claim,
+            line_number=1,
+            line_control_number="FD999999990-1",
+            procedure_code="99213",
+            charge="100.00",
+            service_date=encounter.service_date,
+            pointer_1=1,
+            charge_line=line,
+        )
+        objects["billing_claim"] = claim
+    return objects["billing_claim"]
+
+
+SAMPLE_KWARGS.update(
+    {
+        "billing:charge_entry": lambda o: {
+            "appointment_id": AppointmentFactory(location=o["location"], patient=o["patient"]).pk
+        },
+        "billing:encounter": lambda o: {"encounter_id": _billing_claim(o).encounter_id},
+        "billing:encounter_post": lambda o: {"encounter_id": _billing_claim(o).encounter_id},
+        "billing:claim": lambda o: {"claim_id": _billing_claim(o).pk},
+        "billing:claim_scrub": lambda o: {"claim_id": _billing_claim(o).pk},
+        "billing:claim_correct": lambda o: {"claim_id": _billing_claim(o).pk},
+        "billing:claim_void": lambda o: {"claim_id": _billing_claim(o).pk},
+        "billing:claim_line": lambda o: {"claim_id": _billing_claim(o).pk, "line_number": 1},
+    }
+)
+
+
+# Code sets and fees (coding): a payer's fee schedule with one price.
+def _coding_schedule(objects: dict[str, Any]) -> Any:
+    from frontdesk.coding.tests.samples import sample_schedule
+
+    return sample_schedule(objects)
+
+
+def _coding_entry(objects: dict[str, Any]) -> Any:
+    from frontdesk.coding.tests.samples import sample_entry
+
+    return sample_entry(objects)
+
+
+SAMPLE_KWARGS.update(
+    {
+        **{
+            f"coding:{name}": (lambda o: {"schedule_id": _coding_schedule(o).pk})
+            for name in ("schedule", "schedule_edit", "entry_set")
+        },
+        "coding:entry_delete": lambda o: {
+            "schedule_id": _coding_schedule(o).pk,
+            "entry_id": _coding_entry(o).pk,
+        },
+    }
+)
+
+
+# Clearinghouse and disclosures: an exchange (a 270 sent for the sample patient) and the patient's
+# disclosure log.
+def _sample_exchange(objects: dict[str, Any]) -> Any:
+    from frontdesk.clearinghouse.tests.samples import sample_exchange
+
+    if "exchange" not in objects:
+        objects["exchange"] = sample_exchange(patient=objects["patient"])
+    return objects["exchange"]
+
+
+SAMPLE_KWARGS.update(
+    {
+        "clearinghouse:exchange": lambda o: {"exchange_id": _sample_exchange(o).pk},
+        "clearinghouse:download": lambda o: {"exchange_id": _sample_exchange(o).pk},
+        "clearinghouse:reprocess": lambda o: {"exchange_id": _sample_exchange(o).pk},
+        "disclosures:patient": lambda o: {"patient_id": o["patient"].pk},
+    }
+)
+
+
 # Remittance: a posted 835 with a denied line at the sample location.
 def _sample_denial(objects: dict[str, Any]) -> Any:
     from frontdesk.remittance.tests.samples import sample_denial

@@ -120,6 +120,10 @@ def _move(
     (result.rejected if status == ClaimStatus.REJECTED else result.accepted).append(claim.claim_id)
 
 
+def rejected_alone(transaction_ack: Any) -> bool:
+    return str(transaction_ack.status) not in ("A", "E")
+
+
 def _errors_text(transaction_ack: Any) -> str:
     messages = [
         str(getattr(e, "message", "") or "") for e in getattr(transaction_ack, "errors", ())
@@ -176,6 +180,8 @@ def _apply_999(actor: Any, data: bytes | str) -> AckImportResult:
                 "R" if group_rejected else transaction_ack.status, transaction_ack.status
             )
             detail = f"999: the batch {batch.reference} was {word} by the clearinghouse"
+            if group_rejected and not rejected_alone(transaction_ack):
+                detail += f" (the whole file was rejected: {getattr(ack, 'message', ack.status)})"
             detail += f": {reason}" if reason else "."
             plan.append(
                 (batch, ClaimStatus.REJECTED if rejected else ClaimStatus.ACKNOWLEDGED, detail)

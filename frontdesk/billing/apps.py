@@ -8,11 +8,8 @@ class BillingConfig(AppConfig):
 
     def ready(self) -> None:
         # The clearinghouse hands inbound 999 and 277CA files to billing (it knows nothing of claims).
-        try:
-            from frontdesk.clearinghouse.handlers import register_handler  # type: ignore[import-not-found,unused-ignore]
-        except ImportError:  # the clearinghouse app has not landed yet
-            return
         from frontdesk.billing.ack_services import ack_handler
+        from frontdesk.clearinghouse.handlers import register_handler
 
         register_handler("999", ack_handler)
         register_handler("277CA", ack_handler)

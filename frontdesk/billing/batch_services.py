@@ -27,7 +27,6 @@ from frontdesk.billing.choices import BatchStatus, ClaimStatus, StatusSource
 from frontdesk.billing.errors import NothingToSend
 from frontdesk.billing.models import Claim, ClaimBatch
 from frontdesk.billing.services import claim_status_set
-from frontdesk.core.counters import counter_next
 from frontdesk.core.errors import Conflict, PermissionDenied
 from frontdesk.practice.models import Payer
 
@@ -42,7 +41,8 @@ class BuiltBatch:
 
 def _ready_claims(actor: Any, payer: Payer | None, claim_ids: list[int] | None) -> list[Claim]:
     base = Claim.objects.all() if actor is None else Claim.objects.restrict(actor, A.CLAIM_SUBMIT)
-    queryset = base.filter(status=ClaimStatus.READY, batch__isnull=True)
+    # A claim stays ready until its batch is sent, so a batch that failed to go is simply rebuilt.
+    queryset = base.filter(status=ClaimStatus.READY)
     if payer is not None:
         queryset = queryset.filter(payer=payer)
     if claim_ids is not None:
@@ -77,17 +77,18 @@ def batch_build(
     now: dt.datetime | None = None,
 ) -> BuiltBatch:
     """Write the 837P of the ready claims and record the batch rows. Call inside a transaction."""
-    from frontdesk.standards.x12.envelope import EnvelopeHeader
+    from frontdesk.clearinghouse.envelopes import envelope_header
 
     claims = _ready_claims(actor, payer, claim_ids)
     if not claims:
         raise NothingToSend()
-    now = now or timezone.now()
-    control = counter_next("billing.x12.interchange")
+    header = envelope_header("837P", "HC", x12map.VERSION)
+    now = now or header.created_at
+    control = header.group_control_number
+    interchange = header.interchange_control_number
     by_org: dict[int, list[Claim]] = {}
     for claim in claims:
         by_org.setdefault(claim.billing_organization_id, []).append(claim)
-    first_org = claims[0].billing_organization
     batches: list[ClaimBatch] = []
     codec_batches = []
     for index, members in enumerate(by_org.values(), start=1):
@@ -102,7 +103,7 @@ def batch_build(
             ClaimBatch(
                 payer=payer,
                 receiver_id=x12map.receiver_id(),
-                interchange_control_number=f"{control:09d}",
+                interchange_control_number=f"{interchange:09d}",
                 group_control_number=str(control),
                 transaction_control_number=f"{index:04d}",
                 reference=reference,
@@ -111,15 +112,6 @@ def batch_build(
                 created_by=actor if actor is not None else members[0].created_by,
             )
         )
-    header = EnvelopeHeader(
-        sender_id=x12map.sender_id(first_org),
-        receiver_id=x12map.receiver_id(),
-        interchange_control_number=control,
-        group_control_number=control,
-        functional_id="HC",
-        version=x12map.VERSION,
-        created_at=now,
-    )
     try:
         payload = x12map.codec().write_837p(codec_batches, header)
     except Exception as exc:  # X12BuildError names the claim and field
@@ -135,7 +127,7 @@ def batch_build(
         Claim.objects.filter(pk__in=[c.pk for c in members]).update(batch=batch)
         for claim in members:
             claim.batch = batch
-    filename = f"837P-{control:09d}.x12"
+    filename = f"837P-{interchange:09d}.x12"
     return BuiltBatch(
         batches=batches,
         payload=payload,
@@ -173,32 +165,49 @@ def _mark_sent(actor: Any, built: BuiltBatch, status: str, detail: str, now: dt.
         )
 
 
+@dataclass(frozen=True)
+class SendResult:
+    built: BuiltBatch
+    sent: bool
+    error: str  # the transport's reason when not sent
+    exchange_pk: int | None
+
+
 def claims_send(
     *, actor: Any, payer: Payer | None = None, claim_ids: list[int] | None = None
-) -> BuiltBatch:
-    """Build the batch of ready claims and send it through the clearinghouse (all or nothing)."""
+) -> SendResult:
+    """Build the batch of ready claims and send it through the clearinghouse.
+
+    When the clearinghouse refuses or cannot be reached, the exchange is recorded as failed with the
+    reason, the claims stay ready (the next batch takes them) and the result says why.
+    """
     if actor is None or not actor.can(A.CLAIM_SUBMIT):
         raise PermissionDenied()
     with transaction.atomic():
         built = batch_build(actor=actor, payer=payer, claim_ids=claim_ids)
-        exchange_pk = adapters.exchange_send(
+        exchange = adapters.exchange_send(
             actor=actor,
             kind="837P",
             payload=built.payload,
             filename=built.filename,
             patient_ids=built.patient_ids,
         )
-        if exchange_pk is None:
+        if exchange is None:
             raise Conflict(
                 "No clearinghouse is set up; export the batch to a file instead "
                 "(frontdesk claims export).",
                 code="no_clearinghouse",
             )
+        exchange_pk, error = exchange
         for batch in built.batches:
             batch.exchange_pk = exchange_pk
-        now = timezone.now()
-        _mark_sent(actor, built, BatchStatus.SENT, "Sent to the clearinghouse", now)
-    return built
+        if error:
+            for batch in built.batches:
+                batch.ack_detail = f"Not sent: {error}"[:500]
+                batch.save(update_fields=["exchange_pk", "ack_detail", "updated_at"])
+            return SendResult(built=built, sent=False, error=error, exchange_pk=exchange_pk)
+        _mark_sent(actor, built, BatchStatus.SENT, "Sent to the clearinghouse", timezone.now())
+    return SendResult(built=built, sent=True, error="", exchange_pk=exchange_pk)
 
 
 def claims_export(*, actor: Any, payer: Payer | None = None) -> BuiltBatch:

@@ -162,6 +162,9 @@ def _clean_encounter(
     data: EncounterInput, appointment: Appointment
 ) -> tuple[list[str], list[dict[str, Any]]]:
     errors = FieldErrors()
+    service_date = data.service_date or appointment_service_date(appointment)
+    coverage = coverage_on(appointment.patient, service_date)
+    payer_id = coverage.payer_id if coverage is not None else None
     diagnoses = [adapters.normalize_icd10(code) for code in data.diagnoses if code.strip()]
     if not diagnoses:
         errors.add("diagnoses", "Enter at least one diagnosis (ICD-10-CM).")
@@ -189,12 +192,27 @@ def _clean_encounter(
             problem = adapters.modifier_check(modifier)
             if problem:
                 errors.add(f"{prefix}_modifiers", problem)
+        charge_text = line.charge if line.charge is not None else ""
+        if isinstance(charge_text, str) and not charge_text.strip() and code:
+            fee = adapters.fee_for(
+                code=code, modifiers=modifiers, payer_id=payer_id, on=service_date
+            )
+            if fee is None:
+                errors.add(
+                    f"{prefix}_charge",
+                    f"CPT {code} has no fee in the fee schedule: enter the charge, or add the "
+                    "code to the fee schedule.",
+                )
+                charge_text = "0"
+            else:
+                charge_text = fee
         try:
-            charge = parse_money(line.charge)
-            if charge <= 0:
+            charge = parse_money(charge_text)
+            if charge <= 0 and f"{prefix}_charge" not in errors.fields:
                 errors.add(f"{prefix}_charge", "Enter a charge greater than zero.")
         except MoneyError as exc:
-            errors.add(f"{prefix}_charge", str(exc))
+            if f"{prefix}_charge" not in errors.fields:
+                errors.add(f"{prefix}_charge", str(exc))
             charge = Decimal("0")
         try:
             units = Decimal(str(line.units).strip() or "1")
@@ -316,6 +334,7 @@ def encounter_save(
         )
         if should_post:
             encounter_post(actor=actor, encounter=encounter)
+    encounter.refresh_from_db()
     return encounter
 
 
@@ -406,7 +425,7 @@ def _new_claim(
         service_date=encounter.service_date,
         diagnoses=list(encounter.diagnoses),
         total_charge=total,
-        created_by=actor,
+        created_by=actor if actor is not None else encounter.entered_by,
     )
     for number, line in enumerate(source_lines, start=1):
         is_charge_line = isinstance(line, ChargeLine)
@@ -712,8 +731,12 @@ SCRUBBABLE = frozenset(
 def claim_scrub(
     *, actor: Any, claim: Claim, lookups: scrubber.Lookups | None = None
 ) -> list[ScrubFinding]:
-    """Run the scrubber; store its findings; move the claim to ready (no errors) or held."""
-    _require(actor, A.CHARGE_ENTER)
+    """Run the scrubber; store its findings; move the claim to ready (no errors) or held.
+
+    ``actor=None`` is the system (a secondary claim created from an 835 the inbox poller imported).
+    """
+    if actor is not None and not (actor.can(A.CHARGE_ENTER) or actor.can(A.CLAIM_SUBMIT)):
+        raise PermissionDenied()
     with transaction.atomic():
         locked = (
             Claim.objects.select_for_update()
@@ -902,9 +925,11 @@ def claim_secondary_create(
                     "adjustments": [{"group": "CO", "reason": "45", "amount": "20.00"}]}]}
 
     None when the patient has no secondary coverage on the date of service. A secondary claim for
-    the same primary is created once (a repeated call returns the existing one).
+    the same primary is created once (a repeated call returns the existing one). ``actor=None`` is
+    the system (an 835 imported by the clearinghouse inbox poller).
     """
-    _require(actor, A.REMITTANCE_POST)
+    if actor is not None:
+        _require(actor, A.REMITTANCE_POST)
     errors = FieldErrors()
     try:
         parse_money(adjudication.get("paid", ""))

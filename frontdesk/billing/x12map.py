@@ -36,12 +36,15 @@ def _digits(value: str) -> str:
 
 
 def sender_id(organization: Organization) -> str:
-    configured = getattr(settings, "FRONTDESK_X12_SENDER_ID", "")
-    return (configured or _digits(organization.tax_id) or "FRONTDESK")[:15]
+    from frontdesk.clearinghouse.envelopes import sender_id as configured
+
+    return configured()
 
 
 def receiver_id() -> str:
-    return str(getattr(settings, "FRONTDESK_X12_RECEIVER_ID", "") or "FDCLEARING")[:15]
+    from frontdesk.clearinghouse.envelopes import receiver_id as configured
+
+    return configured()
 
 
 def receiver_name() -> str:
@@ -193,6 +196,7 @@ def claim_of(claim: Claim) -> Any:
                 paid=Decimal(str(adjudication["paid"])),
                 adjudicated_on=adjudicated_on,
                 adjustments=_adjustments(adjudication.get("adjustments", [])),
+                relationship=primary.coverage.relationship,
             ),
         )
     provider = claim.rendering_provider

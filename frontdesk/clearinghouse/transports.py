@@ -29,7 +29,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from django.conf import settings
 from django.utils import timezone
@@ -291,6 +291,16 @@ def _payer_ids(text: str) -> set[str]:
         return set()
 
 
+def _simulated(name: str) -> Any:
+    """The simulated payer's function ``name`` (imported late: it needs every X12 codec)."""
+    try:
+        from frontdesk.clearinghouse import simulated
+
+        return getattr(simulated, name)
+    except ImportError as exc:  # a codec missing from this installation
+        raise TransportError(f"The simulated payer is not available ({exc}).") from None
+
+
 class SimulatedTransport:
     """The simulated payer as a transport: real X12 answers from documented rules, no network."""
 
@@ -317,8 +327,6 @@ class SimulatedTransport:
         return timezone.localdate()
 
     def realtime(self, payload: str, *, timeout: float = DEFAULT_TIMEOUT) -> str:
-        from frontdesk.clearinghouse.simulated import answer_270
-
         self._down(payload)
         payers = _payer_ids(payload)
         if "SIMSLOW" in payers:
@@ -327,6 +335,7 @@ class SimulatedTransport:
             )
         if "SIMGARBAGE" in payers:
             return check_271("<html><body>502 Bad Gateway</body></html>")
+        answer_270 = _simulated("answer_270")
         try:
             answer = answer_270(payload, self._today())
         except X12Error as exc:
@@ -336,20 +345,23 @@ class SimulatedTransport:
         return check_271(answer)
 
     def submit(self, filename: str, payload: str) -> None:
-        from frontdesk.clearinghouse.simulated import answer_270, answer_837
-
         self._down(payload)
         code = transaction_code_of(payload)
         now = time.time()
         replies: list[tuple[float, str, str]] = []
         if code == "837":
-            answered = answer_837(payload, self._today())
+            answer_837 = _simulated("answer_837")
+            try:
+                answered = answer_837(payload, self._today())
+            except X12Error as exc:
+                raise TransportError(f"The clearinghouse refused the file ({exc}).") from None
             replies.append((now, "999", answered.ack_999))
             if answered.ack_277ca:
                 replies.append((now, "277CA", answered.ack_277ca))
             if answered.remittance_835:
                 replies.append((now + self.delay, "835", answered.remittance_835))
         elif code == "270":
+            answer_270 = _simulated("answer_270")
             try:
                 replies.append((now, "271", answer_270(payload, self._today())))
             except X12Error as exc:

@@ -714,6 +714,9 @@ def test_the_operation_list_is_what_the_issue_asks_for() -> None:
             ("POST", "/api/v1/drawers", "drawer.operate"),
             ("POST", "/api/v1/drawers/{drawer_id}/close", "drawer.operate"),
             ("POST", "/api/v1/day-closes", "day.close"),
+            ("GET", "/api/v1/clearinghouse/exchanges", "claim.view"),
+            ("GET", "/api/v1/clearinghouse/exchanges/{exchange_id}", "claim.view"),
+            ("GET", "/api/v1/patients/{patient_id}/disclosures", "audit.view"),
         ]
     )
 
@@ -804,6 +807,7 @@ def test_out_of_scope_objects_are_404(op, role, key_client) -> None:
         assert _snapshot() == before
 
 
+<<<<<<< HEAD
 # Remittance (835): a posted 835 with a denial for the sample patient; out of scope: one paying only
 # the restricted patient's claim.
 def _remittance_denial(world: World, *, restricted: bool = False) -> Any:
@@ -825,10 +829,19 @@ def _era_body(world: World) -> dict[str, Any]:
     (line,) = claim.lines.all()
     payment = claim_payment(claim, [service(line, "90.00", adj("CO", "45", "30.00"))])
     return {"content": era(era_world, [payment], trace="MATRIX0001").decode(), "filename": "m.835"}
+=======
+# Clearinghouse exchange log and the disclosure log: an exchange about the sample patient, and one
+# about the restricted patient (hidden from roles that may not see restricted records).
+def _exchange(world: World, *, restricted: bool = False) -> Any:
+    from frontdesk.clearinghouse.tests.samples import sample_exchange
+
+    return sample_exchange(patient=world.restricted_patient if restricted else world.patient)
+>>>>>>> h-billing
 
 
 SAMPLES.update(
     {
+<<<<<<< HEAD
         ("GET", "/api/v1/remittances"): lambda w: ("/api/v1/remittances", None),
         ("GET", "/api/v1/remittances/{remittance_id}"): lambda w: (
             f"/api/v1/remittances/{_remittance_denial(w).claim_remittance.remittance_id}",
@@ -836,13 +849,174 @@ SAMPLES.update(
         ),
         ("POST", "/api/v1/remittances"): lambda w: ("/api/v1/remittances", _era_body(w)),
         ("GET", "/api/v1/denials"): lambda w: ("/api/v1/denials", None),
+=======
+        ("GET", "/api/v1/clearinghouse/exchanges"): lambda w: (
+            "/api/v1/clearinghouse/exchanges?kind=270",
+            None,
+        ),
+        ("GET", "/api/v1/clearinghouse/exchanges/{exchange_id}"): lambda w: (
+            f"/api/v1/clearinghouse/exchanges/{_exchange(w).pk}",
+            None,
+        ),
+        ("GET", "/api/v1/patients/{patient_id}/disclosures"): lambda w: (
+            f"/api/v1/patients/{w.patient.pk}/disclosures",
+            None,
+        ),
+>>>>>>> h-billing
     }
 )
 OUT_OF_SCOPE.update(
     {
+<<<<<<< HEAD
         ("GET", "/api/v1/remittances/{remittance_id}"): lambda w: (
             "/api/v1/remittances/"
             f"{_remittance_denial(w, restricted=True).claim_remittance.remittance_id}",
+=======
+        ("GET", "/api/v1/clearinghouse/exchanges/{exchange_id}"): lambda w: (
+            f"/api/v1/clearinghouse/exchanges/{_exchange(w, restricted=True).pk}",
+            None,
+        ),
+        ("GET", "/api/v1/patients/{patient_id}/disclosures"): lambda w: (
+            f"/api/v1/patients/{w.restricted_patient.pk}/disclosures",
+            None,
+        ),
+    }
+)
+
+
+# --- billing (charges, claims, batches) --------------------------------------------------------
+
+
+def _billing_visit(w: World, location: Any, patient: Any = None) -> Any:
+    """A visit seen an hour ago at ``location`` (charges are entered for visits that happened)."""
+    return AppointmentFactory(
+        patient=patient or w.patient,
+        provider=w.provider,
+        location=location,
+        appointment_type=w.appointment_type,
+        starts_at=timezone.now() - dt.timedelta(hours=1),
+        status="arrived",
+    )
+
+
+BILLING_CHARGES = {
+    "diagnoses": ["I10"],
+    "lines": [{"procedure_code": "99213", "charge": "100.00", "pointers": [1]}],
+}
+
+
+def _billing_claim(w: World, patient: Any = None, *, ready: bool = False) -> Any:
+    """A visit of ``patient`` with charges posted and its claim (ready: billable data completed)."""
+    from frontdesk.billing import services as billing_services
+    from frontdesk.billing.models import Claim
+    from frontdesk.coding.models import ProcedureCode
+
+    ProcedureCode.objects.get_or_create(
+        code="99213", defaults={"kind": "cpt", "description": "Visit"}
+    )
+    patient = patient or w.patient
+    if ready:
+        organization = w.location.organization
+        organization.tax_id, organization.postal_code = "12-3456789", "62701-1234"
+        organization.address_line1, organization.city, organization.state = (
+            "1 Example Way",
+            "Springfield",
+            "IL",
+        )
+        organization.save()
+        patient.address_line1, patient.city, patient.state, patient.postal_code = (
+            "12 Sample Street",
+            "Springfield",
+            "IL",
+            "62704",
+        )
+        patient.save()
+    biller = UserFactory(role=Role.PRACTICE_MANAGER)
+    encounter = billing_services.encounter_save(
+        actor=biller,
+        appointment=_billing_visit(w, w.location, patient),
+        data=billing_services.EncounterInput(
+            diagnoses=("I10",), lines=(billing_services.LineInput("99213", "100.00"),)
+        ),
+    )
+    return Claim.objects.get(encounter=encounter)
+
+
+SAMPLES.update(
+    {
+        ("GET", "/api/v1/appointments/{appointment_id}/charges"): lambda w: (
+            f"/api/v1/appointments/{_billing_claim(w).encounter.appointment_id}/charges",
+            None,
+        ),
+        ("POST", "/api/v1/appointments/{appointment_id}/charges"): lambda w: (
+            f"/api/v1/appointments/{_billing_visit(w, w.location).pk}/charges",
+            BILLING_CHARGES,
+        ),
+        ("GET", "/api/v1/claims"): lambda w: ("/api/v1/claims", None),
+        ("GET", "/api/v1/claims/{claim_id}"): lambda w: (
+            f"/api/v1/claims/{_billing_claim(w).pk}",
+            None,
+        ),
+        ("POST", "/api/v1/claims/{claim_id}/scrub"): lambda w: (
+            f"/api/v1/claims/{_billing_claim(w).pk}/scrub",
+            {},
+        ),
+        ("POST", "/api/v1/claim-batches"): lambda w: (
+            "/api/v1/claim-batches",
+            {"send": False, "payer_id": str(_billing_claim(w, ready=True).payer_id)},
+        ),
+    }
+)
+SUCCESS_STATUS.update({("POST", "/api/v1/claims/{claim_id}/scrub"): 200})
+OUT_OF_SCOPE.update(
+    {
+        ("GET", "/api/v1/appointments/{appointment_id}/charges"): lambda w: (
+            f"/api/v1/appointments/{_billing_claim(w, w.restricted_patient).encounter.appointment_id}"
+            "/charges",
+            None,
+        ),
+        ("POST", "/api/v1/appointments/{appointment_id}/charges"): lambda w: (
+            f"/api/v1/appointments/{_billing_visit(w, w.other_location).pk}/charges",
+            BILLING_CHARGES,
+        ),
+        ("GET", "/api/v1/claims/{claim_id}"): lambda w: (
+            f"/api/v1/claims/{_billing_claim(w, w.restricted_patient).pk}",
+            None,
+        ),
+        ("POST", "/api/v1/claims/{claim_id}/scrub"): lambda w: (
+            f"/api/v1/claims/{_billing_claim(w, w.restricted_patient).pk}/scrub",
+            {},
+        ),
+    }
+)
+
+
+# Code sets and fees (coding). Reference data, not scoped by location or patient: the "out of scope"
+# sample of an object operation is an object that does not exist (404 for every permitted role).
+def _coding_schedule(world: World) -> Any:
+    from frontdesk.coding.tests.samples import sample_schedule
+
+    return sample_schedule({"payer": world.payer})
+
+
+SAMPLES.update(
+    {
+        ("GET", "/api/v1/codes/icd10"): lambda w: ("/api/v1/codes/icd10?q=E11", None),
+        ("GET", "/api/v1/codes/icd10/{code}"): lambda w: ("/api/v1/codes/icd10/E11.9", None),
+        ("GET", "/api/v1/codes/procedures"): lambda w: ("/api/v1/codes/procedures?q=G04", None),
+        ("GET", "/api/v1/fee-schedules"): lambda w: ("/api/v1/fee-schedules", None),
+        ("GET", "/api/v1/fee-schedules/{schedule_id}"): lambda w: (
+            f"/api/v1/fee-schedules/{_coding_schedule(w).pk}",
+            None,
+        ),
+    }
+)
+OUT_OF_SCOPE.update(
+    {
+        ("GET", "/api/v1/codes/icd10/{code}"): lambda w: ("/api/v1/codes/icd10/Q99.99", None),
+        ("GET", "/api/v1/fee-schedules/{schedule_id}"): lambda w: (
+            "/api/v1/fee-schedules/999999999",
+>>>>>>> h-billing
             None,
         ),
     }

@@ -70,3 +70,31 @@ def tiny_835(control: int = 401) -> str:
         ("TRN", "1", f"CHK{control}", "1999999999"),
     ]
     return build(header(control, "HP", "005010X221A1"), "835", [body])
+
+
+def sample_exchange(*, patient: object = None, restricted: bool = False) -> object:
+    """A recorded 270 (stored encrypted) about ``patient`` (or a new one), without any transport."""
+    import hashlib
+
+    from django.utils import timezone
+
+    from frontdesk.clearinghouse.models import Exchange
+    from frontdesk.clearinghouse.services import _store
+    from tests.factories import PatientFactory
+
+    patient = patient or PatientFactory(is_restricted=restricted)
+    content = tiny_270().encode()
+    exchange = Exchange.objects.create(
+        direction="out",
+        kind="270",
+        filename="270-sample.x12",
+        sha256=hashlib.sha256(content).hexdigest(),
+        size=len(content),
+        control_number="000000101",
+        stored_name=_store(content),
+        status="sent",
+        transport="simulated",
+        created_at=timezone.now(),
+    )
+    exchange.patients.add(patient)
+    return exchange

@@ -234,6 +234,15 @@ def split_segments(data: str | bytes) -> tuple[Delimiters, list[Segment]]:
     """Delimiters and the segments of ``data``, line breaks around terminators ignored."""
     text = _text(data).lstrip()
     delimiters = detect_delimiters(text)
+    tail = text.rstrip(" \r\n\t\x00\x1a")
+    if delimiters.segment not in " \r\n\t\x00\x1a" and not tail.endswith(delimiters.segment):
+        last = tail.rsplit(delimiters.segment, 1)[-1].strip("\r\n")
+        raise X12ParseError(
+            f"the file is truncated: it ends inside a segment ({last[:20]!r}) without the segment "
+            f"terminator {delimiters.segment!r}",
+            segment_index=tail.count(delimiters.segment) + 1,
+            segment_id=last.split(delimiters.element, 1)[0][:3],
+        )
     segments: list[Segment] = []
     for raw in text.split(delimiters.segment):
         raw = raw.strip("\r\n")
@@ -370,6 +379,12 @@ RawSegment = Sequence[
 ]  # ("NM1", "85", "2", "ACME CLINIC", "", "", "", "", "XX", "1234567893")
 
 
+class Repeated(tuple[str, ...]):
+    """An element sent several times, joined by the repetition separator (EB03 service types)."""
+
+    __slots__ = ()
+
+
 _CLEAN_RE = re.compile(r"[^A-Za-z0-9 !\"&'()+,\-./;?=%@\[\]_{}\\|<>#$]")
 
 
@@ -413,6 +428,10 @@ def segment_text(segment: RawSegment, delimiters: Delimiters) -> str:
         if isinstance(element, str):
             text = element
             _check(text, delimiters, tag, position)
+        elif isinstance(element, Repeated):
+            for repetition in element:
+                _check(repetition, delimiters, tag, position)
+            text = delimiters.repetition.join(r for r in element if r)
         else:
             components = list(element)
             for component in components:
