@@ -807,49 +807,16 @@ def test_out_of_scope_objects_are_404(op, role, key_client) -> None:
         assert _snapshot() == before
 
 
-<<<<<<< HEAD
-# Remittance (835): a posted 835 with a denial for the sample patient; out of scope: one paying only
-# the restricted patient's claim.
-def _remittance_denial(world: World, *, restricted: bool = False) -> Any:
-    from frontdesk.remittance.tests.samples import sample_denial
-
-    key = "_remittance_restricted" if restricted else "_remittance_denial"
-    if getattr(world, key, None) is None:
-        patient = world.restricted_patient if restricted else world.patient
-        setattr(world, key, sample_denial(world.location, patient=patient))
-    return getattr(world, key)
-
-
-def _era_body(world: World) -> dict[str, Any]:
-    from frontdesk.remittance.tests.helpers import World as EraWorld
-    from frontdesk.remittance.tests.helpers import adj, claim_payment, era, make_claim, service
-
-    era_world = EraWorld(world.location)
-    claim = make_claim(era_world, [("99213", [], "120.00")])
-    (line,) = claim.lines.all()
-    payment = claim_payment(claim, [service(line, "90.00", adj("CO", "45", "30.00"))])
-    return {"content": era(era_world, [payment], trace="MATRIX0001").decode(), "filename": "m.835"}
-=======
 # Clearinghouse exchange log and the disclosure log: an exchange about the sample patient, and one
 # about the restricted patient (hidden from roles that may not see restricted records).
 def _exchange(world: World, *, restricted: bool = False) -> Any:
     from frontdesk.clearinghouse.tests.samples import sample_exchange
 
     return sample_exchange(patient=world.restricted_patient if restricted else world.patient)
->>>>>>> h-billing
 
 
 SAMPLES.update(
     {
-<<<<<<< HEAD
-        ("GET", "/api/v1/remittances"): lambda w: ("/api/v1/remittances", None),
-        ("GET", "/api/v1/remittances/{remittance_id}"): lambda w: (
-            f"/api/v1/remittances/{_remittance_denial(w).claim_remittance.remittance_id}",
-            None,
-        ),
-        ("POST", "/api/v1/remittances"): lambda w: ("/api/v1/remittances", _era_body(w)),
-        ("GET", "/api/v1/denials"): lambda w: ("/api/v1/denials", None),
-=======
         ("GET", "/api/v1/clearinghouse/exchanges"): lambda w: (
             "/api/v1/clearinghouse/exchanges?kind=270",
             None,
@@ -862,16 +829,10 @@ SAMPLES.update(
             f"/api/v1/patients/{w.patient.pk}/disclosures",
             None,
         ),
->>>>>>> h-billing
     }
 )
 OUT_OF_SCOPE.update(
     {
-<<<<<<< HEAD
-        ("GET", "/api/v1/remittances/{remittance_id}"): lambda w: (
-            "/api/v1/remittances/"
-            f"{_remittance_denial(w, restricted=True).claim_remittance.remittance_id}",
-=======
         ("GET", "/api/v1/clearinghouse/exchanges/{exchange_id}"): lambda w: (
             f"/api/v1/clearinghouse/exchanges/{_exchange(w, restricted=True).pk}",
             None,
@@ -1016,7 +977,51 @@ OUT_OF_SCOPE.update(
         ("GET", "/api/v1/codes/icd10/{code}"): lambda w: ("/api/v1/codes/icd10/Q99.99", None),
         ("GET", "/api/v1/fee-schedules/{schedule_id}"): lambda w: (
             "/api/v1/fee-schedules/999999999",
->>>>>>> h-billing
+            None,
+        ),
+    }
+)
+
+
+# Remittance (835): a posted 835 with a denial for the sample patient; out of scope: one paying only
+# the restricted patient's claim.
+def _remittance_denial(world: World, *, restricted: bool = False) -> Any:
+    from frontdesk.remittance.tests.samples import sample_denial
+
+    key = "_remittance_restricted" if restricted else "_remittance_denial"
+    if getattr(world, key, None) is None:
+        patient = world.restricted_patient if restricted else world.patient
+        setattr(world, key, sample_denial(world.location, patient=patient))
+    return getattr(world, key)
+
+
+def _era_body(world: World) -> dict[str, Any]:
+    from frontdesk.remittance.tests.helpers import World as EraWorld
+    from frontdesk.remittance.tests.helpers import adj, claim_payment, era, make_claim, service
+
+    era_world = EraWorld(world.location)
+    claim = make_claim(era_world, [("99213", [], "120.00")])
+    (line,) = claim.lines.all()
+    payment = claim_payment(claim, [service(line, "90.00", adj("CO", "45", "30.00"))])
+    return {"content": era(era_world, [payment], trace="MATRIX0001").decode(), "filename": "m.835"}
+
+
+SAMPLES.update(
+    {
+        ("GET", "/api/v1/remittances"): lambda w: ("/api/v1/remittances", None),
+        ("GET", "/api/v1/remittances/{remittance_id}"): lambda w: (
+            f"/api/v1/remittances/{_remittance_denial(w).claim_remittance.remittance_id}",
+            None,
+        ),
+        ("POST", "/api/v1/remittances"): lambda w: ("/api/v1/remittances", _era_body(w)),
+        ("GET", "/api/v1/denials"): lambda w: ("/api/v1/denials", None),
+    }
+)
+OUT_OF_SCOPE.update(
+    {
+        ("GET", "/api/v1/remittances/{remittance_id}"): lambda w: (
+            "/api/v1/remittances/"
+            f"{_remittance_denial(w, restricted=True).claim_remittance.remittance_id}",
             None,
         ),
     }
