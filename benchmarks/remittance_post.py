@@ -341,8 +341,26 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--claims", type=int, default=10_000)
     parser.add_argument("--runs", type=int, default=1)
+    parser.add_argument(
+        "--scratch-db",
+        action="store_true",
+        help="Run in a throw-away test database (test_<name>), created and dropped like pytest does.",
+    )
     args = parser.parse_args()
     django_setup()
+    if args.scratch_db:
+        from django.test.utils import setup_databases, teardown_databases
+
+        config = setup_databases(verbosity=0, interactive=False)
+        try:
+            _run(args)
+        finally:
+            teardown_databases(config, verbosity=0)
+        return
+    _run(args)
+
+
+def _run(args: Any) -> None:
     from django.db import connection, transaction
 
     from frontdesk.accounts.models import User
