@@ -17,10 +17,16 @@ class UnknownClaims(ValidationFailed):
 
     def __init__(self, claim_ids: list[str]) -> None:
         self.claim_ids = claim_ids
-        super().__init__(
+        message = (
             "None of the claims in this 835 is a FrontDesk claim: "
             + ", ".join(claim_ids)
-            + ". Nothing was posted.",
+            + ". Nothing was posted."
+            if claim_ids
+            else "This 835 pays no claim (provider-level adjustments only are not posted "
+            "automatically). Nothing was posted."
+        )
+        super().__init__(
+            message,
             code="era_unknown_claims",
             field="file",
         )
