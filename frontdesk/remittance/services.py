@@ -346,15 +346,37 @@ def _prepare(actor: Any, eras: Sequence[Any]) -> list[list[_ClaimWork]]:
     """Match every claim and line and plan the money; raise before anything is written."""
     Claim, ClaimLine = _billing_models()
     ids = {c.patient_control_number for era in eras for c in era.claims}
+    # Only what matching, planning and the status move need (a 10,000-claim file loads fast).
     claims = {
-        c.claim_id: c for c in Claim.objects.filter(claim_id__in=ids).select_related("patient")
+        c.claim_id: c
+        for c in Claim.objects.filter(claim_id__in=ids)
+        .select_related("coverage")
+        .only(
+            "pk",
+            "claim_id",
+            "patient_id",
+            "location_id",
+            "status",
+            "responsibility",
+            "coverage__id",
+            "coverage__priority",
+        )
     }
     if not claims:
         raise UnknownClaims(sorted(ids))
     lines_by_claim: dict[int, list[Any]] = defaultdict(list)
-    for line in ClaimLine.objects.filter(claim__in=[c.pk for c in claims.values()]).order_by(
-        "claim_id", "line_number", "pk"
-    ):
+    lines = ClaimLine.objects.filter(claim__in=[c.pk for c in claims.values()]).only(
+        "pk",
+        "claim_id",
+        "line_number",
+        "line_control_number",
+        "procedure_code",
+        "modifiers",
+        "service_date",
+        "charge",
+        "ledger_entry_id",
+    )
+    for line in lines.order_by("claim_id", "line_number", "pk"):
         lines_by_claim[line.claim_id].append(line)
     secondary = _patients_with_secondary({c.patient_id for c in claims.values()})
     errors = FieldErrors()
