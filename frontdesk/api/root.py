@@ -56,11 +56,11 @@ def _add_routers() -> None:
 
     api.add_router("/", drawer_router)
     from frontdesk.billing.api import router as billing_router
-    from frontdesk.remittance.api import router as remittance_router
     from frontdesk.clearinghouse.api import router as clearinghouse_router
     from frontdesk.coding.api import router as coding_router
     from frontdesk.disclosures.api import router as disclosures_router
     from frontdesk.eligibility.api import router as eligibility_router
+    from frontdesk.remittance.api import router as remittance_router
 
     api.add_router("/", coding_router)
     api.add_router("/", disclosures_router)
