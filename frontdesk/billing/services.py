@@ -563,6 +563,67 @@ def claim_status_set(
     return event
 
 
+def claim_status_set_many(
+    *,
+    actor: Any,
+    updates: list[tuple[Claim, str, str]],
+    source: str,
+    at: dt.datetime | None = None,
+    batch_size: int = 500,
+) -> int:
+    """Move many claims at once (an 835 with thousands of claims): ``updates`` is
+    ``(claim, status, detail)``. Transitions are checked under the claims' row locks, one history
+    event per claim is appended (bulk), and one audit row records the count. All or nothing.
+    """
+    if source not in StatusSource.values:
+        raise Conflict(f"{source!r} is not a status source.", code="source_unknown")
+    when = at or timezone.now()
+    with transaction.atomic():
+        ids = [claim.pk for claim, _, _ in updates]
+        current: dict[int, str] = {}
+        for start in range(0, len(ids), batch_size):
+            current.update(
+                Claim.objects.select_for_update()
+                .filter(pk__in=ids[start : start + batch_size])
+                .values_list("pk", "status")
+            )
+        events = []
+        by_status: dict[str, list[int]] = {}
+        for claim, status, detail in updates:
+            before = current[claim.pk]
+            if status not in ClaimStatus.values or status not in TRANSITIONS[before]:
+                raise TransitionRefused(before, status)
+            events.append(
+                ClaimStatusEvent(
+                    claim_id=claim.pk,
+                    status=status,
+                    previous_status=before,
+                    at=when,
+                    source=source,
+                    detail=detail[:2000],
+                    actor=actor,
+                )
+            )
+            by_status.setdefault(status, []).append(claim.pk)
+            current[claim.pk] = claim.status = status
+        ClaimStatusEvent.objects.bulk_create(events, batch_size=batch_size)
+        for status, pks in by_status.items():
+            for start in range(0, len(pks), batch_size):
+                Claim.objects.filter(pk__in=pks[start : start + batch_size]).update(
+                    status=status, updated_at=when
+                )
+        audit_record(
+            actor=actor,
+            actor_name=None if actor is not None else f"billing:{source}",
+            action=AuditAction.UPDATE,
+            category=AuditCategory.FINANCIAL,
+            object_type="claim",
+            object_id="many",
+            detail={"event": "claim_status_many", "source": source, "claims": len(events)},
+        )
+    return len(events)
+
+
 # --- scrubbing -------------------------------------------------------------------------------------
 
 

@@ -717,6 +717,17 @@ def test_the_operation_list_is_what_the_issue_asks_for() -> None:
             ("GET", "/api/v1/clearinghouse/exchanges", "claim.view"),
             ("GET", "/api/v1/clearinghouse/exchanges/{exchange_id}", "claim.view"),
             ("GET", "/api/v1/patients/{patient_id}/disclosures", "audit.view"),
+            ("GET", "/api/v1/codes/icd10", "codes.view"),
+            ("GET", "/api/v1/codes/icd10/{code}", "codes.view"),
+            ("GET", "/api/v1/codes/procedures", "codes.view"),
+            ("GET", "/api/v1/fee-schedules", "codes.view"),
+            ("GET", "/api/v1/fee-schedules/{schedule_id}", "codes.view"),
+            ("GET", "/api/v1/appointments/{appointment_id}/charges", "charge.enter"),
+            ("POST", "/api/v1/appointments/{appointment_id}/charges", "charge.enter"),
+            ("GET", "/api/v1/claims", "claim.view"),
+            ("GET", "/api/v1/claims/{claim_id}", "claim.view"),
+            ("POST", "/api/v1/claims/{claim_id}/scrub", "claim.submit"),
+            ("POST", "/api/v1/claim-batches", "claim.submit"),
         ]
     )
 

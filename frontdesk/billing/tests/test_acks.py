@@ -198,3 +198,27 @@ def test_clearinghouse_handlers_are_registered() -> None:
 
     assert handler_for("999") is ack_services.ack_handler
     assert handler_for("277CA") is ack_services.ack_handler
+
+
+def test_the_simulated_payer_answers_a_sent_batch_and_the_inbox_applies_it(clinic: Any) -> None:
+    """The whole loop with real X12: 837P out, 999 and 277CA back through the clearinghouse inbox."""
+    from frontdesk.clearinghouse.services import inbox_poll
+
+    claim = clinic.claim()
+    result = batch_services.claims_send(actor=clinic.biller)
+    assert result.sent, result.error
+
+    inbox_poll(actor=None)
+
+    from frontdesk.clearinghouse.models import Exchange
+
+    inbound = {e.kind: (e.status, e.error) for e in Exchange.objects.filter(direction="in")}
+    assert inbound["999"][0] == "processed", inbound
+    assert inbound["277CA"][0] == "processed", inbound
+    claim.refresh_from_db()
+    sources = list(claim.events.values_list("source", flat=True))
+    assert "277CA" in sources
+    assert ClaimBatch.objects.get().status == BatchStatus.ACKNOWLEDGED
+    assert claim.status in (ClaimStatus.ACCEPTED, ClaimStatus.REJECTED, ClaimStatus.PAID)
+    if claim.status == ClaimStatus.ACCEPTED:
+        assert claim.payer_claim_number

@@ -325,3 +325,24 @@ def test_the_system_creates_a_secondary_claim_from_an_imported_835(clinic: Any) 
     )
     assert secondary is not None and secondary.responsibility == "S"
     assert secondary.events.first().actor is None  # type: ignore[union-attr]
+
+
+def test_many_claims_move_at_once_with_history_or_none_do(clinic: Any) -> None:
+    first = _sent(clinic, clinic.claim(clinic.visit(hour=9)))
+    second = clinic.claim(clinic.visit(hour=11))  # ready, not sent: cannot be paid
+
+    with pytest.raises(TransitionRefused):
+        services.claim_status_set_many(
+            actor=None,
+            updates=[(first, ClaimStatus.PAID, "Paid"), (second, ClaimStatus.PAID, "Paid")],
+            source=StatusSource.ERA_835,
+        )
+    first.refresh_from_db()
+    assert first.status == ClaimStatus.SENT
+
+    moved = services.claim_status_set_many(
+        actor=None, updates=[(first, ClaimStatus.DENIED, "CO-50")], source=StatusSource.ERA_835
+    )
+    first.refresh_from_db()
+    assert moved == 1 and first.status == ClaimStatus.DENIED
+    assert first.events.last().detail == "CO-50"  # type: ignore[union-attr]
