@@ -12,12 +12,13 @@ frontdesk print encounter-forms --location L --date D --out FILE.pdf
 frontdesk downtime build [--out DIR]
 frontdesk statements run [--dry-run]
 frontdesk settlement import FILE [--location L] [--user USERNAME]
+frontdesk era import FILE [--user USERNAME]
+frontdesk claims export --out FILE [--payer P] [--user USERNAME]
+frontdesk acks import FILE [--user USERNAME]
 frontdesk codes import-cpt FILE.csv [--effective-from D] [--check]
 frontdesk codes import-icd10 [FILE --name N --effective-from D [--effective-to D]]
 frontdesk clearinghouse poll
 frontdesk codes import-hcpcs FILE
-frontdesk claims export --out FILE [--payer P] [--user USERNAME]
-frontdesk acks import FILE [--user USERNAME]
 frontdesk <any manage.py command>   e.g. frontdesk migrate, frontdesk runserver 127.0.0.1:8000
 """
 
@@ -37,12 +38,13 @@ TWO_WORD_COMMANDS = {
     ("downtime", "build"): "downtime_build",
     ("statements", "run"): "statements_run",
     ("settlement", "import"): "settlement_import",
+    ("era", "import"): "era_import",
+    ("claims", "export"): "claims_export",
+    ("acks", "import"): "acks_import",
     ("codes", "import-cpt"): "codes_import_cpt",
     ("codes", "import-icd10"): "codes_import_icd10",
     ("clearinghouse", "poll"): "clearinghouse_poll",
     ("codes", "import-hcpcs"): "codes_import_hcpcs",
-    ("claims", "export"): "claims_export",
-    ("acks", "import"): "acks_import",
 }
 
 

@@ -114,6 +114,7 @@ INSTALLED_APPS = [
     "frontdesk.payments",
     "frontdesk.statements",
     "frontdesk.billing",
+    "frontdesk.remittance",
     "frontdesk.web",
     "frontdesk.demo",
     "frontdesk.ops",

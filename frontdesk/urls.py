@@ -30,4 +30,5 @@ urlpatterns = [
     path("eligibility/", include("frontdesk.eligibility.urls")),
     path("billing/", include("frontdesk.billing.urls")),
     path("disclosures/", include("frontdesk.disclosures.urls")),
+    path("remittance/", include("frontdesk.remittance.urls")),
 ]

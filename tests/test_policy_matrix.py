@@ -643,3 +643,24 @@ SAMPLE_KWARGS.update(
         "disclosures:patient": lambda o: {"patient_id": o["patient"].pk},
     }
 )
+
+
+# Remittance: a posted 835 with a denied line at the sample location.
+def _sample_denial(objects: dict[str, Any]) -> Any:
+    from frontdesk.remittance.tests.samples import sample_denial
+
+    if "remittance_denial" not in objects:
+        objects["remittance_denial"] = sample_denial(objects["location"])
+    return objects["remittance_denial"]
+
+
+SAMPLE_KWARGS.update(
+    {
+        "remittance:detail": lambda o: {
+            "remittance_id": _sample_denial(o).claim_remittance.remittance_id
+        },
+        "remittance:denial": lambda o: {"denial_id": _sample_denial(o).pk},
+        "remittance:denial_assign": lambda o: {"denial_id": _sample_denial(o).pk},
+        "remittance:denial_action": lambda o: {"denial_id": _sample_denial(o).pk},
+    }
+)

@@ -60,12 +60,14 @@ def _add_routers() -> None:
     from frontdesk.coding.api import router as coding_router
     from frontdesk.disclosures.api import router as disclosures_router
     from frontdesk.eligibility.api import router as eligibility_router
+    from frontdesk.remittance.api import router as remittance_router
 
     api.add_router("/", coding_router)
     api.add_router("/", disclosures_router)
     api.add_router("/", clearinghouse_router)
     api.add_router("/", eligibility_router)
     api.add_router("/", billing_router)
+    api.add_router("/", remittance_router)
 
 
 _add_routers()

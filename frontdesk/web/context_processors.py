@@ -31,6 +31,18 @@ NAVIGATION: list[tuple[str, str, str]] = [
     ("Day close", "drawer:day", "day.close"),
     ("Drawer approvals", "drawer:approvals", "drawer.approve"),
     ("Card settlement", "drawer:settlement", "settlement.import"),
+    ("Eligibility", "eligibility:checks", "eligibility.check"),
+    ("Eligibility batches", "eligibility:batches", "eligibility.batch"),
+    ("Charges", "billing:encounters", "charge.enter"),
+    ("Claims", "billing:claims", "claim.view"),
+    ("Claim batches", "billing:batches", "claim.view"),
+    ("Acknowledgments", "billing:acks_import", "remittance.post"),
+    ("Remittances", "remittance:list", "claim.view"),
+    ("Denials", "remittance:denials", "denial.work"),
+    ("Clearinghouse", "clearinghouse:exchanges", "claim.view"),
+    ("Codes", "coding:search", "codes.view"),
+    ("Fee schedules", "coding:schedules", "codes.view"),
+    ("Import codes and fees", "coding:import", "codes.manage"),
 ]
 
 # Configuration and oversight sections: kept in the "Admin" menu so the bar holds the day's work.
@@ -55,6 +67,24 @@ MONEY_SECTIONS: frozenset[str] = frozenset(
         "drawer:settlement",
         "statements:runs",
         "statements:collections",
+    }
+)
+
+# Insurance and billing (eligibility, charges, claims, remittances, codes): one "Billing" menu.
+BILLING_SECTIONS: frozenset[str] = frozenset(
+    {
+        "eligibility:checks",
+        "eligibility:batches",
+        "billing:encounters",
+        "billing:claims",
+        "billing:batches",
+        "billing:acks_import",
+        "remittance:list",
+        "remittance:denials",
+        "clearinghouse:exchanges",
+        "coding:search",
+        "coding:schedules",
+        "coding:import",
     }
 )
 
@@ -86,6 +116,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             item["badge_url"] = reverse(BADGES[url_name])
         item["admin"] = url_name in ADMIN_SECTIONS
         item["money"] = url_name in MONEY_SECTIONS
+        item["billing"] = url_name in BILLING_SECTIONS
         items.append(item)
     # The section the page belongs to: the longest entry URL the path starts with (a plain
     # prefix test would mark both "/scheduling/" and "/scheduling/setup/" as current).
@@ -95,14 +126,19 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         max(matches, key=lambda item: len(item["url"]))["current"] = True
     admin = [item for item in items if item["admin"]]
     money = [item for item in items if item["money"]]
+    billing = [item for item in items if item["billing"]]
     menus = [
         {"label": label, "items": group, "current": any(item.get("current") for item in group)}
-        for label, group in (("Money", money), ("Admin", admin))
+        for label, group in (("Money", money), ("Billing", billing), ("Admin", admin))
         if group
     ]
     return {
         "nav_items": items,
-        "nav_work": [item for item in items if not item["admin"] and not item["money"]],
+        "nav_work": [
+            item
+            for item in items
+            if not item["admin"] and not item["money"] and not item["billing"]
+        ],
         "nav_admin": admin,
         "nav_menus": menus,
         "account_links": [{"label": label, "url": reverse(name)} for label, name in ACCOUNT_LINKS],

@@ -728,6 +728,10 @@ def test_the_operation_list_is_what_the_issue_asks_for() -> None:
             ("GET", "/api/v1/claims/{claim_id}", "claim.view"),
             ("POST", "/api/v1/claims/{claim_id}/scrub", "claim.submit"),
             ("POST", "/api/v1/claim-batches", "claim.submit"),
+            ("GET", "/api/v1/remittances", "claim.view"),
+            ("GET", "/api/v1/remittances/{remittance_id}", "claim.view"),
+            ("POST", "/api/v1/remittances", "remittance.post"),
+            ("GET", "/api/v1/denials", "denial.work"),
         ]
     )
 
@@ -979,6 +983,51 @@ OUT_OF_SCOPE.update(
         ("POST", "/api/v1/claims/{claim_id}/scrub"): lambda w: (
             f"/api/v1/claims/{_billing_claim(w, w.restricted_patient).pk}/scrub",
             {},
+        ),
+    }
+)
+
+
+# Remittance (835): a posted 835 with a denial for the sample patient; out of scope: one paying only
+# the restricted patient's claim.
+def _remittance_denial(world: World, *, restricted: bool = False) -> Any:
+    from frontdesk.remittance.tests.samples import sample_denial
+
+    key = "_remittance_restricted" if restricted else "_remittance_denial"
+    if getattr(world, key, None) is None:
+        patient = world.restricted_patient if restricted else world.patient
+        setattr(world, key, sample_denial(world.location, patient=patient))
+    return getattr(world, key)
+
+
+def _era_body(world: World) -> dict[str, Any]:
+    from frontdesk.remittance.tests.helpers import World as EraWorld
+    from frontdesk.remittance.tests.helpers import adj, claim_payment, era, make_claim, service
+
+    era_world = EraWorld(world.location)
+    claim = make_claim(era_world, [("99213", [], "120.00")])
+    (line,) = claim.lines.all()
+    payment = claim_payment(claim, [service(line, "90.00", adj("CO", "45", "30.00"))])
+    return {"content": era(era_world, [payment], trace="MATRIX0001").decode(), "filename": "m.835"}
+
+
+SAMPLES.update(
+    {
+        ("GET", "/api/v1/remittances"): lambda w: ("/api/v1/remittances", None),
+        ("GET", "/api/v1/remittances/{remittance_id}"): lambda w: (
+            f"/api/v1/remittances/{_remittance_denial(w).claim_remittance.remittance_id}",
+            None,
+        ),
+        ("POST", "/api/v1/remittances"): lambda w: ("/api/v1/remittances", _era_body(w)),
+        ("GET", "/api/v1/denials"): lambda w: ("/api/v1/denials", None),
+    }
+)
+OUT_OF_SCOPE.update(
+    {
+        ("GET", "/api/v1/remittances/{remittance_id}"): lambda w: (
+            "/api/v1/remittances/"
+            f"{_remittance_denial(w, restricted=True).claim_remittance.remittance_id}",
+            None,
         ),
     }
 )
