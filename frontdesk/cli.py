@@ -12,6 +12,8 @@ frontdesk print encounter-forms --location L --date D --out FILE.pdf
 frontdesk downtime build [--out DIR]
 frontdesk statements run [--dry-run]
 frontdesk settlement import FILE [--location L] [--user USERNAME]
+frontdesk eligibility request --coverage ID --date YYYY-MM-DD --out FILE
+frontdesk eligibility import FILE
 frontdesk <any manage.py command>   e.g. frontdesk migrate, frontdesk runserver 127.0.0.1:8000
 """
 
@@ -31,6 +33,8 @@ TWO_WORD_COMMANDS = {
     ("downtime", "build"): "downtime_build",
     ("statements", "run"): "statements_run",
     ("settlement", "import"): "settlement_import",
+    ("eligibility", "request"): "eligibility_request",
+    ("eligibility", "import"): "eligibility_import",
 }
 
 
