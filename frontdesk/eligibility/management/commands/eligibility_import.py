@@ -23,7 +23,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        path: Path = options["file"].expanduser()
+        path = Path(options["file"]).expanduser()
         if not path.is_file():
             raise CommandError(f"No file at {path}.")
         try:

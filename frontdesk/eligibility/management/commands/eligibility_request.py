@@ -43,7 +43,7 @@ class Command(BaseCommand):
             payload = eligibility_request_270(actor=actor, coverage=coverage, date_of_service=day)
         except DomainError as exc:
             raise CommandError(exc.message) from None
-        out: Path = options["out"].expanduser()
+        out = Path(options["out"]).expanduser()
         out.write_text(payload, encoding="utf-8")
         self.stdout.write(
             f"Wrote the 270 for coverage {coverage.pk} on {day.isoformat()} to {out}."
