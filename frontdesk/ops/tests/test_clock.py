@@ -30,6 +30,8 @@ EXPECTED = {
     "printing.batches_expire": dt.timedelta(hours=1),
     "statements.instalment_reminders": dt.timedelta(hours=1),
     "payments.reconcile": dt.timedelta(minutes=5),
+    "eligibility.nightly_batch": dt.timedelta(days=1),
+    "eligibility.retry_due": dt.timedelta(minutes=5),
 }
 
 
@@ -85,6 +87,8 @@ def test_each_task_runs_once_per_interval():
             "frontdesk.chartprep.tasks.noshows_sweep",
             "frontdesk.chartprep.tasks.readiness_nightly",
             "frontdesk.chartprep.tasks.readiness_refresh",
+            "frontdesk.eligibility.tasks.eligibility_nightly",
+            "frontdesk.eligibility.tasks.eligibility_retry_due",
             "frontdesk.notifications.tasks.messages_release",
             "frontdesk.notifications.tasks.reminders_due",
             "frontdesk.ops.tasks.audit_chain_check",
@@ -103,6 +107,7 @@ def test_each_task_runs_once_per_interval():
     assert sorted(clock_tick(now=_at("2026-11-26 10:05:00"))) == [
         "chartprep.noshows_sweep",
         "chartprep.readiness_refresh",
+        "eligibility.retry_due",
         "notifications.messages_release",
         "notifications.reminders_due",
         "payments.reconcile",
@@ -111,6 +116,7 @@ def test_each_task_runs_once_per_interval():
     assert sorted(clock_tick(now=_at("2026-11-26 11:00:00"))) == [
         "chartprep.noshows_sweep",
         "chartprep.readiness_refresh",
+        "eligibility.retry_due",
         "notifications.messages_release",
         "notifications.reminders_due",
         "ops.housekeeping",
@@ -120,7 +126,7 @@ def test_each_task_runs_once_per_interval():
         "statements.instalment_reminders",
         "waitlist.expire_offers",
     ]
-    assert DBTaskResult.objects.count() == 12 + 1 + 1 + 6 + 10
+    assert DBTaskResult.objects.count() == 14 + 1 + 1 + 7 + 11
     run = ClockRun.objects.get(task_name="ops.housekeeping", due_at=_at("2026-11-26 11:00"))
     assert DBTaskResult.objects.filter(pk=run.task_result_id).exists()
 
@@ -134,6 +140,7 @@ def test_a_clock_that_was_down_runs_each_task_once_not_every_missed_slot():
         "notifications.messages_release",
         "chartprep.readiness_refresh",
         "chartprep.noshows_sweep",
+        "eligibility.retry_due",
         "payments.reconcile",
     ]
 
