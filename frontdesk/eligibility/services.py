@@ -11,6 +11,7 @@ periodic task ``eligibility.retry_due`` picks those up.
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import logging
 import uuid
 from collections.abc import Sequence
@@ -305,10 +306,13 @@ def _send(actor: Any, payload: str, patient_id: int) -> tuple[str, int | None, i
     """Send the 270 through the clearinghouse (which logs both files and records the disclosure
     for payment); the 271's text and the Exchange ids. Raises SendFailed only."""
     try:
-        from frontdesk.clearinghouse import services as clearinghouse
-        from frontdesk.clearinghouse.transports import TransportError
+        clearinghouse: Any = importlib.import_module("frontdesk.clearinghouse.services")
+        transports: Any = importlib.import_module("frontdesk.clearinghouse.transports")
     except ImportError:
         raise SendFailed("No clearinghouse is set up.") from None
+    TransportError = transports.TransportError
+    request: Any
+    response: Any
     try:
         request, response = clearinghouse.exchange_realtime(
             actor=actor, kind="270", payload=payload, patient_ids=[patient_id]
@@ -318,9 +322,11 @@ def _send(actor: Any, payload: str, patient_id: int) -> tuple[str, int | None, i
     except Exception:
         logger.exception("eligibility.exchange_unexpected")
         raise SendFailed("The clearinghouse exchange failed; it will be retried.") from None
-    if response is None or getattr(response, "error", ""):
-        reason = getattr(response, "error", "") or "The clearinghouse did not answer."
-        raise SendFailed(str(reason)[:300])
+    error: str = "The clearinghouse did not answer."
+    if response is not None:
+        error = str(getattr(response, "error", None) or "")
+    if error:
+        raise SendFailed(error[:300])
     return _exchange_text(response), getattr(request, "pk", None), getattr(response, "pk", None)
 
 
@@ -357,6 +363,7 @@ def verify_member(coverage: Coverage, response: Any) -> None:
     if returned_id and returned_id != normalized_id(coverage.member_id):
         raise SendFailed(MSG_WRONG_MEMBER.format(what="the member ID"), retry=False)
     patient = coverage.patient
+    pairs: list[tuple[Any, str, str, dt.date | None]]
     if coverage.relationship == SubscriberRelationship.SELF:
         pairs = [
             (response.subscriber, patient.last_name, patient.first_name, patient.date_of_birth)
