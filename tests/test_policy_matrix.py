@@ -559,6 +559,16 @@ def _eligibility_batch(objects: dict[str, Any]) -> Any:
     return objects["eligibility_batch"]
 
 
+# Clearinghouse and disclosures: an exchange (a 270 sent for the sample patient) and the patient's
+# disclosure log.
+def _sample_exchange(objects: dict[str, Any]) -> Any:
+    from frontdesk.clearinghouse.tests.samples import sample_exchange
+
+    if "exchange" not in objects:
+        objects["exchange"] = sample_exchange(patient=objects["patient"])
+    return objects["exchange"]
+
+
 SAMPLE_KWARGS.update(
     {
         "eligibility:panel": lambda o: {"coverage_id": o["coverage"].pk},
@@ -568,5 +578,8 @@ SAMPLE_KWARGS.update(
             for name in ("check", "check_retry", "check_raw")
         },
         "eligibility:batch": lambda o: {"batch_id": _eligibility_batch(o).pk},
+        "clearinghouse:exchange": lambda o: {"exchange_id": _sample_exchange(o).pk},
+        "clearinghouse:download": lambda o: {"exchange_id": _sample_exchange(o).pk},
+        "disclosures:patient": lambda o: {"patient_id": o["patient"].pk},
     }
 )

@@ -1,7 +1,11 @@
 """URLs of disclosures (ids only in URLs)."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from frontdesk.disclosures import views
 
 app_name = "disclosures"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("patients/<int:patient_id>/", views.patient_disclosures, name="patient"),
+]

@@ -4,8 +4,7 @@ An ``EligibilityCheck`` asks one payer whether one coverage is in force on one d
 appointment's local date, never the policy's effective date) and keeps the answer: the summary the
 screens use (active, plan, group, coverage dates, the payer's rejections in plain words) and one
 ``EligibilityBenefit`` row per EB loop and service type. The 270 sent and the 271 received are kept
-encrypted for audit (the clearinghouse's Exchange rows are referenced by id once the clearinghouse
-logs them). A check that could not be completed (clearinghouse down, garbage answer, a 271 for a
+encrypted for audit, and the clearinghouse's Exchange rows of both files are linked. A check that could not be completed (clearinghouse down, garbage answer, a 271 for a
 different member) is ``failed`` with the reason in plain words and a time to retry.
 
 ``EligibilityBatch`` is one run of the nightly batch (the next days' booked appointments), with the
@@ -118,9 +117,21 @@ class EligibilityCheck(models.Model):
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    # The clearinghouse's Exchange rows (ids: the clearinghouse keeps the file log).
-    request_exchange_id = models.PositiveBigIntegerField(null=True, blank=True)
-    response_exchange_id = models.PositiveBigIntegerField(null=True, blank=True)
+    # The clearinghouse's log of the files sent and received (it holds them encrypted too).
+    request_exchange = models.ForeignKey(
+        "clearinghouse.Exchange",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    response_exchange = models.ForeignKey(
+        "clearinghouse.Exchange",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     request_x12 = EncryptedTextField(blank=True)  # the 270 as sent
     response_x12 = EncryptedTextField(blank=True)  # the 271 as received (audit)
     failure_reason = models.CharField(max_length=300, blank=True)

@@ -11,7 +11,6 @@ periodic task ``eligibility.retry_due`` picks those up.
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 import logging
 import uuid
 from collections.abc import Sequence
@@ -196,7 +195,6 @@ def eligibility_retry_due(*, now: dt.datetime | None = None, limit: int = 200) -
 
 
 def _attempt(check: EligibilityCheck, actor: Any) -> EligibilityCheck:
-    from frontdesk.standards.x12.eligibility import write_270
     from frontdesk.standards.x12.errors import X12BuildError
 
     coverage = (
@@ -216,11 +214,18 @@ def _attempt(check: EligibilityCheck, actor: Any) -> EligibilityCheck:
             trace_number=check.trace_number,
             appointment=appointment,
         )
+        from frontdesk.standards.x12.eligibility import write_270
+
         payload = write_270([inquiry], header_270())
     except EligibilityError as exc:
         return _fail(check, actor, exc.message, retry=False)
     except X12BuildError as exc:
         return _fail(check, actor, f"The inquiry could not be written: {exc}", retry=False)
+    except Exception:  # never raise to a screen (e.g. the X12 codec not installed)
+        logger.exception("eligibility.inquiry_unexpected check=%s", check.pk)
+        return _fail(
+            check, actor, "The inquiry could not be written; it will be retried.", retry=True
+        )
     with transaction.atomic():
         EligibilityCheck.objects.filter(pk=check.pk).update(
             status=CheckStatus.SENT,
@@ -281,53 +286,26 @@ def _fail(
 # --- the exchange ---------------------------------------------------------------------------------
 
 
-def _exchange_text(exchange: Any) -> str:
-    """The content of the clearinghouse's response Exchange as text."""
-    for name in ("text", "read_text", "content_text", "payload"):
-        value = getattr(exchange, name, None)
-        if callable(value):
-            value = value()
-        if isinstance(value, bytes):
-            return value.decode("utf-8", errors="replace")
-        if isinstance(value, str) and value:
-            return value
-    for name in ("read", "content"):
-        value = getattr(exchange, name, None)
-        if callable(value):
-            value = value()
-        if isinstance(value, bytes):
-            return value.decode("utf-8", errors="replace")
-        if isinstance(value, str):
-            return value
-    raise SendFailed("The clearinghouse recorded no answer.")
-
-
 def _send(actor: Any, payload: str, patient_id: int) -> tuple[str, int | None, int | None]:
     """Send the 270 through the clearinghouse (which logs both files and records the disclosure
     for payment); the 271's text and the Exchange ids. Raises SendFailed only."""
+    from frontdesk.clearinghouse.services import exchange_realtime
+
     try:
-        clearinghouse: Any = importlib.import_module("frontdesk.clearinghouse.services")
-        transports: Any = importlib.import_module("frontdesk.clearinghouse.transports")
-    except ImportError:
-        raise SendFailed("No clearinghouse is set up.") from None
-    TransportError = transports.TransportError
-    request: Any
-    response: Any
-    try:
-        request, response = clearinghouse.exchange_realtime(
+        request, response = exchange_realtime(
             actor=actor, kind="270", payload=payload, patient_ids=[patient_id]
         )
-    except TransportError as exc:
-        raise SendFailed(getattr(exc, "reason", "") or str(exc)) from None
     except Exception:
         logger.exception("eligibility.exchange_unexpected")
         raise SendFailed("The clearinghouse exchange failed; it will be retried.") from None
-    error: str = "The clearinghouse did not answer."
-    if response is not None:
-        error = str(getattr(response, "error", None) or "")
-    if error:
-        raise SendFailed(error[:300])
-    return _exchange_text(response), getattr(request, "pk", None), getattr(response, "pk", None)
+    if response.error or response.status == "failed":
+        raise SendFailed((response.error or "The clearinghouse did not answer.")[:300])
+    try:
+        answer = response.read_text()
+    except Exception:  # an unreadable stored file (keys, storage): the check fails, it is retried
+        logger.exception("eligibility.exchange_unreadable exchange=%s", response.pk)
+        raise SendFailed("The clearinghouse's answer could not be read back.") from None
+    return answer, request.pk, response.pk
 
 
 # --- reading the answer ---------------------------------------------------------------------------
@@ -535,7 +513,9 @@ def _store(
 # --- importing a 271 file -------------------------------------------------------------------------
 
 
-def eligibility_import_271(*, actor: Any, data: str | bytes) -> list[EligibilityCheck]:
+def eligibility_import_271(
+    *, actor: Any, data: str | bytes, exchange_id: int | None = None
+) -> list[EligibilityCheck]:
     """Attach the answers of a 271 file to the checks waiting for them (by trace number).
 
     All or nothing: an answer naming no waiting check, or answering for a different member, is a
@@ -583,7 +563,24 @@ def eligibility_import_271(*, actor: Any, data: str | bytes) -> list[Eligibility
         matched.append((check, response))
     text = data.decode("utf-8", errors="replace") if isinstance(data, bytes) else data
     with transaction.atomic():
-        return [_store(check, actor, response, text) for check, response in matched]
+        return [
+            _store(
+                check,
+                actor,
+                response,
+                text,
+                response_exchange_id=exchange_id,
+                source=CheckSource.IMPORT,
+            )
+            for check, response in matched
+        ]
+
+
+def inbound_271_handle(exchange: Any) -> None:
+    """The clearinghouse's handler of 271 files arriving in the inbox (batch answers)."""
+    eligibility_import_271(
+        actor=eligibility_system_user(), data=exchange.read_bytes(), exchange_id=exchange.pk
+    )
 
 
 def eligibility_request_270(*, actor: Any, coverage: Coverage, date_of_service: dt.date) -> str:

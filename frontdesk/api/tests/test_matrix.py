@@ -717,6 +717,9 @@ def test_the_operation_list_is_what_the_issue_asks_for() -> None:
             ("POST", "/api/v1/coverages/{coverage_id}/eligibility-checks", "eligibility.check"),
             ("GET", "/api/v1/eligibility-checks/{check_id}", "eligibility.check"),
             ("GET", "/api/v1/patients/{patient_id}/eligibility-checks", "eligibility.check"),
+            ("GET", "/api/v1/clearinghouse/exchanges", "claim.view"),
+            ("GET", "/api/v1/clearinghouse/exchanges/{exchange_id}", "claim.view"),
+            ("GET", "/api/v1/patients/{patient_id}/disclosures", "audit.view"),
         ]
     )
 
@@ -805,6 +808,44 @@ def test_out_of_scope_objects_are_404(op, role, key_client) -> None:
         assert response.status_code == 404, (role, response.json())
         assert response.json() == {"code": "not_found", "message": "Not found.", "fields": {}}
         assert _snapshot() == before
+
+
+# Clearinghouse exchange log and the disclosure log: an exchange about the sample patient, and one
+# about the restricted patient (hidden from roles that may not see restricted records).
+def _exchange(world: World, *, restricted: bool = False) -> Any:
+    from frontdesk.clearinghouse.tests.samples import sample_exchange
+
+    return sample_exchange(patient=world.restricted_patient if restricted else world.patient)
+
+
+SAMPLES.update(
+    {
+        ("GET", "/api/v1/clearinghouse/exchanges"): lambda w: (
+            "/api/v1/clearinghouse/exchanges?kind=270",
+            None,
+        ),
+        ("GET", "/api/v1/clearinghouse/exchanges/{exchange_id}"): lambda w: (
+            f"/api/v1/clearinghouse/exchanges/{_exchange(w).pk}",
+            None,
+        ),
+        ("GET", "/api/v1/patients/{patient_id}/disclosures"): lambda w: (
+            f"/api/v1/patients/{w.patient.pk}/disclosures",
+            None,
+        ),
+    }
+)
+OUT_OF_SCOPE.update(
+    {
+        ("GET", "/api/v1/clearinghouse/exchanges/{exchange_id}"): lambda w: (
+            f"/api/v1/clearinghouse/exchanges/{_exchange(w, restricted=True).pk}",
+            None,
+        ),
+        ("GET", "/api/v1/patients/{patient_id}/disclosures"): lambda w: (
+            f"/api/v1/patients/{w.restricted_patient.pk}/disclosures",
+            None,
+        ),
+    }
+)
 
 
 # Eligibility: run a check of the sample coverage (no clearinghouse answers in this walk: the check

@@ -14,8 +14,7 @@ import pytest
 import time_machine
 
 from frontdesk.accounts.choices import Role
-from frontdesk.eligibility import services
-from frontdesk.eligibility.errors import SendFailed
+from frontdesk.clearinghouse.transports import TransportError
 from tests.factories import (
     AppointmentFactory,
     AppointmentTypeFactory,
@@ -201,18 +200,30 @@ def response_for(inquiry: Any, *, mode: str = "active") -> Any:
 
 
 class FakePayer:
-    """Stands in for the clearinghouse exchange: reads the 270 and answers as ``mode`` says."""
+    """A clearinghouse Transport (the contract's protocol) whose payer reads the 270 and answers as
+    ``mode`` says; the real ``exchange_realtime`` logs both files and records the disclosure."""
+
+    name = "fake"
 
     def __init__(self) -> None:
         self.mode = "active"
         self.sent: list[str] = []
+
+    def realtime(self, payload: str, *, timeout: float = 20.0) -> str:
+        return self.answer(payload)
+
+    def submit(self, filename: str, payload: str) -> None:
+        raise TransportError("Batch files are not used by these tests.")
+
+    def collect(self) -> list[Any]:
+        return []
 
     def answer(self, payload: str) -> str:
         from frontdesk.standards.x12.eligibility import read_270, write_271
 
         self.sent.append(payload)
         if self.mode == "down":
-            raise SendFailed("The clearinghouse did not answer within 20 s.")
+            raise TransportError("The clearinghouse did not answer within 20 s.")
         if self.mode == "garbage":
             return "<html><body>502 Bad Gateway</body></html>"
         inquiries = read_270(payload)
@@ -229,10 +240,8 @@ class FakePayer:
 
 @pytest.fixture
 def payer(monkeypatch: pytest.MonkeyPatch) -> FakePayer:
+    from frontdesk.clearinghouse import services as clearinghouse
+
     fake = FakePayer()
-
-    def send(actor: Any, payload: str, patient_id: int) -> tuple[str, int | None, int | None]:
-        return fake.answer(payload), None, None
-
-    monkeypatch.setattr(services, "_send", send)
+    monkeypatch.setattr(clearinghouse, "get_transport", lambda: fake)
     return fake

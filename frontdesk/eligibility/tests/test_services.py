@@ -10,6 +10,7 @@ from django.db import connection
 
 from frontdesk.audit.models import AuditEvent
 from frontdesk.core.errors import PermissionDenied, ValidationFailed
+from frontdesk.disclosures.models import Disclosure
 from frontdesk.eligibility import selectors, services
 from frontdesk.eligibility.errors import ImportMismatch
 from frontdesk.eligibility.models import EligibilityBenefit, EligibilityCheck
@@ -110,8 +111,17 @@ def test_the_271_becomes_benefits_and_a_summary(now, clinic, clerk, payer):
         )
         stored = cursor.fetchone()[0]
     assert "ISA" not in stored
-    events = list(AuditEvent.objects.order_by("sequence")[before:].values_list("detail", flat=True))
-    assert [e["event"] for e in events] == ["eligibility_requested", "eligibility_answered"]
+    events = [
+        e["event"]
+        for e in AuditEvent.objects.order_by("sequence")[before:].values_list("detail", flat=True)
+        if e.get("event", "").startswith("eligibility")
+    ]
+    assert events == ["eligibility_requested", "eligibility_answered"]
+    # Both files are in the clearinghouse's log, and the 270 is a disclosure for payment.
+    assert check.request_exchange.kind == "270" and check.response_exchange.kind == "271"
+    assert check.response_exchange.read_text() == check.response_x12
+    [disclosure] = Disclosure.objects.filter(patient=patient)
+    assert disclosure.purpose == "payment"
 
 
 def test_a_271_for_a_different_member_is_refused(now, clinic, clerk, payer):
@@ -274,3 +284,24 @@ def test_request_270_writes_without_sending(now, clinic, clerk, payer):
     )
     assert read_270(text)[0].date_of_service == dt.date(2026, 12, 9)
     assert payer.sent == [] and EligibilityCheck.objects.count() == 0
+
+
+def test_a_271_arriving_in_the_inbox_answers_the_waiting_check(now, clinic, clerk, payer):
+    from frontdesk.clearinghouse.choices import Kind
+    from frontdesk.clearinghouse.handlers import handler_for
+    from frontdesk.standards.x12.eligibility import read_270, write_271
+
+    check = _waiting_check(clinic, clerk, payer)
+    inquiry = read_270(check.request_x12)[0]
+    data = write_271([response_for(inquiry)], header_271()).encode()
+    assert handler_for(Kind.ELIGIBILITY_RESPONSE) is services.inbound_271_handle
+
+    class Inbound:
+        pk = None
+
+        def read_bytes(self):
+            return data
+
+    services.inbound_271_handle(Inbound())
+    check.refresh_from_db()
+    assert (check.status, check.source, check.active) == ("complete", "import", True)

@@ -30,6 +30,7 @@ EXPECTED = {
     "printing.batches_expire": dt.timedelta(hours=1),
     "statements.instalment_reminders": dt.timedelta(hours=1),
     "payments.reconcile": dt.timedelta(minutes=5),
+    "clearinghouse.inbox_poll": dt.timedelta(minutes=5),
     "eligibility.nightly_batch": dt.timedelta(days=1),
     "eligibility.retry_due": dt.timedelta(minutes=5),
 }
@@ -87,6 +88,7 @@ def test_each_task_runs_once_per_interval():
             "frontdesk.chartprep.tasks.noshows_sweep",
             "frontdesk.chartprep.tasks.readiness_nightly",
             "frontdesk.chartprep.tasks.readiness_refresh",
+            "frontdesk.clearinghouse.tasks.clearinghouse_inbox_poll",
             "frontdesk.eligibility.tasks.eligibility_nightly",
             "frontdesk.eligibility.tasks.eligibility_retry_due",
             "frontdesk.notifications.tasks.messages_release",
@@ -107,6 +109,7 @@ def test_each_task_runs_once_per_interval():
     assert sorted(clock_tick(now=_at("2026-11-26 10:05:00"))) == [
         "chartprep.noshows_sweep",
         "chartprep.readiness_refresh",
+        "clearinghouse.inbox_poll",
         "eligibility.retry_due",
         "notifications.messages_release",
         "notifications.reminders_due",
@@ -116,6 +119,7 @@ def test_each_task_runs_once_per_interval():
     assert sorted(clock_tick(now=_at("2026-11-26 11:00:00"))) == [
         "chartprep.noshows_sweep",
         "chartprep.readiness_refresh",
+        "clearinghouse.inbox_poll",
         "eligibility.retry_due",
         "notifications.messages_release",
         "notifications.reminders_due",
@@ -126,7 +130,7 @@ def test_each_task_runs_once_per_interval():
         "statements.instalment_reminders",
         "waitlist.expire_offers",
     ]
-    assert DBTaskResult.objects.count() == 14 + 1 + 1 + 7 + 11
+    assert DBTaskResult.objects.count() == 15 + 1 + 1 + 8 + 12
     run = ClockRun.objects.get(task_name="ops.housekeeping", due_at=_at("2026-11-26 11:00"))
     assert DBTaskResult.objects.filter(pk=run.task_result_id).exists()
 
@@ -140,6 +144,7 @@ def test_a_clock_that_was_down_runs_each_task_once_not_every_missed_slot():
         "notifications.messages_release",
         "chartprep.readiness_refresh",
         "chartprep.noshows_sweep",
+        "clearinghouse.inbox_poll",
         "eligibility.retry_due",
         "payments.reconcile",
     ]
