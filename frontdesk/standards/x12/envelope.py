@@ -370,6 +370,12 @@ RawSegment = Sequence[
 ]  # ("NM1", "85", "2", "ACME CLINIC", "", "", "", "", "XX", "1234567893")
 
 
+class Repeated(tuple[str, ...]):
+    """An element sent several times, joined by the repetition separator (EB03 service types)."""
+
+    __slots__ = ()
+
+
 _CLEAN_RE = re.compile(r"[^A-Za-z0-9 !\"&'()+,\-./;?=%@\[\]_{}\\|<>#$]")
 
 
@@ -413,6 +419,10 @@ def segment_text(segment: RawSegment, delimiters: Delimiters) -> str:
         if isinstance(element, str):
             text = element
             _check(text, delimiters, tag, position)
+        elif isinstance(element, Repeated):
+            for repetition in element:
+                _check(repetition, delimiters, tag, position)
+            text = delimiters.repetition.join(r for r in element if r)
         else:
             components = list(element)
             for component in components:
