@@ -15,4 +15,10 @@ urlpatterns = [
     path("checks/<int:check_id>/271.x12", views.check_raw, name="check_raw"),
     path("batches/", views.batches, name="batches"),
     path("batches/<int:batch_id>/", views.batch_detail, name="batch"),
+    path("estimates/patients/<int:patient_id>/", views.estimate, name="estimate"),
+    path(
+        "estimates/patients/<int:patient_id>/good-faith-estimate/",
+        views.good_faith_estimate,
+        name="good_faith_estimate",
+    ),
 ]

@@ -199,3 +199,104 @@ def batch_detail(request: HttpRequest, batch_id: int) -> HttpResponse:
         return render(request, "eligibility/_batch_progress.html", context)
     context["failures"] = selectors.batch_failures(user=user, batch=batch) if finished else []
     return render(request, "eligibility/batch.html", context)
+
+
+# --- estimates ------------------------------------------------------------------------------------
+
+
+def _estimate_input(request: HttpRequest) -> tuple[str, dt.date, bool, dict[str, list[str]]]:
+    text = (request.GET.get("services") or "").strip()[:500]
+    errors: dict[str, list[str]] = {}
+    on = _today()
+    raw_date = (request.GET.get("date") or "").strip()
+    if raw_date:
+        try:
+            on = dt.date.fromisoformat(raw_date)
+        except ValueError:
+            errors["date"] = ["Enter the date as YYYY-MM-DD."]
+    return text, on, request.GET.get("self_pay") == "1", errors
+
+
+@requires(A.ESTIMATE_CREATE)
+@require_GET
+def estimate(request: HttpRequest, patient_id: int) -> HttpResponse:
+    """A patient cost estimate for a planned visit (a GET form: nothing is written but the audit)."""
+    from frontdesk.eligibility import estimates
+
+    user = _user(request)
+    try:
+        patient = selectors.patient_get(user=user, patient_id=patient_id, action=A.ESTIMATE_CREATE)
+    except NotFound:
+        raise Http404 from None
+    text, on, self_pay, errors = _estimate_input(request)
+    result = None
+    if text and not errors:
+        try:
+            planned = estimates.parse_services(text)
+            result = estimates.estimate_for_visit(
+                user=user, patient=patient, services=planned, on=on, self_pay=self_pay
+            )
+        except DomainError as exc:
+            errors = exc.fields or {"services": [exc.message]}
+    return render(
+        request,
+        "eligibility/estimate.html",
+        {
+            "patient": patient,
+            "services": text,
+            "on": on,
+            "self_pay": self_pay,
+            "errors": errors,
+            "result": result,
+        },
+        status=400 if errors else 200,
+    )
+
+
+@requires(A.ESTIMATE_CREATE)
+@require_GET
+def good_faith_estimate(request: HttpRequest, patient_id: int) -> HttpResponse:
+    """The printable Good Faith Estimate of a self-pay visit (audited as a print)."""
+    from frontdesk.eligibility import estimates
+    from frontdesk.practice.models import Location, Provider
+
+    user = _user(request)
+    try:
+        patient = selectors.patient_get(user=user, patient_id=patient_id, action=A.ESTIMATE_CREATE)
+    except NotFound:
+        raise Http404 from None
+    text, on, _self_pay, errors = _estimate_input(request)
+    locations = Location.objects.restrict(user, A.ESTIMATE_CREATE).select_related("organization")
+    location = locations.filter(is_active=True).order_by("name", "pk").first()
+    if not text or errors or location is None:
+        return redirect("eligibility:estimate", patient_id=patient.pk)
+    provider = None
+    if (request.GET.get("provider") or "").isdigit():
+        provider = Provider.objects.restrict(user, A.PRACTICE_VIEW).filter(
+            pk=int(request.GET["provider"])
+        ).first()
+    try:
+        planned = estimates.parse_services(text)
+    except DomainError:
+        return redirect("eligibility:estimate", patient_id=patient.pk)
+    visit = estimates.estimate_for_visit(
+        user=user,
+        patient=patient,
+        services=planned,
+        on=on,
+        self_pay=True,
+        event="good_faith_estimate_printed",
+    )
+    diagnoses = [
+        code.strip().upper()
+        for code in (request.GET.get("diagnoses") or "").split(",")
+        if code.strip()
+    ][:12]
+    gfe = estimates.good_faith_estimate(
+        visit=visit,
+        location=location,
+        provider=provider,
+        description=(request.GET.get("description") or "").strip()[:200],
+        diagnosis_codes=diagnoses,
+    )
+    return render(request, "eligibility/gfe.html", {"gfe": gfe, "patient": patient})
