@@ -14,6 +14,8 @@ frontdesk statements run [--dry-run]
 frontdesk settlement import FILE [--location L] [--user USERNAME]
 frontdesk eligibility request --coverage ID --date YYYY-MM-DD --out FILE
 frontdesk eligibility import FILE
+frontdesk codes import-cpt FILE.csv [--effective-from D] [--check]
+frontdesk codes import-icd10 [FILE --name N --effective-from D [--effective-to D]]
 frontdesk <any manage.py command>   e.g. frontdesk migrate, frontdesk runserver 127.0.0.1:8000
 """
 
@@ -35,6 +37,8 @@ TWO_WORD_COMMANDS = {
     ("settlement", "import"): "settlement_import",
     ("eligibility", "request"): "eligibility_request",
     ("eligibility", "import"): "eligibility_import",
+    ("codes", "import-cpt"): "codes_import_cpt",
+    ("codes", "import-icd10"): "codes_import_icd10",
 }
 
 

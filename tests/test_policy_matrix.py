@@ -569,6 +569,19 @@ def _sample_exchange(objects: dict[str, Any]) -> Any:
     return objects["exchange"]
 
 
+# Code sets and fees (coding): a payer's fee schedule with one price.
+def _coding_schedule(objects: dict[str, Any]) -> Any:
+    from frontdesk.coding.tests.samples import sample_schedule
+
+    return sample_schedule(objects)
+
+
+def _coding_entry(objects: dict[str, Any]) -> Any:
+    from frontdesk.coding.tests.samples import sample_entry
+
+    return sample_entry(objects)
+
+
 SAMPLE_KWARGS.update(
     {
         "eligibility:panel": lambda o: {"coverage_id": o["coverage"].pk},
@@ -581,5 +594,13 @@ SAMPLE_KWARGS.update(
         "clearinghouse:exchange": lambda o: {"exchange_id": _sample_exchange(o).pk},
         "clearinghouse:download": lambda o: {"exchange_id": _sample_exchange(o).pk},
         "disclosures:patient": lambda o: {"patient_id": o["patient"].pk},
+        **{
+            f"coding:{name}": (lambda o: {"schedule_id": _coding_schedule(o).pk})
+            for name in ("schedule", "schedule_edit", "entry_set")
+        },
+        "coding:entry_delete": lambda o: {
+            "schedule_id": _coding_schedule(o).pk,
+            "entry_id": _coding_entry(o).pk,
+        },
     }
 )

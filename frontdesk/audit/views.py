@@ -30,6 +30,7 @@ from frontdesk.audit.choices import AuditAction
 from frontdesk.audit.forms import AuditReportForm, GrantReviewForm
 from frontdesk.audit.models import AuditEvent, EmergencyAccessGrant
 from frontdesk.audit.services import audit_report_access_record, emergency_grant_review
+from frontdesk.core.csvcell import csv_cell
 from frontdesk.core.errors import DomainError, NotFound, ValidationFailed
 
 REPORT_PAGE_SIZE = 50
@@ -72,23 +73,8 @@ EXPORT_HEADER = [
     "row_hash",
 ]
 
+
 # A spreadsheet treats a cell starting with one of these as a formula (CSV injection, OWASP).
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_cell(value: Any) -> str:
-    """Render one CSV cell as text that no spreadsheet will evaluate."""
-    if value is None:
-        text = ""
-    elif isinstance(value, bool):
-        text = "yes" if value else "no"
-    else:
-        text = str(value)
-    if text.startswith(FORMULA_PREFIXES):
-        return "'" + text
-    return text
-
-
 def _query_without(request: HttpRequest, *names: str) -> str:
     params = request.GET.copy()
     for name in names:

@@ -19,8 +19,8 @@ from frontdesk.accounts.decorators import requires
 from frontdesk.accounts.policy import A
 from frontdesk.audit.choices import AuditAction, AuditCategory
 from frontdesk.audit.services import audit_record
-from frontdesk.audit.views import csv_cell
 from frontdesk.core.crypto import decrypt_bytes
+from frontdesk.core.csvcell import csv_cell
 from frontdesk.core.errors import DomainError, NotFound
 from frontdesk.ledger import services as ledger_services
 from frontdesk.ledger.choices import EntryKind

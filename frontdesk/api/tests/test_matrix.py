@@ -717,6 +717,11 @@ def test_the_operation_list_is_what_the_issue_asks_for() -> None:
             ("POST", "/api/v1/coverages/{coverage_id}/eligibility-checks", "eligibility.check"),
             ("GET", "/api/v1/eligibility-checks/{check_id}", "eligibility.check"),
             ("GET", "/api/v1/patients/{patient_id}/eligibility-checks", "eligibility.check"),
+            ("GET", "/api/v1/codes/icd10", "codes.view"),
+            ("GET", "/api/v1/codes/icd10/{code}", "codes.view"),
+            ("GET", "/api/v1/codes/procedures", "codes.view"),
+            ("GET", "/api/v1/fee-schedules", "codes.view"),
+            ("GET", "/api/v1/fee-schedules/{schedule_id}", "codes.view"),
             ("GET", "/api/v1/clearinghouse/exchanges", "claim.view"),
             ("GET", "/api/v1/clearinghouse/exchanges/{exchange_id}", "claim.view"),
             ("GET", "/api/v1/patients/{patient_id}/disclosures", "audit.view"),
@@ -893,6 +898,37 @@ OUT_OF_SCOPE.update(
         ),
         ("GET", "/api/v1/patients/{patient_id}/eligibility-checks"): lambda w: (
             f"/api/v1/patients/{w.restricted_patient.pk}/eligibility-checks",
+            None,
+        ),
+    }
+)
+
+
+# Code sets and fees (coding). Reference data, not scoped by location or patient: the "out of scope"
+# sample of an object operation is an object that does not exist (404 for every permitted role).
+def _coding_schedule(world: World) -> Any:
+    from frontdesk.coding.tests.samples import sample_schedule
+
+    return sample_schedule({"payer": world.payer})
+
+
+SAMPLES.update(
+    {
+        ("GET", "/api/v1/codes/icd10"): lambda w: ("/api/v1/codes/icd10?q=E11", None),
+        ("GET", "/api/v1/codes/icd10/{code}"): lambda w: ("/api/v1/codes/icd10/E11.9", None),
+        ("GET", "/api/v1/codes/procedures"): lambda w: ("/api/v1/codes/procedures?q=G04", None),
+        ("GET", "/api/v1/fee-schedules"): lambda w: ("/api/v1/fee-schedules", None),
+        ("GET", "/api/v1/fee-schedules/{schedule_id}"): lambda w: (
+            f"/api/v1/fee-schedules/{_coding_schedule(w).pk}",
+            None,
+        ),
+    }
+)
+OUT_OF_SCOPE.update(
+    {
+        ("GET", "/api/v1/codes/icd10/{code}"): lambda w: ("/api/v1/codes/icd10/Q99.99", None),
+        ("GET", "/api/v1/fee-schedules/{schedule_id}"): lambda w: (
+            "/api/v1/fee-schedules/999999999",
             None,
         ),
     }

@@ -19,8 +19,9 @@ from frontdesk.audit.models import AuditEvent
 from frontdesk.audit.selectors import SORT_COLUMNS
 from frontdesk.audit.services import audit_record
 from frontdesk.audit.tests.conftest import logged_in_client, make_staff
-from frontdesk.audit.views import EXPORT_HEADER, csv_cell
+from frontdesk.audit.views import EXPORT_HEADER
 from frontdesk.core import context
+from frontdesk.core.csvcell import csv_cell
 from tests.factories import PatientFactory
 
 pytestmark = pytest.mark.django_db
