@@ -591,6 +591,8 @@ SAMPLE_KWARGS.update(
             for name in ("check", "check_retry", "check_raw")
         },
         "eligibility:batch": lambda o: {"batch_id": _eligibility_batch(o).pk},
+        "eligibility:estimate": lambda o: {"patient_id": o["patient"].pk},
+        "eligibility:good_faith_estimate": lambda o: {"patient_id": o["patient"].pk},
         "clearinghouse:exchange": lambda o: {"exchange_id": _sample_exchange(o).pk},
         "clearinghouse:download": lambda o: {"exchange_id": _sample_exchange(o).pk},
         "disclosures:patient": lambda o: {"patient_id": o["patient"].pk},

@@ -21,6 +21,7 @@ provider for an uninsured or self-pay individual; the printable page is ``eligib
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
@@ -35,6 +36,8 @@ from frontdesk.core.errors import FieldErrors, PermissionDenied
 from frontdesk.eligibility.summary import BenefitSummary
 
 CENT = Decimal("0.01")
+PROCEDURE_CODE = re.compile(r"^(?:[0-9]{4}[0-9A-Z]|[A-Z][0-9]{4})$")  # CPT or HCPCS Level II
+MODIFIER = re.compile(r"^[0-9A-Z]{2}$")
 ZERO = Decimal("0.00")
 DISPUTE_THRESHOLD = Decimal("400.00")  # 45 CFR 149.620: billed charges at least $400 above the GFE
 
@@ -179,7 +182,7 @@ def estimate_compute(
 
 
 def parse_services(text: str) -> list[PlannedService]:
-    """"99213, 36415 x2, 99214-25" -> planned services (codes upper-cased; refused with field errors)."""
+    """ "99213, 36415 x2, 99214-25" -> planned services (codes upper-cased; refused with field errors)."""
     errors = FieldErrors()
     services: list[PlannedService] = []
     for raw in text.replace("\n", ",").split(","):
@@ -198,7 +201,7 @@ def parse_services(text: str) -> list[PlannedService]:
                 errors.add("services", f"Units must be 1 to 99: {count.strip()!r}.")
                 continue
         code, *modifiers = [part.strip() for part in item.strip().split("-")]
-        if not code.isalnum() or len(code) != 5 or any(len(m) != 2 for m in modifiers):
+        if not PROCEDURE_CODE.match(code) or not all(MODIFIER.match(m) for m in modifiers):
             errors.add("services", f"Not a procedure code with modifiers: {raw.strip()!r}.")
             continue
         services.append(PlannedService(code=code, units=units, modifiers=tuple(modifiers[:4])))

@@ -272,9 +272,11 @@ def good_faith_estimate(request: HttpRequest, patient_id: int) -> HttpResponse:
         return redirect("eligibility:estimate", patient_id=patient.pk)
     provider = None
     if (request.GET.get("provider") or "").isdigit():
-        provider = Provider.objects.restrict(user, A.PRACTICE_VIEW).filter(
-            pk=int(request.GET["provider"])
-        ).first()
+        provider = (
+            Provider.objects.restrict(user, A.PRACTICE_VIEW)
+            .filter(pk=int(request.GET["provider"]))
+            .first()
+        )
     try:
         planned = estimates.parse_services(text)
     except DomainError:
