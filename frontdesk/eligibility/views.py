@@ -269,7 +269,8 @@ def good_faith_estimate(request: HttpRequest, patient_id: int) -> HttpResponse:
     locations = Location.objects.restrict(user, A.ESTIMATE_CREATE).select_related("organization")
     location = locations.filter(is_active=True).order_by("name", "pk").first()
     if not text or errors or location is None:
-        return redirect("eligibility:estimate", patient_id=patient.pk)
+        # Nothing to print yet: the estimate form (with what was given) says what is missing.
+        return estimate(request, patient_id=patient.pk)
     provider = None
     if (request.GET.get("provider") or "").isdigit():
         provider = (
@@ -280,7 +281,7 @@ def good_faith_estimate(request: HttpRequest, patient_id: int) -> HttpResponse:
     try:
         planned = estimates.parse_services(text)
     except DomainError:
-        return redirect("eligibility:estimate", patient_id=patient.pk)
+        return estimate(request, patient_id=patient.pk)
     visit = estimates.estimate_for_visit(
         user=user,
         patient=patient,
