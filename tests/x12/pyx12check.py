@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import re
 from typing import Any
 
 
@@ -74,7 +75,10 @@ def pyx12_errors(text: str) -> list[str]:
         except ValueError:
             messages.append("pyx12 wrote unreadable JSON error output")
     if not messages:  # errors pyx12 only logs (a file it cannot read at all, a missing map)
-        messages.extend(m.replace(repr(None), "") for m in handler.messages)
+        messages.extend(
+            re.sub(r'"<_io\.StringIO object at 0x[0-9a-f]+>"', "the text", m)
+            for m in handler.messages
+        )
     if not valid and not messages:
         messages.append("pyx12 reports the file invalid (no message given)")
     return messages

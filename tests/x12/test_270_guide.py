@@ -514,3 +514,14 @@ def test_arbitrary_names_are_cleaned_or_refused(last: str, first: str, payer: st
         return
     assert guide_errors(text) == []
     read_270(text)
+
+
+def test_an_address_without_a_city_is_left_out() -> None:
+    text = write_270([inquiry(subscriber=subscriber(city="", state="IL"))], header())
+    assert "N3*" not in text and "N4*" not in text
+    assert guide_errors(text) == []
+    text = write_270(
+        [inquiry(subscriber=subscriber(address_line1="", city="SPRINGFIELD"))], header()
+    )
+    assert "N3*" not in text and "N4*SPRINGFIELD*IL*62701~" in text
+    assert guide_errors(text) == []

@@ -168,7 +168,7 @@ def test_eb_loop_aaa_is_labelled_2110c() -> None:
         sample("active_ppo.x12")
         .decode()
         .replace("EB*B*IND*UC*PR**27*50*****Y~", "EB*B*IND*UC*PR**27*50*****Y~\nAAA*N**57*C~")
-        .replace("SE*43*0001", "SE*44*0001")
+        .replace("SE*46*0001", "SE*47*0001")
     )
     (r,) = read_271(text)
     assert [(x.loop, x.reason) for x in r.rejections] == [("2110C", "57")]
@@ -362,3 +362,84 @@ def test_read_271_answers_the_270_it_was_asked() -> None:
     (back,) = read_271(write_271([answer], header("HB")))
     assert back.trace_numbers == ("ELG-000123",) and back.active is True
     assert back.subscriber == asked.subscriber
+
+
+def test_find_benefits_filters_and_falls_back_on_plan_coverage() -> None:
+    from frontdesk.standards.x12.eligibility import find_benefits
+
+    (r,) = read_271(sample("active_ppo.x12"))
+    (copay,) = find_benefits(r, "B", service_type="98", in_network="Y")
+    assert copay.amount == Decimal("25")
+    remaining = find_benefits(
+        r, "C", service_type="98", coverage_level="IND", time_period="29", in_network="Y"
+    )
+    assert [b.amount for b in remaining] == [Decimal("1125.5")]  # stated for 30, applies to 98
+    assert [b.percent for b in find_benefits(r, "A", service_type="98", in_network="N")] == [
+        Decimal("0.4")
+    ]
+    assert find_benefits(r, "B", service_type="UC")[0].amount == Decimal("50")
+
+
+def test_a_271_for_a_different_member_is_flagged() -> None:
+    from dataclasses import replace
+
+    from frontdesk.standards.x12.eligibility import response_mismatches
+
+    asked = inquiry()
+    (r,) = read_271(sample("active_ppo.x12"))
+    assert response_mismatches(asked, r) == []
+    wrong = replace(
+        r,
+        trace_numbers=("OTHER",),
+        subscriber=replace(r.subscriber, member_id="ZZZ999", date_of_birth=dt.date(1981, 1, 1)),
+    )
+    problems = response_mismatches(asked, wrong)
+    assert any("trace OTHER" in p for p in problems)
+    assert any("member ID ZZZ999" in p for p in problems)
+    assert any("date of birth" in p for p in problems)
+    child = Person("TESTPATIENT", "JAMIE", date_of_birth=dt.date(2015, 7, 4))
+    (d,) = read_271(sample("dependent.x12"))
+    assert (
+        response_mismatches(
+            inquiry(trace_number="ELG-000126", dependent=child, relationship="19"), d
+        )
+        == []
+    )
+
+
+def test_write_271_payer_level_rejection_round_trips() -> None:
+    rejected = EligibilityResponse(
+        control_number="0001",
+        trace_numbers=(),
+        payer_name="EXAMPLE HEALTH PLAN",
+        payer_id="EXHP1",
+        provider_name="",
+        provider_npi="",
+        subscriber=Person(last_name=""),
+        dependent=None,
+        benefits=(),
+        rejections=(Rejection("2000A", "N", "42", "P", rejection_message("42", "P", "2000A")),),
+    )
+    text = write_271([rejected], header("HB"))
+    assert "HL*1**20*0~" in text and "HL*2" not in text
+    assert read_271(text) == [rejected]
+
+
+def test_read_270_from_another_system_with_eq_repetitions() -> None:
+    text = (
+        "ISA*00*          *00*          *ZZ*OTHERPMS       *ZZ*PAYERSIM       *261127*0800*^*00501*"
+        "000000555*0*P*:~GS*HS*OTHERPMS*PAYERSIM*20261127*0800*555*X*005010X279A1~"
+        "ST*270*1234*005010X279A1~BHT*0022*13*REF1*20261127*0800~HL*1**20*1~"
+        "NM1*PR*2*EXAMPLE HEALTH PLAN*****PI*EXHP1~HL*2*1*21*1~"
+        "NM1*1P*1*SAMPLEDOC*JORDAN****XX*1234567893~HL*3*2*22*0~TRN*1*TR-9*1234567890~"
+        "NM1*IL*1*TESTPATIENT*ALEX****MI*XZW123456789~DMG*D8*19800517~"
+        "EQ*30^98^UC~DTP*291*D8*20261203~HL*4*2*22*0~TRN*1*TR-10*1234567890~"
+        "NM1*IL*1*SAMPLEPERSON*CASEY****MI*XZW987654321~DTP*291*D8*20261204~EQ*30~"
+        "SE*18*1234~GE*1*555~IEA*1*000000555~"
+    )
+    first, second = read_270(text)
+    assert first.service_types == ("30", "98", "UC")
+    assert first.date_of_service == dt.date(2026, 12, 3)  # DTP in 2110C
+    assert (first.provider_name, first.provider_first_name) == ("SAMPLEDOC", "JORDAN")
+    assert (second.trace_number, second.subscriber.member_id) == ("TR-10", "XZW987654321")
+    assert second.date_of_service == dt.date(2026, 12, 4)

@@ -116,7 +116,11 @@ def reason_text(reason: str) -> str:
 
 def rejection_message(reason: str, follow_up: str = "", loop: str = "") -> str:
     """AAA03 + AAA04 as one message, e.g. for a 75 with C: "Subscriber not found — ... again."."""
-    parts = [reason_text(reason)]
+    text = reason_text(reason)
+    subject = LOOP_SUBJECTS.get(loop)
+    if subject and reason.strip().upper() not in REJECT_REASONS:
+        text = f"{subject}: {text[0].lower()}{text[1:]}"
+    parts = [text]
     action = FOLLOW_UP_ACTIONS.get(follow_up.strip().upper())
     if action:
         parts.append(action)

@@ -326,6 +326,8 @@ NETWORK_INDICATORS: dict[str, str] = {
 DEPENDENT_RELATIONSHIPS: dict[str, str] = {"01": "Spouse", "19": "Child", "34": "Other adult"}
 
 _SEX_CODES = frozenset({"M", "F", "U"})
+_DATE_RE = re.compile(r"[0-9]{8}")
+_DECIMAL_RE = re.compile(r"-?([0-9]+\.?[0-9]*|\.[0-9]+)")
 _ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9 \-./]*")
 
 
@@ -480,7 +482,7 @@ def guarded(what: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
 
 def parse_date(seg: Segment, position: int, value: str | None = None) -> dt.date:
     text = seg.get(position) if value is None else value
-    if not re.fullmatch(r"\d{8}", text):
+    if not _DATE_RE.fullmatch(text):
         raise seg.error(f"{text!r} is not a date (CCYYMMDD)", position)
     try:
         return dt.date(int(text[:4]), int(text[4:6]), int(text[6:]))
@@ -505,7 +507,7 @@ def parse_decimal(seg: Segment, position: int) -> Decimal | None:
     text = seg.get(position)
     if not text:
         return None
-    if not re.fullmatch(r"-?(\d+\.?\d*|\.\d+)", text):
+    if not _DECIMAL_RE.fullmatch(text):
         raise seg.error(f"{text!r} is not a number", position)
     try:
         return Decimal(text)
@@ -690,7 +692,10 @@ def _person_segments(
     group = _identifier(person.group_number, f"{prefix}.group_number", min_length=1, max_length=50)
     if group:
         out.append(("REF", "6P", group, _name(person.group_name, 80, f"{prefix}.group_name")))
-    if person.address_line1:
+    # N4 needs a city (N401, 2-30 characters); an address without one is left out, N3 with it.
+    city = _name(person.city, 30, f"{prefix}.city")
+    has_city = len(city) >= 2
+    if person.address_line1 and has_city:
         out.append(
             (
                 "N3",
@@ -698,14 +703,14 @@ def _person_segments(
                 _name(person.address_line2, 55, f"{prefix}.address_line2"),
             )
         )
-    if person.city or person.state or person.postal_code:
+    if has_city:
         state = (person.state or "").strip().upper()
         if state and not re.fullmatch(r"[A-Z]{2}", state):
             raise X12BuildError("must be a 2-letter state code", field=f"{prefix}.state")
         postal = re.sub(r"[^0-9A-Za-z]", "", person.postal_code or "")
         if postal and not 3 <= len(postal) <= 15:
             raise X12BuildError("must be 3 to 15 characters", field=f"{prefix}.postal_code")
-        out.append(("N4", _name(person.city, 30, f"{prefix}.city"), state, postal))
+        out.append(("N4", city, state, postal))
     return out
 
 
@@ -1354,3 +1359,83 @@ def describe_benefit(benefit: Benefit) -> str:
     if benefit.percent is not None:
         parts.append(f"{(benefit.percent * 100).normalize():f} %")
     return ", ".join(parts)
+
+
+def find_benefits(
+    response: EligibilityResponse,
+    code: str,
+    *,
+    service_type: str | None = None,
+    coverage_level: str | None = None,
+    time_period: str | None = None,
+    in_network: str | None = None,
+) -> list[Benefit]:
+    """The EB loops with EB01 ``code`` matching the filters (None = any).
+
+    ``service_type`` matches an EB that lists it, or, when none does, one that lists "30" (health
+    benefit plan coverage) or none at all — payers often state deductibles only for 30. ``in_network``
+    "Y"/"N" also matches "W" (both) and an EB with no indicator.
+    """
+
+    def network_ok(benefit: Benefit) -> bool:
+        return in_network is None or benefit.in_network in (in_network, "W", "")
+
+    candidates = [
+        b
+        for b in response.benefits
+        if b.code == code
+        and (coverage_level is None or b.coverage_level == coverage_level)
+        and (time_period is None or b.time_period == time_period)
+        and network_ok(b)
+    ]
+    if service_type is None:
+        return candidates
+    exact = [b for b in candidates if service_type in b.service_types]
+    if exact:
+        return exact
+    return [b for b in candidates if not b.service_types or "30" in b.service_types]
+
+
+def response_mismatches(inquiry: EligibilityInquiry, response: EligibilityResponse) -> list[str]:
+    """Why ``response`` may not answer ``inquiry`` (empty when it does), in plain words.
+
+    A payer answering for a different member than asked must not be filed as this patient's benefits:
+    the trace number must come back, and the member ID, last name and date of birth the payer returns
+    must agree with what was sent (when the payer returns them).
+    """
+    problems: list[str] = []
+    if response.trace_numbers and inquiry.trace_number not in response.trace_numbers:
+        problems.append(
+            f"The response answers trace {', '.join(response.trace_numbers)}, not this check "
+            f"({inquiry.trace_number})."
+        )
+    sent, got = inquiry.subscriber, response.subscriber
+    if got.member_id and sent.member_id and got.member_id.upper() != sent.member_id.strip().upper():
+        problems.append(
+            f"The payer answered for member ID {got.member_id}, but {sent.member_id} was asked."
+        )
+    pairs = [(sent, got, "subscriber")]
+    if inquiry.dependent is not None:
+        if response.dependent is None:
+            if got.last_name:
+                problems.append("The payer answered for the subscriber, not the dependent asked.")
+        else:
+            pairs.append((inquiry.dependent, response.dependent, "dependent"))
+    for asked, answered, who in pairs:
+        if (
+            answered.last_name
+            and clean_text(asked.last_name, 60).upper() != answered.last_name.upper()
+        ):
+            problems.append(
+                f"The payer answered for {who} {answered.last_name}, but {asked.last_name} was asked."
+            )
+        if (
+            answered.date_of_birth
+            and asked.date_of_birth
+            and answered.date_of_birth != asked.date_of_birth
+        ):
+            problems.append(
+                f"The payer has the {who}'s date of birth as {answered.date_of_birth:%m/%d/%Y}, "
+                f"not {asked.date_of_birth:%m/%d/%Y}."
+            )
+    return problems

@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 
 from frontdesk.standards.x12.errors import X12BuildError, X12ParseError
 
+_TAG_RE = re.compile(r"[A-Z][A-Z0-9]{1,2}")
+
 ISA_LENGTH = 106  # "ISA" + 16 elements with their separators + the segment terminator
 
 # ISA element widths (ISA01..ISA16), fixed by the standard.
@@ -234,6 +236,15 @@ def split_segments(data: str | bytes) -> tuple[Delimiters, list[Segment]]:
     """Delimiters and the segments of ``data``, line breaks around terminators ignored."""
     text = _text(data).lstrip()
     delimiters = detect_delimiters(text)
+    tail = text.rstrip(" \r\n\t\x00\x1a")
+    if delimiters.segment not in " \r\n\t\x00\x1a" and not tail.endswith(delimiters.segment):
+        last = tail.rsplit(delimiters.segment, 1)[-1].strip("\r\n")
+        raise X12ParseError(
+            f"the file is truncated: it ends inside a segment ({last[:20]!r}) without the segment "
+            f"terminator {delimiters.segment!r}",
+            segment_index=tail.count(delimiters.segment) + 1,
+            segment_id=last.split(delimiters.element, 1)[0][:3],
+        )
     segments: list[Segment] = []
     for raw in text.split(delimiters.segment):
         raw = raw.strip("\r\n")
@@ -242,7 +253,7 @@ def split_segments(data: str | bytes) -> tuple[Delimiters, list[Segment]]:
         parts = raw.split(delimiters.element)
         tag = parts[0].strip()
         position = len(segments) + 1
-        if not re.fullmatch(r"[A-Z][A-Z0-9]{1,2}", tag):
+        if not _TAG_RE.fullmatch(tag):
             raise X12ParseError(
                 f"segment {position} has no valid segment tag (found {tag[:10]!r})",
                 segment_index=position,
