@@ -16,6 +16,7 @@ frontdesk eligibility request --coverage ID --date YYYY-MM-DD --out FILE
 frontdesk eligibility import FILE
 frontdesk codes import-cpt FILE.csv [--effective-from D] [--check]
 frontdesk codes import-icd10 [FILE --name N --effective-from D [--effective-to D]]
+frontdesk clearinghouse poll
 frontdesk <any manage.py command>   e.g. frontdesk migrate, frontdesk runserver 127.0.0.1:8000
 """
 
@@ -39,6 +40,7 @@ TWO_WORD_COMMANDS = {
     ("eligibility", "import"): "eligibility_import",
     ("codes", "import-cpt"): "codes_import_cpt",
     ("codes", "import-icd10"): "codes_import_icd10",
+    ("clearinghouse", "poll"): "clearinghouse_poll",
 }
 
 

@@ -23,7 +23,8 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("patients",),
     ("scheduling",),
     ("waitlist", "notifications"),
-    ("coding", "disclosures", "clearinghouse"),
+    ("coding", "disclosures"),
+    ("clearinghouse",),  # records the disclosures its exchanges make
     ("eligibility",),
     ("ledger",),
     ("chartprep", "printing", "visits"),

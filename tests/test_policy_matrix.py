@@ -595,6 +595,7 @@ SAMPLE_KWARGS.update(
         "eligibility:good_faith_estimate": lambda o: {"patient_id": o["patient"].pk},
         "clearinghouse:exchange": lambda o: {"exchange_id": _sample_exchange(o).pk},
         "clearinghouse:download": lambda o: {"exchange_id": _sample_exchange(o).pk},
+        "clearinghouse:reprocess": lambda o: {"exchange_id": _sample_exchange(o).pk},
         "disclosures:patient": lambda o: {"patient_id": o["patient"].pk},
         **{
             f"coding:{name}": (lambda o: {"schedule_id": _coding_schedule(o).pk})

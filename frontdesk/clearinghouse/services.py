@@ -21,6 +21,7 @@ from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from frontdesk.accounts.policy import A
 from frontdesk.audit.choices import AuditAction, AuditCategory, AuditOutcome
 from frontdesk.audit.services import audit_record
 from frontdesk.clearinghouse import handlers
@@ -40,7 +41,7 @@ from frontdesk.clearinghouse.transports import (
     transaction_code_of,
 )
 from frontdesk.core import crypto
-from frontdesk.core.errors import ValidationFailed
+from frontdesk.core.errors import Conflict, PermissionDenied, ValidationFailed
 from frontdesk.standards.x12.envelope import split_segments
 from frontdesk.standards.x12.errors import X12Error
 
@@ -429,6 +430,42 @@ def inbox_poll(*, actor: Any = None) -> list[Exchange]:
     for exchange in waiting:
         by_pk[exchange.pk] = exchange_dispatch(by_pk.get(exchange.pk, exchange))
     return [by_pk[e.pk] for e in recorded]
+
+
+MSG_NOT_REPROCESSABLE = "Only a received file whose processing failed can be processed again."
+MSG_NO_HANDLER = "No part of FrontDesk processes {kind} files."
+
+
+def exchange_reprocess(*, actor: Any, exchange: Exchange) -> Exchange:
+    """Hand an inbound file whose processing failed to its handler again (after the cause was
+    fixed: the claim created, the code added). Audited; the outcome is the exchange's new status."""
+    if not actor.can(A.REMITTANCE_POST):
+        raise PermissionDenied()
+    if (
+        exchange.direction != Direction.IN
+        or exchange.status != ExchangeStatus.ERROR
+        or exchange.request_id is not None
+        or not exchange.stored_name
+    ):
+        raise Conflict(MSG_NOT_REPROCESSABLE, code="not_reprocessable")
+    if handlers.handler_for(exchange.kind) is None:
+        raise Conflict(MSG_NO_HANDLER.format(kind=exchange.kind), code="no_handler")
+    with transaction.atomic():
+        updated = Exchange.objects.filter(pk=exchange.pk, status=ExchangeStatus.ERROR).update(
+            status=ExchangeStatus.RECEIVED, error="", processed_at=None
+        )
+        if not updated:
+            raise Conflict(MSG_NOT_REPROCESSABLE, code="not_reprocessable")
+        audit_record(
+            actor=actor,
+            action=AuditAction.UPDATE,
+            category=AuditCategory.INSURANCE,
+            object_type="exchange",
+            object_id=exchange.pk,
+            detail={"event": "reprocess", "kind": exchange.kind},
+        )
+    exchange.refresh_from_db()
+    return exchange_dispatch(exchange)
 
 
 def exchange_download(*, actor: Any, exchange: Exchange) -> bytes:

@@ -295,9 +295,10 @@ def _simulated(name: str) -> Any:
     """The simulated payer's function ``name`` (imported late: it needs every X12 codec)."""
     try:
         from frontdesk.clearinghouse import simulated
+
+        return getattr(simulated, name)
     except ImportError as exc:  # a codec missing from this installation
         raise TransportError(f"The simulated payer is not available ({exc}).") from None
-    return getattr(simulated, name)
 
 
 class SimulatedTransport:
@@ -327,7 +328,6 @@ class SimulatedTransport:
 
     def realtime(self, payload: str, *, timeout: float = DEFAULT_TIMEOUT) -> str:
         self._down(payload)
-        answer_270 = _simulated("answer_270")
         payers = _payer_ids(payload)
         if "SIMSLOW" in payers:
             raise TransportError(
@@ -335,6 +335,7 @@ class SimulatedTransport:
             )
         if "SIMGARBAGE" in payers:
             return check_271("<html><body>502 Bad Gateway</body></html>")
+        answer_270 = _simulated("answer_270")
         try:
             answer = answer_270(payload, self._today())
         except X12Error as exc:
@@ -345,12 +346,11 @@ class SimulatedTransport:
 
     def submit(self, filename: str, payload: str) -> None:
         self._down(payload)
-        answer_270 = _simulated("answer_270")
-        answer_837 = _simulated("answer_837")
         code = transaction_code_of(payload)
         now = time.time()
         replies: list[tuple[float, str, str]] = []
         if code == "837":
+            answer_837 = _simulated("answer_837")
             try:
                 answered = answer_837(payload, self._today())
             except X12Error as exc:
@@ -361,6 +361,7 @@ class SimulatedTransport:
             if answered.remittance_835:
                 replies.append((now + self.delay, "835", answered.remittance_835))
         elif code == "270":
+            answer_270 = _simulated("answer_270")
             try:
                 replies.append((now, "271", answer_270(payload, self._today())))
             except X12Error as exc:

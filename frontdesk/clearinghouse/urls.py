@@ -11,4 +11,5 @@ urlpatterns = [
     path("poll/", views.poll, name="poll"),
     path("<int:exchange_id>/", views.exchange_detail, name="exchange"),
     path("<int:exchange_id>/download/", views.exchange_download, name="download"),
+    path("<int:exchange_id>/reprocess/", views.reprocess, name="reprocess"),
 ]

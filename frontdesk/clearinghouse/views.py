@@ -18,7 +18,7 @@ from frontdesk.clearinghouse.forms import ExchangeFilterForm
 from frontdesk.clearinghouse.handlers import registered_kinds
 from frontdesk.clearinghouse.models import Exchange
 from frontdesk.clearinghouse.transports import TransportError, get_transport
-from frontdesk.core.errors import NotFound
+from frontdesk.core.errors import DomainError, NotFound
 
 PAGE_SIZE = 50
 
@@ -79,6 +79,13 @@ def exchange_detail(request: HttpRequest, exchange_id: int) -> HttpResponse:
             "responses": responses,
             "patient_count": exchange.patients.count(),
             "handled": exchange.kind in registered_kinds(),
+            "can_reprocess": (
+                request.user.can(A.REMITTANCE_POST)  # type: ignore[union-attr]
+                and exchange.status == "error"
+                and exchange.direction == "in"
+                and exchange.request_id is None
+                and exchange.kind in registered_kinds()
+            ),
         },
     )
 
@@ -96,6 +103,22 @@ def exchange_download(request: HttpRequest, exchange_id: int) -> HttpResponse:
     response["Cache-Control"] = "no-store"
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+@requires(A.REMITTANCE_POST)
+@require_POST
+def reprocess(request: HttpRequest, exchange_id: int) -> HttpResponse:
+    exchange = _exchange(request, exchange_id)
+    try:
+        exchange = services.exchange_reprocess(actor=request.user, exchange=exchange)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        if exchange.status == "processed":
+            messages.success(request, "The file was processed.")
+        else:
+            messages.warning(request, f"The file still could not be processed: {exchange.error}")
+    return redirect("clearinghouse:exchange", exchange_id=exchange.pk)
 
 
 @requires(A.REMITTANCE_POST)

@@ -12,14 +12,12 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import re
-from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
 from frontdesk.clearinghouse.simulated import plans
+from frontdesk.clearinghouse.simulated.adjudication import first_service_date, remittance_for
 from frontdesk.clearinghouse.simulated.common import answer_header
-from frontdesk.clearinghouse.simulated.plans import money
 from frontdesk.standards.x12.acks import (
     AckError,
     ClaimAck,
@@ -27,37 +25,24 @@ from frontdesk.standards.x12.acks import (
     ClaimStatus,
     FunctionalAck,
     TransactionAck,
+    acknowledge,
     write_277ca,
     write_999,
 )
 from frontdesk.standards.x12.claims import (
-    Address,
-    Adjustment,
     Claim,
     ClaimBatch,
     ClaimGroup,
-    ServiceLine,
     read_837p,
 )
 from frontdesk.standards.x12.envelope import Interchange, Segment, Transaction, parse
 from frontdesk.standards.x12.errors import X12ParseError
 from frontdesk.standards.x12.remittance import (
-    CLAIM_FILING_INDICATORS,
-    ClaimPayment,
-    ProviderAdjustment,
     Remittance,
-    ServicePayment,
     write_835,
 )
 
 ZERO = Decimal("0")
-OFFICE_VISITS = frozenset(f"992{n:02d}" for n in (2, 3, 4, 5, 11, 12, 13, 14, 15))
-NOT_COVERED_CODE = "99999"
-PATIENT_LIABLE_MODIFIER = "GY"
-LATE_DAYS = 30
-INTEREST_RATE = Decimal("0.01")
-OVERPAYMENT_THRESHOLD = Decimal("1000")
-OVERPAYMENT_RECOVERY = Decimal("25.00")
 
 
 @dataclass(frozen=True)
@@ -90,33 +75,39 @@ def _single(interchange: Interchange, group_gs: Segment, transaction: Transactio
 
 
 def _ack_error(exc: X12ParseError, transaction: Transaction) -> AckError:
+    """The reader's complaint as an IK3 (segment) or IK3 + IK4 (element) error."""
     # The single-transaction interchange puts ISA at 1, GS at 2 and ST at 3.
     position = max(1, (exc.segment_index or 3) - 2)
     segment: Segment | None = None
     if 1 <= position <= len(transaction.segments):
         segment = transaction.segments[position - 1]
     segment_id = exc.segment_id or (segment.id if segment else "")
-    bad_value = ""
-    if segment is not None and exc.element:
-        bad_value = segment.get(exc.element)[:99]
+    bad_value = segment.get(exc.element)[:99] if segment is not None and exc.element else ""
+    # The claim the error is in (CTX*CLM01), when it is inside one.
+    claim_id = ""
+    for earlier in transaction.segments[: position - 1]:
+        if earlier.id == "CLM":
+            claim_id = earlier.get(1)
+        elif earlier.id == "HL":
+            claim_id = ""
+    # IK403 for an element: 7 invalid code value, 1 required element missing;
+    # IK304 for a segment: 8 segment has data element errors, 3 required segment missing.
+    code = ("7" if bad_value else "1") if exc.element else ("8" if segment_id else "3")
     return AckError(
         segment_id=segment_id or "ST",
         segment_position=position,
         loop="",
-        code="8" if segment_id else "3",
+        code=code,
         element_position=exc.element or None,
-        element_code=("7" if bad_value else "1") if exc.element else "",
+        element_code="",
         bad_value=bad_value,
         message=exc.message,
+        context_name="CLM01" if claim_id else "",
+        context_value=claim_id,
     )
 
 
 # --- the 277CA rules -------------------------------------------------------------------------------
-
-
-def _first_service_date(claim: Claim) -> dt.date | None:
-    dates = [line.service_date for line in claim.lines]
-    return min(dates) if dates else None
 
 
 def claim_rejection(group: ClaimGroup, claim: Claim, today: dt.date) -> ClaimStatus | None:
@@ -178,200 +169,10 @@ def _claim_ack(
         else plans.payer_claim_number(group.payer.payer_id, claim.claim_id),
         statuses=statuses,
         total_charge=claim.total_charge,
-        service_date=_first_service_date(claim),
+        service_date=first_service_date(claim),
         patient_last_name=patient.last_name if patient else group.subscriber.last_name,
         patient_first_name=patient.first_name if patient else group.subscriber.first_name,
         member_id=group.subscriber.member_id,
-    )
-
-
-# --- the 835 rules ---------------------------------------------------------------------------------
-
-
-def _adjudicate_line(
-    line: ServiceLine, plan: plans.Plan, state: dict[str, Decimal]
-) -> ServicePayment:
-    """One line: allowed, CO-45, then copay / deductible / coinsurance, or a denial."""
-    base = ServicePayment(
-        procedure_code=line.procedure_code,
-        charge=line.charge,
-        paid=ZERO,
-        modifiers=line.modifiers,
-        units=line.units,
-        service_date=line.service_date,
-        line_control_number=line.line_control_number,
-    )
-    if line.procedure_code == NOT_COVERED_CODE:
-        return dataclasses.replace(
-            base, adjustments=(Adjustment("CO", "96", line.charge),), remarks=("N130",)
-        )
-    if PATIENT_LIABLE_MODIFIER in line.modifiers:
-        return dataclasses.replace(
-            base, adjustments=(Adjustment("PR", "96", line.charge),), remarks=("N130",)
-        )
-    allowed = money(line.charge * plan.allowed_fraction)
-    adjustments: list[Adjustment] = []
-    if line.charge - allowed:
-        adjustments.append(Adjustment("CO", "45", line.charge - allowed))
-    rest = allowed
-    if line.procedure_code in OFFICE_VISITS and plan.copay > 0:
-        copay = min(state["copay"], rest)
-        if copay > 0:
-            adjustments.append(Adjustment("PR", "3", copay))
-            state["copay"] -= copay
-            rest -= copay
-    else:
-        deductible = min(state["deductible"], rest)
-        if deductible > 0:
-            adjustments.append(Adjustment("PR", "1", deductible))
-            state["deductible"] -= deductible
-            rest -= deductible
-        coinsurance = money(rest * plan.coinsurance)
-        if coinsurance > 0:
-            adjustments.append(Adjustment("PR", "2", coinsurance))
-            rest -= coinsurance
-    return dataclasses.replace(base, paid=rest, adjustments=tuple(adjustments), allowed=allowed)
-
-
-def _secondary_line(line: ServiceLine, prior_patient_share: Decimal) -> ServicePayment:
-    """A secondary payer pays the patient's share the primary left (up to the charge); the rest
-    is the impact of the prior payer's adjudication (OA-23)."""
-    paid = min(max(prior_patient_share, ZERO), line.charge)
-    adjustments = (Adjustment("OA", "23", line.charge - paid),) if line.charge - paid else ()
-    return ServicePayment(
-        procedure_code=line.procedure_code,
-        charge=line.charge,
-        paid=paid,
-        modifiers=line.modifiers,
-        units=line.units,
-        service_date=line.service_date,
-        line_control_number=line.line_control_number,
-        adjustments=adjustments,
-    )
-
-
-def _secondary_lines(claim: Claim) -> list[ServicePayment]:
-    claim_share = sum(
-        (a.amount for other in claim.other_payers for a in other.adjustments if a.group == "PR"),
-        ZERO,
-    )
-    out: list[ServicePayment] = []
-    for line in claim.lines:
-        if line.prior_adjudications:
-            share = sum(
-                (
-                    a.amount
-                    for prior in line.prior_adjudications
-                    for a in prior.adjustments
-                    if a.group == "PR"
-                ),
-                ZERO,
-            )
-        else:
-            share, claim_share = claim_share, ZERO  # claim-level share: on the first line
-        out.append(_secondary_line(line, share))
-    return out
-
-
-def _claim_payment(group: ClaimGroup, claim: Claim, plan: plans.Plan) -> ClaimPayment:
-    secondary = bool(claim.other_payers)
-    if secondary:
-        lines = _secondary_lines(claim)
-    else:
-        state = {
-            "copay": plan.copay,
-            "deductible": plans.deductible_remaining(plan, group.subscriber.member_id),
-        }
-        lines = [_adjudicate_line(line, plan, state) for line in claim.lines]
-    paid = sum((line.paid for line in lines), ZERO)
-    patient_share = sum(
-        (a.amount for line in lines for a in line.adjustments if a.group == "PR"), ZERO
-    )
-    denied = paid == 0 and any(a.reason == "96" for line in lines for a in line.adjustments)
-    status = "4" if denied else ("2" if secondary else "1")
-    # Lines must add up to the claim: a charge the 837P total carries beyond its lines (never from
-    # FrontDesk) is adjusted at claim level so the 835 still balances.
-    line_charges = sum((line.charge for line in lines), ZERO)
-    claim_adjustments: tuple[Adjustment, ...] = ()
-    if claim.total_charge != line_charges:
-        claim_adjustments = (Adjustment("CO", "45", claim.total_charge - line_charges),)
-    patient = group.patient
-    filing = group.subscriber.claim_filing_indicator
-    return ClaimPayment(
-        patient_control_number=claim.claim_id,
-        status=status,
-        total_charge=claim.total_charge,
-        paid=paid,
-        patient_responsibility=patient_share,
-        filing_indicator=filing if filing in CLAIM_FILING_INDICATORS else plan.filing_indicator,
-        payer_claim_number=plans.payer_claim_number(group.payer.payer_id, claim.claim_id),
-        adjustments=claim_adjustments,
-        service_lines=tuple(lines),
-        patient_last_name=patient.last_name if patient else group.subscriber.last_name,
-        patient_first_name=patient.first_name if patient else group.subscriber.first_name,
-        member_id=group.subscriber.member_id,
-        insured_last_name=group.subscriber.last_name if patient else "",
-        insured_first_name=group.subscriber.first_name if patient else "",
-        insured_member_id=group.subscriber.member_id if patient else "",
-        rendering_npi=claim.rendering_provider.npi if claim.rendering_provider else "",
-        frequency_code=claim.frequency_code,
-        service_date=_first_service_date(claim),
-    )
-
-
-def trace_number(payer_id: str, claims: Sequence[Claim]) -> str:
-    """The check number: a function of the payer and the claims paid (same claims, same check)."""
-    key = "|".join(sorted(f"{c.claim_id}:{c.total_charge}" for c in claims))
-    return str(int(plans.digest(payer_id, key)[:15], 16) % 10**10).zfill(10)
-
-
-def _provider_adjustments(
-    payments: Sequence[ClaimPayment], npi: str, today: dt.date
-) -> list[ProviderAdjustment]:
-    period_end = dt.date(today.year, 12, 31)
-    adjustments: list[ProviderAdjustment] = []
-    for payment in payments:
-        late = payment.service_date and (today - payment.service_date).days > LATE_DAYS
-        if late and payment.paid > 0:
-            interest = max(money(payment.paid * INTEREST_RATE), Decimal("0.01"))
-            adjustments.append(
-                ProviderAdjustment(npi, period_end, "L6", payment.patient_control_number, -interest)
-            )
-    total = sum((p.paid for p in payments), ZERO) - sum((a.amount for a in adjustments), ZERO)
-    if total > OVERPAYMENT_THRESHOLD:
-        adjustments.append(
-            ProviderAdjustment(npi, period_end, "WO", "SIMOVERPAY", OVERPAYMENT_RECOVERY)
-        )
-    return adjustments
-
-
-def _remittance(
-    batch: ClaimBatch, payer_id: str, accepted: list[tuple[ClaimGroup, Claim]], today: dt.date
-) -> Remittance:
-    plan = plans.plan_for(payer_id)
-    payments = [_claim_payment(group, claim, plan) for group, claim in accepted]
-    provider = batch.billing_provider
-    plb = _provider_adjustments(payments, provider.npi, today)
-    total = sum((p.paid for p in payments), ZERO) - sum((a.amount for a in plb), ZERO)
-    line1, city, state, postal = plans.PAYER_ADDRESS
-    return Remittance(
-        control_number="0001",
-        payer_name=accepted[0][0].payer.name or plans.PAYER_NAME,
-        payer_id=payer_id,
-        payee_name=provider.name,
-        payee_npi=provider.npi,
-        payee_tax_id=re.sub(r"\D", "", provider.tax_id),
-        payment_method="CHK" if total > 0 else "NON",
-        credit_debit="C",
-        total_paid=total,
-        payment_date=today,
-        production_date=today,
-        trace_number=trace_number(payer_id, [claim for _group, claim in accepted]),
-        trace_originator="1" + str(int(plans.digest("ein", payer_id)[:12], 16) % 10**9).zfill(9),
-        claims=tuple(payments),
-        provider_adjustments=tuple(plb),
-        payer_address=Address(line1, city, state, postal),
-        payer_contact_name="SIMULATED EDI SUPPORT",
     )
 
 
@@ -401,6 +202,8 @@ def answer_837(text: str | bytes, today: dt.date) -> SimulatedReplies:
                             control_number=transaction.control_number,
                             status="R",
                             errors=(_ack_error(exc, transaction),),
+                            version=transaction.st.get(3) or group.version,
+                            syntax_errors=("5",),  # one or more segments in error
                         )
                     )
                     continue
@@ -410,6 +213,7 @@ def answer_837(text: str | bytes, today: dt.date) -> SimulatedReplies:
                         control_number=transaction.control_number,
                         status="A",
                         errors=(),
+                        version=transaction.st.get(3) or group.version,
                     )
                 )
                 for batch in batches:
@@ -421,22 +225,13 @@ def answer_837(text: str | bytes, today: dt.date) -> SimulatedReplies:
                             (claim_group, claim)
                         )
                     for payer_id, accepted in sorted(by_payer.items()):
-                        remittances.append(_remittance(batch, payer_id, accepted, today))
-            accepted_count = sum(1 for t in transaction_acks if t.status == "A")
+                        remittances.append(remittance_for(batch, payer_id, accepted, today))
             functional_acks.append(
-                FunctionalAck(
+                acknowledge(
                     functional_id=group.functional_id,
                     group_control_number=group.control_number,
                     version=group.version,
-                    status=(
-                        "A"
-                        if accepted_count == len(transaction_acks)
-                        else ("R" if accepted_count == 0 else "P")
-                    ),
-                    transactions=tuple(transaction_acks),
-                    included=len(transaction_acks),
-                    received=len(transaction_acks),
-                    accepted=accepted_count,
+                    transactions=transaction_acks,
                 )
             )
     ack_999 = write_999(
@@ -477,12 +272,21 @@ def _acknowledge(
             if rejection is None and claim.frequency_code != "8":
                 payable.append((group, claim))
     total = sum((c.total_charge for g in batch.groups for c in g.claims), ZERO)
+    accepted = [a for a in acks if a.accepted]
+    rejected = [a for a in acks if not a.accepted]
     return (
         ClaimAckReport(
             control_number=f"{number:04d}",
             payer_name=batch.receiver.name or plans.PAYER_NAME,
             payer_id=batch.receiver.identifier or plans.SENDER_ID,
             receiver_name=batch.submitter.name,
+            receiver_id=batch.submitter.identifier,
+            reference=f"SIM{plans.digest(batch.reference, batch.submitter.identifier)[:12].upper()}",
+            batch_reference=batch.reference,
+            received_date=today,
+            processed_date=today,
+            billing_provider_name=batch.billing_provider.name,
+            billing_provider_npi=batch.billing_provider.npi,
             batch_statuses=(
                 ClaimStatus(
                     category="A1",
@@ -494,6 +298,10 @@ def _acknowledge(
                 ),
             ),
             claims=tuple(acks),
+            accepted_count=len(accepted),
+            rejected_count=len(rejected),
+            accepted_amount=sum((a.total_charge or ZERO for a in accepted), ZERO),
+            rejected_amount=sum((a.total_charge or ZERO for a in rejected), ZERO),
         ),
         payable,
     )

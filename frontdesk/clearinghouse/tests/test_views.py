@@ -112,3 +112,60 @@ def test_api_lists_and_shows_exchanges(biller_client):
     one = biller_client.get(f"/api/v1/clearinghouse/exchanges/{exchange.pk}")
     assert one.json()["filename"] == "270-sample.x12"
     assert biller_client.get("/api/v1/clearinghouse/exchanges/999999").status_code == 404
+
+
+def test_the_frontdesk_verb_maps_to_the_command():
+    from frontdesk.cli import translate
+
+    assert translate(["clearinghouse", "poll"]) == ["clearinghouse_poll"]
+
+
+def test_the_list_costs_the_same_queries_for_many_exchanges(biller_client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert biller_client.get(reverse("clearinghouse:exchanges")).status_code == 200
+        return len(queries)
+
+    sample_exchange()
+    few = count()
+    for _ in range(5):
+        sample_exchange()
+    assert count() == few
+
+
+def test_a_failed_file_is_processed_again_once_fixed(biller_client, drop_box):
+    from frontdesk.clearinghouse.services import inbox_poll
+
+    fixed = {"yet": False}
+
+    def handler(exchange: Exchange) -> None:
+        if not fixed["yet"]:
+            raise ValueError("Claim FD9 is unknown")
+
+    handlers.register_handler("835", handler)
+    _drop(drop_box, "b.835", tiny_835())
+    (exchange,) = inbox_poll()
+    assert exchange.status == "error"
+    url = reverse("clearinghouse:reprocess", kwargs={"exchange_id": exchange.pk})
+    detail = biller_client.get(
+        reverse("clearinghouse:exchange", kwargs={"exchange_id": exchange.pk})
+    )
+    assert "Process again" in detail.content.decode()
+    still = biller_client.post(url, follow=True)
+    assert "still could not be processed: Claim FD9 is unknown" in still.content.decode()
+    fixed["yet"] = True
+    done = biller_client.post(url, follow=True)
+    assert "The file was processed." in done.content.decode()
+    exchange.refresh_from_db()
+    assert exchange.status == "processed" and exchange.error == ""
+    again = biller_client.post(url, follow=True)
+    assert "Only a received file whose processing failed" in again.content.decode()
+
+
+def test_reprocess_needs_remittance_post(staff_client):
+    exchange = sample_exchange()
+    url = reverse("clearinghouse:reprocess", kwargs={"exchange_id": exchange.pk})
+    assert staff_client(Role.FRONT_DESK).post(url).status_code == 403

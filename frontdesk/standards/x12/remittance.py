@@ -36,21 +36,20 @@ from frontdesk.standards.x12.claims import (
     _Check,
     _Reader,
     adjustments_total,
+    build_interchange,
+    clean_text,
+    format_amount,
+    format_date,
     format_quantity,
     parse_adjustments,
     parse_amount,
     parse_date,
 )
 from frontdesk.standards.x12.envelope import (
-    Delimiters,
     EnvelopeHeader,
     RawSegment,
     Segment,
     Transaction,
-    build,
-    clean_text,
-    format_amount,
-    format_date,
     transactions_of,
 )
 from frontdesk.standards.x12.errors import X12BuildError
@@ -121,6 +120,7 @@ PLB_REASONS = frozenset(
     ]
 )
 ZERO = Decimal("0")
+_LOOP_ENDS = frozenset(["SVC", "CLP", "LX", "PLB"])
 
 
 @dataclass(frozen=True)
@@ -275,9 +275,10 @@ def _read_transaction(t: Transaction) -> Remittance:
     # Balancing: BPR02 = sum CLP04 - sum PLB04..
     paid = sum((c.paid for c in claims), ZERO)
     plb_total = sum((p.amount for p in plbs), ZERO)
-    if total_paid != paid - plb_total:
+    signed = -total_paid if bpr.get(3) == "D" else total_paid
+    if signed != paid - plb_total:
         raise bpr.error(
-            f"the payment does not balance: BPR02 is {total_paid} but the claims paid {paid} "
+            f"the payment does not balance: BPR02 is {signed} but the claims paid {paid} "
             f"and the provider adjustments (PLB) total {plb_total} (expected {paid - plb_total})",
             2,
         )
@@ -305,7 +306,8 @@ def _read_transaction(t: Transaction) -> Remittance:
         payer_company_id=bpr.get(10),
         payee_bank_routing=bpr.get(13),
         payee_bank_account=bpr.get(15),
-        handling_code="" if bpr.get(1) == "I" else bpr.get(1),
+        # "" when BPR01 is what the writer derives from the method (I, or H for no payment).
+        handling_code="" if bpr.get(1) == ("H" if bpr.get(4) == "NON" else "I") else bpr.get(1),
     )
 
 
@@ -409,8 +411,9 @@ def _read_claim(r: _Reader) -> ClaimPayment:
 
 def _read_line(r: _Reader, pcn: str) -> ServicePayment:
     svc = r.next()
-    qualifier = svc.component(1, 1)
-    code = svc.component(1, 2)
+    billed = svc.components(1)
+    qualifier = billed[0] if billed else ""
+    code = billed[1] if len(billed) > 1 else ""
     if not code:
         raise svc.error(f"claim {pcn}: SVC01-2 (procedure code) is missing", 1)
     charge = parse_amount(svc, 2, "SVC02 (line charge)")
@@ -423,20 +426,29 @@ def _read_line(r: _Reader, pcn: str) -> ServicePayment:
     end: dt.date | None = None
     control = ""
     allowed: Decimal | None = None
-    while (seg := r.peek()) is not None and seg.id not in ("SVC", "CLP", "LX", "PLB"):
-        r.next()
-        if seg.id == "CAS":
+    segments, i, count = r.segs, r.i, len(r.segs)
+    while i < count:
+        seg = segments[i]
+        tag = seg.id
+        if tag in _LOOP_ENDS:
+            break
+        i += 1
+        qualifier_ = seg.elements[0] if seg.elements else ""
+        if tag == "CAS":
             adjustments += parse_adjustments(seg)
-        elif seg.id == "DTM" and seg.get(1) in ("472", "150"):
-            start = parse_date(seg, 2, "DTM02 (service date)")
-        elif seg.id == "DTM" and seg.get(1) == "151":
-            end = parse_date(seg, 2, "DTM02 (service end date)")
-        elif seg.id == "REF" and seg.get(1) == "6R":
+        elif tag == "DTM":
+            if qualifier_ in ("472", "150"):
+                start = parse_date(seg, 2, "DTM02 (service date)")
+            elif qualifier_ == "151":
+                end = parse_date(seg, 2, "DTM02 (service end date)")
+        elif tag == "REF" and qualifier_ == "6R":
             control = seg.get(2)
-        elif seg.id == "AMT" and seg.get(1) == "B6":
+        elif tag == "AMT" and qualifier_ == "B6":
             allowed = parse_amount(seg, 2, "AMT02 (allowed amount)")
-        elif seg.id == "LQ" and seg.get(1) == "HE":
+        elif tag == "LQ" and qualifier_ == "HE":
             remarks.append(seg.require(2, "LQ02 (remark code)"))
+    r.i = i
+    submitted = svc.components(6)
     total = adjustments_total(adjustments)
     if charge - paid != total:
         raise svc.error(
@@ -448,17 +460,17 @@ def _read_line(r: _Reader, pcn: str) -> ServicePayment:
         procedure_code=code,
         charge=charge,
         paid=paid,
-        modifiers=tuple(m for m in svc.components(1)[2:6] if m),
+        modifiers=tuple(m for m in billed[2:6] if m),
         units=units,
         service_date=start,
         line_control_number=control,
         adjustments=tuple(adjustments),
         remarks=tuple(remarks),
         allowed=allowed,
-        submitted_procedure_code=svc.component(6, 2),
+        submitted_procedure_code=submitted[1] if len(submitted) > 1 else "",
         service_date_end=end,
         procedure_qualifier=qualifier,
-        submitted_modifiers=tuple(m for m in svc.components(6)[2:6] if m),
+        submitted_modifiers=tuple(m for m in submitted[2:6] if m),
     )
 
 
@@ -477,15 +489,8 @@ def write_835(remittances: Sequence[Remittance], header: EnvelopeHeader) -> str:
     bodies = [_remittance_body(rem) for rem in remittances]
     first = remittances[0].control_number
     start = int(first) if re.fullmatch(r"\d{1,9}", first) and int(first) > 0 else 1
-    text = build(header, "835", bodies, first_st_control=start)
-    # The 835 guide marks ST03 "not used" (unlike the 837P); ``build`` always writes it.
-    d = Delimiters()
-    return re.sub(
-        rf"(^|{re.escape(d.segment)}\s*)(ST{re.escape(d.element)}835{re.escape(d.element)}\d+)"
-        rf"{re.escape(d.element)}{VERSION}(?={re.escape(d.segment)})",
-        r"\1\2",
-        text,
-    )
+    # The 835 guide marks ST03 "not used" (unlike the 837P).
+    return build_interchange(header, "835", bodies, first_st_control=start, st_version=False)
 
 
 def _remittance_body(rem: Remittance) -> list[RawSegment]:
@@ -504,14 +509,11 @@ def _remittance_body(rem: Remittance) -> list[RawSegment]:
         rem.payment_method,
     ]
     if rem.payment_method in ("ACH", "BOP", "FWT"):
-        for name in (
-            "payer_bank_routing",
-            "payer_bank_account",
-            "payer_company_id",
-            "payee_bank_routing",
-            "payee_bank_account",
-        ):
-            check.ident(getattr(rem, name), f"BPR ({name})", 35)
+        check.ident(rem.payer_bank_routing, "BPR07", 12, min_length=3)
+        check.ident(rem.payer_bank_account, "BPR09", 35)
+        check.ident(rem.payer_company_id, "BPR10", 10, min_length=10)
+        check.ident(rem.payee_bank_routing, "BPR13", 12, min_length=3)
+        check.ident(rem.payee_bank_account, "BPR15", 35)
         bpr += [
             "CCP" if rem.payment_method == "ACH" else "",
             "01",
@@ -534,7 +536,7 @@ def _remittance_body(rem: Remittance) -> list[RawSegment]:
             "TRN",
             "1",
             check.ident(rem.trace_number, "TRN02", 50),
-            check.ident(rem.trace_originator, "TRN03", 10),
+            check.ident(rem.trace_originator, "TRN03", 10, min_length=10),
         )
     )
     if rem.production_date is not None:
@@ -546,7 +548,7 @@ def _remittance_body(rem: Remittance) -> list[RawSegment]:
     address = rem.payer_address
     line1 = clean_text(address.line1, 55)
     city = clean_text(address.city, 30)
-    if not line1 or not city or not re.fullmatch(r"[A-Z]{2}", address.state):
+    if not line1 or len(city) < 2 or not re.fullmatch(r"[A-Z]{2}", address.state):
         raise check.fail(
             "1000A N3/N4", "the payer's address needs a street, a city and a 2-letter state"
         )
@@ -555,7 +557,7 @@ def _remittance_body(rem: Remittance) -> list[RawSegment]:
         raise check.fail("1000A N403", f"ZIP {address.postal_code!r} must be 5 or 9 digits")
     out.append(("N3", line1, clean_text(address.line2, 55)))
     out.append(("N4", city, address.state, postal))
-    out.append(("REF", "2U", check.ident(rem.payer_id, "1000A REF02 (2U)", 50)))
+    out.append(("REF", "2U", check.ident(rem.payer_id, "1000A REF02 (2U)", 50, min_length=2)))
     contact: list[str] = ["PER", "BL", clean_text(rem.payer_contact_name, 60)]
     if rem.payer_contact_phone:
         phone = re.sub(r"\D", "", rem.payer_contact_phone)
@@ -610,10 +612,11 @@ def _remittance_body(rem: Remittance) -> list[RawSegment]:
         out.append(tuple(seg))
     paid = sum((c.paid for c in rem.claims), ZERO)
     plb_total = sum((p.amount for p in rem.provider_adjustments), ZERO)
-    if rem.total_paid != paid - plb_total:
+    signed = -rem.total_paid if rem.credit_debit == "D" else rem.total_paid
+    if signed != paid - plb_total:
         raise check.fail(
             "BPR02",
-            f"total paid {rem.total_paid} must be the claims' payments {paid} minus the provider "
+            f"total paid {signed} must be the claims' payments {paid} minus the provider "
             f"adjustments {plb_total} = {paid - plb_total}",
         )
     return out
@@ -656,7 +659,7 @@ def _claim_segments(claim: ClaimPayment) -> list[RawSegment]:
             "",
             "",
             "MI" if claim.member_id else "",
-            check.ident(claim.member_id, "NM109 (QC)", 80, required=False),
+            check.ident(claim.member_id, "NM109 (QC)", 80, required=False, min_length=2),
         )
     )
     if claim.insured_member_id:
@@ -671,7 +674,7 @@ def _claim_segments(claim: ClaimPayment) -> list[RawSegment]:
                 "",
                 "",
                 "MI",
-                check.ident(claim.insured_member_id, "NM109 (IL)", 80),
+                check.ident(claim.insured_member_id, "NM109 (IL)", 80, min_length=2),
             )
         )
     if claim.rendering_npi:
