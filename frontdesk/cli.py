@@ -14,6 +14,7 @@ frontdesk statements run [--dry-run]
 frontdesk settlement import FILE [--location L] [--user USERNAME]
 frontdesk codes import-cpt FILE.csv [--effective-from D] [--check]
 frontdesk codes import-icd10 [FILE --name N --effective-from D [--effective-to D]]
+frontdesk codes import-hcpcs FILE
 frontdesk <any manage.py command>   e.g. frontdesk migrate, frontdesk runserver 127.0.0.1:8000
 """
 
@@ -35,6 +36,7 @@ TWO_WORD_COMMANDS = {
     ("settlement", "import"): "settlement_import",
     ("codes", "import-cpt"): "codes_import_cpt",
     ("codes", "import-icd10"): "codes_import_icd10",
+    ("codes", "import-hcpcs"): "codes_import_hcpcs",
 }
 
 
