@@ -354,7 +354,8 @@ def procedure_lookup(code: str) -> ProcedureCode | None:
 
 def procedure_search(query: str, *, limit: int = 20) -> list[ProcedureCode]:
     """Imported codes and shipped HCPCS codes whose code starts with, or description holds, the query."""
-    text = (query or "").strip()
+    # Control characters (a NUL is refused by PostgreSQL) can match nothing: drop them.
+    text = "".join(ch for ch in (query or "") if ch.isprintable()).strip()
     if not text:
         return []
     upper = text.upper()
