@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gzip
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
@@ -40,6 +41,7 @@ __all__ = [
     "Release",
     "fee_for",
     "icd10_check",
+    "icd10_check_many",
     "icd10_lookup",
     "icd10_release_for",
     "icd10_releases",
@@ -162,13 +164,13 @@ def icd10_releases() -> list[Release]:
     return releases
 
 
-def icd10_release_for(on: dt.date) -> tuple[Release, str]:
+def icd10_release_for(on: dt.date, *, releases: list[Release] | None = None) -> tuple[Release, str]:
     """The release for a date of service and, when none covers it, the warning naming the one used.
 
     Several covering releases (an update that overlaps a fiscal year): the one that started last.
     None covering: the newest release starting before the date, or the oldest for an earlier date.
     """
-    releases = icd10_releases()
+    releases = releases if releases is not None else icd10_releases()
     covering = [r for r in releases if r.covers(on)]
     if covering:
         return covering[-1], ""
@@ -218,9 +220,19 @@ def icd10_search(query: str, *, limit: int = 20, on: dt.date | None = None) -> l
 
 def icd10_check(code: str, *, on: dt.date) -> CodeCheck:
     """Whether ``code`` may go on a claim for a date of service, with a message naming any fix."""
+    return _check(code, on=on, releases=icd10_releases())
+
+
+def icd10_check_many(codes: Sequence[str], *, on: dt.date) -> list[CodeCheck]:
+    """``icd10_check`` for each code (a claim's diagnoses) with one query for the releases."""
+    releases = icd10_releases()
+    return [_check(code, on=on, releases=releases) for code in codes]
+
+
+def _check(code: str, *, on: dt.date, releases: list[Release]) -> CodeCheck:
     raw = (code or "").strip()
     shown = icd10cm.with_dot(raw) if raw else ""
-    release, warning = icd10_release_for(on)
+    release, warning = icd10_release_for(on, releases=releases)
     common: dict[str, Any] = {"on": on, "release": release.name, "warning": warning}
     if not raw or not icd10cm.looks_like_code(raw):
         return CodeCheck(
@@ -237,7 +249,7 @@ def icd10_check(code: str, *, on: dt.date) -> CodeCheck:
     codes = code_set(release)
     entry = codes.get(raw)
     if entry is None:
-        elsewhere = _valid_elsewhere(raw, exclude=release)
+        elsewhere = _valid_elsewhere(raw, exclude=release, releases=releases)
         if elsewhere is not None:
             period = _period(elsewhere)
             return CodeCheck(
@@ -316,8 +328,8 @@ def _nearest_known_parent(codes: CodeSet, raw: str) -> icd10cm.Icd10Entry | None
     return None
 
 
-def _valid_elsewhere(code: str, *, exclude: Release) -> Release | None:
-    for release in reversed(icd10_releases()):
+def _valid_elsewhere(code: str, *, exclude: Release, releases: list[Release]) -> Release | None:
+    for release in reversed(releases):
         if release.key != exclude.key and code in code_set(release):
             return release
     return None
@@ -342,7 +354,8 @@ def procedure_lookup(code: str) -> ProcedureCode | None:
 
 def procedure_search(query: str, *, limit: int = 20) -> list[ProcedureCode]:
     """Imported codes and shipped HCPCS codes whose code starts with, or description holds, the query."""
-    text = (query or "").strip()
+    # Control characters (a NUL is refused by PostgreSQL) can match nothing: drop them.
+    text = "".join(ch for ch in (query or "") if ch.isprintable()).strip()
     if not text:
         return []
     upper = text.upper()

@@ -289,6 +289,85 @@ def _entry_upsert(schedule: FeeSchedule, code: str, modifier: str, amount: Decim
     )
 
 
+# --- HCPCS Level II from CMS's annual file -------------------------------------------------------------
+
+HCPCS_PROCEDURE_RECORDS = ("3", "4")  # first line, continuation
+HCPCS_MODIFIER_RECORDS = ("7", "8")
+
+
+def hcpcs_import(*, actor: Any, data: bytes, file_name: str = "") -> CodeImportResult:
+    """Import HCPCS Level II codes and descriptions from CMS's alpha-numeric file (fixed width,
+    ``HCPCYYYY_JAN_ANWEB.txt``): columns 1-5 code, 11 record id (3 first line, 4 continuation of the
+    long description; 7/8 modifier records, skipped), 12-91 long description. Prices are not read
+    (fees come from the practice's CSV). All or nothing; re-import updates descriptions."""
+    _check(actor)
+    text = _decode(data)
+    errors: list[dict[str, Any]] = []
+    descriptions: dict[str, list[str]] = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        code, record = line[:5].strip().upper(), line[10:11]
+        if record in HCPCS_MODIFIER_RECORDS:
+            continue
+        if record not in HCPCS_PROCEDURE_RECORDS:
+            if len(errors) < MAX_ERRORS:
+                errors.append(
+                    {
+                        "row": number,
+                        "column": "record id",
+                        "message": f"line {number}, column 11 (record id): {record!r} is not 3, 4, "
+                        "7 or 8: this is not CMS's HCPCS file",
+                    }
+                )
+            continue
+        if procedure_kind_of(code) != "hcpcs":
+            if len(errors) < MAX_ERRORS:
+                errors.append(
+                    {
+                        "row": number,
+                        "column": "code",
+                        "message": f"line {number}, columns 1-5: {code!r} is not a HCPCS Level II "
+                        "code (A0000-V9999)",
+                    }
+                )
+            continue
+        descriptions.setdefault(code, []).append(line[11:91].strip())
+    if errors:
+        raise CodeImportInvalid(errors)
+    if not descriptions:
+        raise CodeImportInvalid(
+            [{"row": 1, "column": "", "message": "line 1, the file holds no HCPCS codes"}]
+        )
+    merged = {code: " ".join(p for p in parts if p)[:300] for code, parts in descriptions.items()}
+    existing = {p.code: p for p in ProcedureCode.objects.filter(code__in=merged)}
+    result = CodeImportResult(rows=len(merged))
+    with transaction.atomic():
+        for code, description in merged.items():
+            current = existing.get(code)
+            if current is None:
+                ProcedureCode.objects.create(code=code, kind="hcpcs", description=description)
+                result.codes_created += 1
+            elif current.description != description:
+                current.description = description
+                current.save(update_fields=["description", "updated_at"])
+                result.codes_updated += 1
+        audit_record(
+            actor=actor,
+            action=AuditAction.UPDATE,
+            category=AuditCategory.CONFIGURATION,
+            object_type="procedure_codes",
+            detail={
+                "event": "hcpcs_imported",
+                "file_sha256": hashlib.sha256(data).hexdigest(),
+                "codes": result.rows,
+                "codes_created": result.codes_created,
+                "codes_updated": result.codes_updated,
+            },
+        )
+    return result
+
+
 # --- ICD-10-CM releases -------------------------------------------------------------------------------
 
 

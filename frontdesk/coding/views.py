@@ -22,6 +22,7 @@ from frontdesk.coding.errors import CodeImportInvalid
 from frontdesk.coding.forms import CodesImportForm, FeeEntryForm, FeeScheduleForm, SearchForm
 from frontdesk.core.errors import DomainError, NotFound
 from frontdesk.practice.models import Payer
+from frontdesk.standards.icd10cm import looks_like_code
 
 
 def _user(request: HttpRequest) -> Any:
@@ -64,7 +65,7 @@ def search(request: HttpRequest) -> HttpResponse:
         "warning": warning,
         "diagnoses": selectors.icd10_search(query, limit=25, on=on) if query else [],
         "procedures": selectors.procedure_search(query, limit=15) if query else [],
-        "check": selectors.icd10_check(query, on=on) if query and " " not in query else None,
+        "check": selectors.icd10_check(query, on=on) if looks_like_code(query) else None,
     }
     if request.headers.get("HX-Request"):
         return render(request, "coding/_results.html", context)

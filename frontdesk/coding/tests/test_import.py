@@ -247,3 +247,45 @@ def test_the_demo_seed_is_idempotent() -> None:
     assert counts == (16, 48) == (ProcedureCode.objects.count(), FeeScheduleEntry.objects.count())
     quote = fee_for(code="99213", payer_id=payers[1].pk, on=ON)
     assert (quote.standard_charge, quote.allowed) == (D("120.00"), D("80.40"))
+
+
+def _hcpcs_line(code: str, record: str, text: str) -> str:
+    """One fixed-width line of CMS's alpha-numeric HCPCS file (the columns FrontDesk reads)."""
+    return f"{code:<5}{'00100':<5}{record}{text:<80}{text[:28]:<28}" + " " * 40
+
+
+@pytest.mark.django_db
+def test_the_cms_hcpcs_file_imports_codes_and_joins_continued_descriptions() -> None:
+    ProcedureCode.objects.create(code="G0439", kind="hcpcs", description="Old words")
+    lines = [
+        _hcpcs_line("A4550", "3", "Surgical trays"),
+        _hcpcs_line(
+            "G0439", "3", "Annual wellness visit, includes a personalized prevention plan of"
+        ),
+        _hcpcs_line("G0439", "4", "service (pps), subsequent visit"),
+        _hcpcs_line("25   ", "7", "Significant, separately identifiable e/m service"),
+    ]
+    result = services.hcpcs_import(actor=None, data="\n".join(lines).encode())
+    assert (result.rows, result.codes_created, result.codes_updated) == (2, 1, 1)
+    assert list(ProcedureCode.objects.values_list("code", "kind", "description")) == [
+        ("A4550", "hcpcs", "Surgical trays"),
+        (
+            "G0439",
+            "hcpcs",
+            "Annual wellness visit, includes a personalized prevention plan of service (pps), "
+            "subsequent visit",
+        ),
+    ]
+
+
+@pytest.mark.django_db
+def test_a_file_that_is_not_the_hcpcs_file_is_refused_whole() -> None:
+    lines = [_hcpcs_line("A4550", "3", "Surgical trays"), _hcpcs_line("99213", "3", "Visit")]
+    lines.append("code,description,standard_charge")
+    with pytest.raises(CodeImportInvalid) as caught:
+        services.hcpcs_import(actor=None, data="\n".join(lines).encode())
+    assert [e["message"] for e in caught.value.errors] == [
+        "line 2, columns 1-5: '99213' is not a HCPCS Level II code (A0000-V9999)",
+        "line 3, column 11 (record id): 'i' is not 3, 4, 7 or 8: this is not CMS's HCPCS file",
+    ]
+    assert ProcedureCode.objects.count() == 0

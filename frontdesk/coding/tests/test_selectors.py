@@ -291,3 +291,11 @@ def test_the_schedule_in_force_on_the_date_of_service_applies(fees: dict[str, An
 def test_an_unknown_code_has_no_price(fees: dict[str, Any]) -> None:
     quote = fee_for(code="12345", payer_id=fees["payer"].pk, on=APRIL)
     assert (quote.standard_charge, quote.allowed) == (None, None)
+
+
+@pytest.mark.django_db
+def test_a_claims_diagnoses_are_checked_with_one_query(django_assert_num_queries: Any) -> None:
+    icd10_check("E11.9", on=APRIL)  # the code set is loaded
+    with django_assert_num_queries(1):
+        checks = selectors.icd10_check_many(["E11.9", "E11", "I10", "R07.9"], on=APRIL)
+    assert [c.status for c in checks] == ["ok", "header", "ok", "ok"]
