@@ -53,6 +53,7 @@ def test_check_eligibility_from_check_in(page, live_server, settings):
     page.goto(f"/front-desk/?location={location.pk}")
     page.locator("tr", has_text="Zzeligtest, Q.").get_by_role("button", name="Check in").click()
     panel = page.locator("#flow-panel")
+    panel.get_by_role("heading", name="Check in Zzeligtest, Quinn").wait_for()
     panel.get_by_text("not checked with the payer yet").wait_for()
     panel.get_by_role("button", name="Check eligibility").focus()
     page.keyboard.press("Enter")
