@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import secrets
 from collections.abc import Iterable
 from typing import Any
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
@@ -55,6 +57,18 @@ DISCLOSED: dict[str, str] = {
     Kind.ELIGIBILITY_INQUIRY: "Eligibility inquiry (270): name, date of birth, member ID, payer",
     Kind.CLAIM: "Claim (837P): demographics, insurance, diagnoses, procedures, charges",
 }
+
+
+def realtime_timeout() -> float:
+    """Seconds a real-time 270 waits for its 271 (``FRONTDESK_CLEARINGHOUSE_TIMEOUT``, default 20)."""
+    raw = getattr(settings, "FRONTDESK_CLEARINGHOUSE_TIMEOUT", None)
+    if raw is None:
+        raw = os.environ.get("FRONTDESK_CLEARINGHOUSE_TIMEOUT", "")
+    try:
+        value = float(raw) if str(raw).strip() else DEFAULT_TIMEOUT
+    except ValueError:
+        return DEFAULT_TIMEOUT
+    return value if 0 < value <= 120 else DEFAULT_TIMEOUT
 
 
 def _store(content: bytes) -> str:
@@ -263,7 +277,7 @@ def exchange_realtime(
     kind: str = Kind.ELIGIBILITY_INQUIRY,
     payload: str,
     patient_ids: Iterable[Any] = (),
-    timeout: float = DEFAULT_TIMEOUT,
+    timeout: float | None = None,
 ) -> tuple[Exchange, Exchange]:
     """Send a 270 and wait for its 271; record both (request, response).
 
@@ -283,7 +297,9 @@ def exchange_realtime(
     delivered = False
     if transport is not None:
         try:
-            answer = transport.realtime(payload, timeout=timeout).encode("utf-8")
+            answer = transport.realtime(payload, timeout=timeout or realtime_timeout()).encode(
+                "utf-8"
+            )
             delivered = True
         except TransportError as exc:
             reason, delivered, answer = exc.reason, exc.delivered, exc.content

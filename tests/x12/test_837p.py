@@ -416,6 +416,15 @@ def test_dependent_claim_leaves_out_subscriber_demographics() -> None:
     assert back.groups[0].patient == group.patient
 
 
+def test_rendering_provider_same_as_billing_is_not_sent() -> None:
+    c = claim(rendering_provider=ProviderName("CLINIC", "SOLO", BILLING_NPI, "207Q00000X"))
+    text = write_837p(
+        [batch(ClaimGroup(subscriber(), Payer("EXAMPLE HEALTH", "EXH01"), (c,)))], header()
+    )
+    assert "NM1*82*" not in text
+    assert read_837p(text)[0].groups[0].claims[0].rendering_provider is None
+
+
 def test_reader_canonical_forms() -> None:
     """Dots in ICD-10 codes, punctuation in ZIP/tax id are removed; a line POS equal to the claim's is dropped."""
     c = claim(diagnoses=("J02.9",), lines=(line(place_of_service="11"),))
@@ -650,3 +659,12 @@ def test_fast_serializer_matches_envelope_build() -> None:
     with pytest.raises(X12BuildError) as info:
         build_interchange(h, "837", [[("SV1", ("HC", "99:13"))]])
     assert info.value.field == "SV101"
+
+
+def test_no_names_kept_in_caches_after_a_call() -> None:
+    from frontdesk.standards.x12.claims_common import clean_text
+
+    write_837p([everything()], header())
+    assert clean_text.cache_info().currsize == 0
+    read_837p(write_837p([everything()], header()))
+    assert clean_text.cache_info().currsize == 0

@@ -122,7 +122,9 @@ modifier_lists = st.lists(st.from_regex(r"[A-Z0-9]{2}", fullmatch=True), max_siz
 
 
 @st.composite
-def claims(draw: Any, claim_id: str, patient_born: dt.date, patient_sex: str) -> Claim:
+def claims(
+    draw: Any, claim_id: str, patient_born: dt.date, patient_sex: str, billing_npi: str = ""
+) -> Claim:
     diagnoses = tuple(draw(st.lists(diagnosis_codes, min_size=1, max_size=12, unique=True)))
     pos = draw(st.sampled_from(["11", "22", "02", "10"]))
     n_lines = draw(st.integers(1, 4))
@@ -223,7 +225,10 @@ def claims(draw: Any, claim_id: str, patient_born: dt.date, patient_sex: str) ->
         lines=tuple(lines),
         frequency_code=frequency,
         original_claim_number=draw(idents) if frequency in ("7", "8") else "",
-        rendering_provider=draw(st.one_of(st.none(), providers)),
+        # A rendering provider with the billing NPI is not sent (2310B "do not send").
+        rendering_provider=draw(
+            st.one_of(st.none(), providers.filter(lambda p: p.npi != billing_npi))
+        ),
         referring_provider=draw(st.one_of(st.none(), referrers)),
         facility=draw(
             st.one_of(
@@ -248,6 +253,7 @@ def claims(draw: Any, claim_id: str, patient_born: dt.date, patient_sex: str) ->
 @st.composite
 def batches(draw: Any, prefix: str = "C") -> ClaimBatch:
     groups: list[ClaimGroup] = []
+    billing_npi = draw(npis)
     counter = 0
     for _ in range(draw(st.integers(1, 3))):
         subscriber = draw(subscribers())
@@ -270,7 +276,7 @@ def batches(draw: Any, prefix: str = "C") -> ClaimBatch:
         group_claims = []
         for _ in range(draw(st.integers(1, 2))):
             counter += 1
-            group_claims.append(draw(claims(f"{prefix}{counter:05d}", born, sex)))
+            group_claims.append(draw(claims(f"{prefix}{counter:05d}", born, sex, billing_npi)))
         groups.append(ClaimGroup(subscriber, draw(payers), tuple(group_claims), patient))
     individual = draw(st.booleans())
     return ClaimBatch(
@@ -289,7 +295,7 @@ def batches(draw: Any, prefix: str = "C") -> ClaimBatch:
         receiver=Receiver(draw(words), draw(idents)),
         billing_provider=BillingProvider(
             name=draw(words),
-            npi=draw(npis),
+            npi=billing_npi,
             tax_id=draw(st.from_regex(r"[0-9]{9}", fullmatch=True)),
             address=draw(addresses(nine=True)),
             taxonomy_code=draw(st.one_of(st.just(""), taxonomies)),

@@ -257,3 +257,9 @@ def test_the_database_refuses_a_second_record_of_the_same_inbound_file(drop_box)
             status="received",
             created_at=exchange.created_at,
         )
+
+
+def test_realtime_timeout_comes_from_settings(settings, drop_box, biller):
+    settings.FRONTDESK_CLEARINGHOUSE_TIMEOUT = "0.2"
+    _request, response = exchange_realtime(actor=biller, payload=tiny_270())
+    assert response.error == "The clearinghouse did not answer within 0.2 s."

@@ -25,7 +25,8 @@ dependent's subscriber reads back with ``UNKNOWN_BIRTH_DATE`` / "U"; the other p
 has no demographics in the 837P, so its birth date and sex are the patient's when the relationship is 18
 (self) and ``UNKNOWN_BIRTH_DATE`` / "U" otherwise; an other payer reported line by line has its
 adjudication date only in 2430 (DTP*573), and reads back with the first line's date; a line's place of service equal to the claim's is not
-written (SV105) and reads back as ""; ICD-10-CM codes read back without dots; ``created_at`` reads back
+written (SV105) and reads back as ""; a rendering provider with the billing provider's NPI is not sent
+(2310B "do not send") and reads back as None; ICD-10-CM codes read back without dots; ``created_at`` reads back
 naive, to the second.
 """
 
@@ -33,23 +34,69 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from frontdesk.standards.x12.claims_common import (
+    DIGITS2_RE,
+    DIGITS9_RE,
+    DIGITS10_RE,
+    POINTER_RE,
+    TAXONOMY_RE,
+    TIME_RE,
+    Address,
+    Adjustment,
+    Check,
+    Reader,
+    address_segments,
+    adjustment_segments,
+    adjustments_total,
+    build_interchange,
+    clean_text,
+    digits_only,
+    format_amount,
+    format_date,
+    format_quantity,
+    name_text,
+    npi_valid,
+    parse_adjustments,
+    parse_amount,
+    parse_date,
+    transient_caches,
+)
 from frontdesk.standards.x12.envelope import (
-    Delimiters,
     EnvelopeHeader,
     RawSegment,
     Segment,
     Transaction,
     transactions_of,
 )
-from frontdesk.standards.x12.envelope import clean_text as _clean_text
-from frontdesk.standards.x12.envelope import format_amount as _format_amount
 from frontdesk.standards.x12.errors import X12BuildError, X12ParseError
+
+__all__ = [
+    "Address",
+    "Adjustment",
+    "BillingProvider",
+    "Claim",
+    "ClaimBatch",
+    "ClaimGroup",
+    "Facility",
+    "LineAdjudication",
+    "OtherPayer",
+    "PatientInfo",
+    "Payer",
+    "ProviderName",
+    "Receiver",
+    "ServiceLine",
+    "Submitter",
+    "Subscriber",
+    "build_interchange",
+    "npi_valid",
+    "read_837p",
+    "write_837p",
+]
 
 VERSION = "005010X222A1"
 FUNCTIONAL_ID = "HC"
@@ -92,22 +139,12 @@ CLAIM_FILING_INDICATORS = frozenset(
 PATIENT_RELATIONSHIPS = frozenset(["01", "19", "20", "21", "39", "40", "53", "G8"])
 OTHER_SUBSCRIBER_RELATIONSHIPS = PATIENT_RELATIONSHIPS | {"18"}
 FREQUENCY_CODES = frozenset(["1", "6", "7", "8"])
-ADJUSTMENT_GROUPS = frozenset(["CO", "CR", "OA", "PI", "PR"])  # CAS01 (OA = other adjustments)
 PROCEDURE_QUALIFIERS = frozenset(["HC", "ER", "IV", "WK"])
 TRANSACTION_TYPES = frozenset(["CH", "RP"])
 
 
 # ---------------------------------------------------------------------------------------------
 # Data
-
-
-@dataclass(frozen=True)
-class Address:
-    line1: str
-    city: str
-    state: str
-    postal_code: str
-    line2: str = ""
 
 
 @dataclass(frozen=True)
@@ -184,16 +221,6 @@ class PatientInfo:
     address: Address
     middle_name: str = ""
     suffix: str = ""
-
-
-@dataclass(frozen=True)
-class Adjustment:
-    """One CAS triplet: group (CO/PR/OI/PI/CR), reason (CARC), amount, optional quantity."""
-
-    group: str
-    reason: str
-    amount: Decimal
-    quantity: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -275,336 +302,6 @@ class ClaimBatch:
 
 
 # ---------------------------------------------------------------------------------------------
-# Fast writing helpers (10,000 claims in a few seconds): cached cleaning/formatting and a serializer
-# that gives exactly the text of ``envelope.build`` with the default delimiters (a test holds them
-# equal) but checks each element for delimiters with one regex search instead of a Python loop.
-
-
-@functools.lru_cache(maxsize=65536)
-def clean_text(value: str, max_length: int | None = None) -> str:
-    """``envelope.clean_text``, remembered (names, cities and payers repeat across a batch)."""
-    return _clean_text(value, max_length)
-
-
-@functools.lru_cache(maxsize=65536)
-def format_amount(value: Decimal) -> str:
-    """``envelope.format_amount``, remembered (charges repeat across a batch)."""
-    return _format_amount(value)
-
-
-@functools.lru_cache(maxsize=4096)
-def format_date(value: dt.date) -> str:
-    return f"{value.year:04d}{value.month:02d}{value.day:02d}"
-
-
-_CODE3_RE = re.compile(r"\d{3}", re.ASCII)
-_DIGITS10_RE = re.compile(r"\d{10}", re.ASCII)
-_STATE_RE = re.compile(r"[A-Z]{2}", re.ASCII)
-_DIGITS9_RE = re.compile(r"\d{9}", re.ASCII)
-_ZIP_RE = re.compile(r"\d{5}|\d{9}", re.ASCII)
-_TAXONOMY_RE = re.compile(r"[0-9A-Z]{9}[0-9X]|[0-9A-Z]{10}", re.ASCII)
-_DIGITS2_RE = re.compile(r"\d{2}", re.ASCII)
-_TIME_RE = re.compile(r"\d{4}(\d{2})?(\d{1,2})?", re.ASCII)
-_POINTER_RE = re.compile(r"\d{1,2}", re.ASCII)
-
-_DELIMITERS = Delimiters()
-_RESERVED_RE = re.compile("[" + re.escape(_DELIMITERS.reserved) + "]")
-
-
-def _segment_text(segment: RawSegment) -> str:
-    """One segment's text; joined first, then the delimiters are counted (a mismatch means an
-    element holds a delimiter, and the slow path names it)."""
-    try:
-        full = "*".join(segment)  # type: ignore[arg-type]
-    except TypeError:  # a composite element (a tuple of components)
-        return _composite_segment_text(segment)
-    text = full.rstrip("*")  # trailing empty elements
-    # Data holding "*" either adds a separator or, at the end, is stripped with them: both show.
-    if (
-        text.count("*") != len(segment) - 1 - (len(full) - len(text))
-        or ":" in text
-        or "~" in text
-        or "^" in text
-    ):
-        _find_delimiter(segment)
-    return text
-
-
-def _composite_segment_text(segment: RawSegment) -> str:
-    parts: list[str] = []
-    separators = 0  # component separators the composites account for
-    for element in segment:
-        if type(element) is str:
-            parts.append(element)
-            continue
-        components = list(element)
-        while components and components[-1] == "":
-            components.pop()
-        if components:
-            separators += len(components) - 1
-        parts.append(":".join(components))
-    while len(parts) > 1 and parts[-1] == "":
-        parts.pop()
-    text = "*".join(parts)
-    if (
-        text.count("*") != len(parts) - 1
-        or text.count(":") != separators
-        or "~" in text
-        or "^" in text
-    ):
-        _find_delimiter(segment)
-    return text
-
-
-def _find_delimiter(segment: RawSegment) -> None:
-    tag = str(segment[0])
-    for position, element in enumerate(segment[1:], start=1):
-        for value in [element] if isinstance(element, str) else list(element):
-            if _RESERVED_RE.search(value):
-                _refuse(value, tag, position)
-
-
-def _refuse(text: str, tag: str, position: int) -> None:
-    bad = next(ch for ch in text if ch in _DELIMITERS.reserved)
-    raise X12BuildError(
-        f"the value {text!r} contains the delimiter {bad!r}", field=f"{tag}{position:02d}"
-    )
-
-
-def build_interchange(
-    header: EnvelopeHeader,
-    code: str,
-    transactions: Sequence[Sequence[RawSegment]],
-    *,
-    first_st_control: int = 1,
-    st_version: bool = True,
-) -> str:
-    """``envelope.build`` with the default delimiters, faster; ``st_version=False`` leaves out ST03
-    (the 835 guide marks it not used)."""
-    if not _CODE3_RE.fullmatch(code):
-        raise X12BuildError("must be a 3-digit transaction set identifier", field="ST01")
-    if not transactions:
-        raise X12BuildError("an interchange needs at least one transaction set")
-    d = _DELIMITERS
-    created = header.created_at
-    isa = (
-        "ISA",
-        "00",
-        " " * 10,
-        "00",
-        " " * 10,
-        header.sender_qualifier.ljust(2),
-        header.sender_id.ljust(15),
-        header.receiver_qualifier.ljust(2),
-        header.receiver_id.ljust(15),
-        created.strftime("%y%m%d"),
-        created.strftime("%H%M"),
-        d.repetition,
-        "00501",
-        f"{header.interchange_control_number:09d}",
-        "1" if header.acknowledgment_requested else "0",
-        header.usage,
-        d.component,
-    )
-    out: list[str] = [d.element.join(isa)]
-    out.append(
-        _segment_text(
-            (
-                "GS",
-                header.functional_id,
-                header.application_sender or header.sender_id,
-                header.application_receiver or header.receiver_id,
-                created.strftime("%Y%m%d"),
-                created.strftime("%H%M"),
-                str(header.group_control_number),
-                "X",
-                header.version,
-            )
-        )
-    )
-    for offset, body in enumerate(transactions):
-        if not body:
-            raise X12BuildError("a transaction set needs at least one segment")
-        control = f"{first_st_control + offset:04d}"
-        st: RawSegment = (
-            ("ST", code, control, header.version) if st_version else ("ST", code, control)
-        )
-        out.append(_segment_text(st))
-        out.extend(map(_segment_text, body))
-        out.append(_segment_text(("SE", str(len(body) + 2), control)))
-    out.append(_segment_text(("GE", str(len(transactions)), str(header.group_control_number))))
-    out.append(_segment_text(("IEA", "1", f"{header.interchange_control_number:09d}")))
-    terminator = d.segment + d.suffix
-    return terminator.join(out) + terminator
-
-
-# ---------------------------------------------------------------------------------------------
-# Validation helpers (shared with remittance.py)
-
-
-@functools.lru_cache(maxsize=4096)
-def npi_valid(npi: str) -> bool:
-    """A 10-digit NPI whose check digit is right (Luhn over "80840" + the first 9 digits)."""
-    if not _DIGITS10_RE.fullmatch(npi):
-        return False
-    digits = [int(c) for c in "80840" + npi[:9]]
-    total = 0
-    for i, d in enumerate(reversed(digits)):
-        if i % 2 == 0:
-            d *= 2
-            if d > 9:
-                d -= 9
-        total += d
-    return (10 - total % 10) % 10 == int(npi[9])
-
-
-def format_quantity(value: Decimal) -> str:
-    """A quantity (units) without exponent or trailing zeros: 1, 1.5, 0.25."""
-    text = format(value.normalize(), "f")
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return text or "0"
-
-
-_ID_RE = re.compile(r"[A-Za-z0-9 !\"&'()+,\-./;?=%@\[\]_{}\\|<>#$]+")
-
-
-class _Check:
-    """Collects the claim in context so every error names it."""
-
-    def __init__(self, where: str) -> None:
-        self.where = where
-
-    def fail(self, field: str, message: str) -> X12BuildError:
-        return X12BuildError(f"{self.where}: {message}" if self.where else message, field=field)
-
-    def ident(
-        self, value: str, field: str, max_length: int, *, required: bool = True, min_length: int = 1
-    ) -> str:
-        value = value.strip()
-        if not value:
-            if required:
-                raise self.fail(field, "is missing")
-            return ""
-        if len(value) < min_length:
-            raise self.fail(field, f"{value!r} is shorter than {min_length} characters")
-        if len(value) > max_length:
-            raise self.fail(field, f"{value!r} is longer than {max_length} characters")
-        if not _ID_RE.fullmatch(value):  # the set holds no delimiter (* : ^ ~)
-            raise self.fail(field, f"{value!r} holds characters X12 cannot carry")
-        return value
-
-    def code(self, value: str, field: str, allowed: frozenset[str]) -> str:
-        if value not in allowed:
-            raise self.fail(field, f"{value!r} is not one of {', '.join(sorted(allowed))}")
-        return value
-
-    def npi(self, value: str, field: str) -> str:
-        if not value:
-            raise self.fail(field, "NPI is missing")
-        if not npi_valid(value):
-            raise self.fail(field, f"NPI {value!r} is not a valid 10-digit NPI (check digit)")
-        return value
-
-    def amount(self, value: Decimal, field: str, *, negative: bool = False) -> Decimal:
-        if not isinstance(value, Decimal) or not value.is_finite():
-            raise self.fail(field, f"{value!r} is not a decimal amount")
-        if value != value.quantize(Decimal("0.01")):
-            raise self.fail(field, f"{value} has more than 2 decimal places")
-        if value < 0 and not negative:
-            raise self.fail(field, f"{value} is negative")
-        if abs(value) >= Decimal("10000000000"):
-            raise self.fail(field, f"{value} is too large")
-        return value
-
-    def quantity(self, value: Decimal, field: str) -> Decimal:
-        if not isinstance(value, Decimal) or not value.is_finite() or value <= 0:
-            raise self.fail(field, f"{value!r} must be a positive number of units")
-        if value != value.quantize(Decimal("0.001")) or value >= Decimal("100000"):
-            raise self.fail(field, f"{value} must have at most 3 decimals and 5 digits")
-        return value
-
-    def date(self, value: object, field: str) -> dt.date:
-        if not isinstance(value, dt.date) or isinstance(value, dt.datetime):
-            raise self.fail(field, f"{value!r} is not a date")
-        return value
-
-
-_PUNCTUATION_RE = re.compile(r"[\s\-().]", re.ASCII)
-
-
-def _digits(value: str) -> str:
-    return _PUNCTUATION_RE.sub("", value) if not value.isdigit() else value
-
-
-def _address_segments(
-    check: _Check, address: Address, loop: str, *, zip9: bool
-) -> list[RawSegment]:
-    line1 = clean_text(address.line1, 55)
-    if not line1:
-        raise check.fail(f"{loop} N301", "address line 1 is missing")
-    n3: RawSegment = (
-        ("N3", line1, clean_text(address.line2, 55)) if address.line2 else ("N3", line1)
-    )
-    city = clean_text(address.city, 30)
-    if len(city) < 2:
-        raise check.fail(f"{loop} N401", "city is missing (at least 2 characters)")
-    if not _STATE_RE.fullmatch(address.state):
-        raise check.fail(f"{loop} N402", f"state {address.state!r} must be 2 capital letters")
-    postal = _digits(address.postal_code)
-    if zip9:
-        if not _DIGITS9_RE.fullmatch(postal):
-            raise check.fail(
-                f"{loop} N403",
-                f"ZIP {address.postal_code!r} must be the 9-digit ZIP+4 for the billing provider",
-            )
-    elif not _ZIP_RE.fullmatch(postal):
-        raise check.fail(f"{loop} N403", f"ZIP {address.postal_code!r} must be 5 or 9 digits")
-    return [n3, ("N4", city, address.state, postal)]
-
-
-def _adjustment_segments(
-    check: _Check, adjustments: Sequence[Adjustment], loop: str
-) -> list[RawSegment]:
-    """CAS segments: one per group code (in order of first appearance), 6 triplets each."""
-    by_group: dict[str, list[Adjustment]] = {}
-    for adj in adjustments:
-        check.code(adj.group, f"{loop} CAS01", ADJUSTMENT_GROUPS)
-        check.ident(adj.reason, f"{loop} CAS02", 5)
-        check.amount(adj.amount, f"{loop} CAS03", negative=True)
-        if adj.quantity is not None and (
-            not isinstance(adj.quantity, Decimal) or not adj.quantity.is_finite()
-        ):
-            raise check.fail(f"{loop} CAS04", f"{adj.quantity!r} is not a quantity")
-        by_group.setdefault(adj.group, []).append(adj)
-    out: list[RawSegment] = []
-    for group, items in by_group.items():
-        for start in range(0, len(items), 6):
-            seg: list[str] = ["CAS", group]
-            for adj in items[start : start + 6]:
-                seg += [
-                    adj.reason,
-                    format_amount(adj.amount),
-                    format_quantity(adj.quantity) if adj.quantity is not None else "",
-                ]
-            out.append(tuple(seg))
-    if len(out) > 5:
-        raise check.fail(f"{loop} CAS", "more than 5 CAS segments (30 adjustments, 6 per group)")
-    return out
-
-
-def adjustments_total(adjustments: Sequence[Adjustment]) -> Decimal:
-    return sum((a.amount for a in adjustments), Decimal("0"))
-
-
-def _name(value: str, field: str, check: _Check, max_length: int, *, required: bool = True) -> str:
-    cleaned = clean_text(value, max_length)
-    if required and not cleaned:
-        raise check.fail(field, "name is missing")
-    return cleaned
-
-
-# ---------------------------------------------------------------------------------------------
 # Writing
 
 
@@ -613,12 +310,13 @@ def write_837p(batches: Sequence[ClaimBatch], header: EnvelopeHeader) -> str:
     if not batches:
         raise X12BuildError("there is no claim batch to write", field="batches")
     header = dataclasses.replace(header, functional_id=FUNCTIONAL_ID, version=VERSION)
-    bodies = [_batch_body(batch) for batch in batches]
-    return build_interchange(header, "837", bodies)
+    with transient_caches():
+        bodies = [_batch_body(batch) for batch in batches]
+        return build_interchange(header, "837", bodies)
 
 
 def _batch_body(batch: ClaimBatch) -> list[RawSegment]:
-    check = _Check(f"batch {batch.reference}")
+    check = Check(f"batch {batch.reference}")
     out: list[RawSegment] = []
     reference = check.ident(batch.reference, "BHT03", 50)
     check.code(batch.transaction_type, "BHT06", TRANSACTION_TYPES)
@@ -641,7 +339,7 @@ def _batch_body(batch: ClaimBatch) -> list[RawSegment]:
             "NM1",
             "41",
             "2",
-            _name(sub.name, "1000A NM103", check, 60),
+            name_text(sub.name, "1000A NM103", check, 60),
             "",
             "",
             "",
@@ -650,10 +348,16 @@ def _batch_body(batch: ClaimBatch) -> list[RawSegment]:
             check.ident(sub.identifier, "1000A NM109", 80, min_length=2),
         )
     )
-    phone = _digits(sub.phone)
-    if not _DIGITS10_RE.fullmatch(phone):
+    phone = digits_only(sub.phone)
+    if not DIGITS10_RE.fullmatch(phone):
         raise check.fail("1000A PER04", f"submitter phone {sub.phone!r} must be 10 digits")
-    per: list[str] = ["PER", "IC", _name(sub.contact_name, "1000A PER02", check, 60), "TE", phone]
+    per: list[str] = [
+        "PER",
+        "IC",
+        name_text(sub.contact_name, "1000A PER02", check, 60),
+        "TE",
+        phone,
+    ]
     if sub.email:
         per += ["EM", check.ident(sub.email, "1000A PER06", 256)]
     out.append(tuple(per))
@@ -663,7 +367,7 @@ def _batch_body(batch: ClaimBatch) -> list[RawSegment]:
             "NM1",
             "40",
             "2",
-            _name(rec.name, "1000B NM103", check, 60),
+            name_text(rec.name, "1000B NM103", check, 60),
             "",
             "",
             "",
@@ -682,8 +386,8 @@ def _batch_body(batch: ClaimBatch) -> list[RawSegment]:
             "NM1",
             "85",
             "1",
-            _name(bp.name, "2010AA NM103", check, 60),
-            _name(bp.first_name, "2010AA NM104", check, 35),
+            name_text(bp.name, "2010AA NM103", check, 60),
+            name_text(bp.first_name, "2010AA NM104", check, 35),
             "",
             "",
             "",
@@ -695,7 +399,7 @@ def _batch_body(batch: ClaimBatch) -> list[RawSegment]:
             "NM1",
             "85",
             "2",
-            _name(bp.name, "2010AA NM103", check, 60),
+            name_text(bp.name, "2010AA NM103", check, 60),
             "",
             "",
             "",
@@ -704,14 +408,14 @@ def _batch_body(batch: ClaimBatch) -> list[RawSegment]:
             check.npi(bp.npi, "2010AA NM109"),
         )
     out.append(nm1)
-    out += _address_segments(check, bp.address, "2010AA", zip9=True)
-    tax_id = _digits(bp.tax_id)
-    if not _DIGITS9_RE.fullmatch(tax_id):
+    out += address_segments(check, bp.address, "2010AA", zip9=True)
+    tax_id = digits_only(bp.tax_id)
+    if not DIGITS9_RE.fullmatch(tax_id):
         raise check.fail("2010AA REF02", f"tax id {bp.tax_id!r} must be 9 digits (EIN or SSN)")
     out.append(("REF", "EI", tax_id))
     if bp.phone:
-        bphone = _digits(bp.phone)
-        if not _DIGITS10_RE.fullmatch(bphone):
+        bphone = digits_only(bp.phone)
+        if not DIGITS10_RE.fullmatch(bphone):
             raise check.fail(
                 "2010AA PER04", f"billing provider phone {bp.phone!r} must be 10 digits"
             )
@@ -742,14 +446,14 @@ def _batch_body(batch: ClaimBatch) -> list[RawSegment]:
                     "NM1",
                     "QC",
                     "1",
-                    _name(pat.last_name, "2010CA NM103", check, 60),
-                    _name(pat.first_name, "2010CA NM104", check, 35, required=False),
-                    _name(pat.middle_name, "2010CA NM105", check, 25, required=False),
+                    name_text(pat.last_name, "2010CA NM103", check, 60),
+                    name_text(pat.first_name, "2010CA NM104", check, 35, required=False),
+                    name_text(pat.middle_name, "2010CA NM105", check, 25, required=False),
                     "",
-                    _name(pat.suffix, "2010CA NM107", check, 10, required=False),
+                    name_text(pat.suffix, "2010CA NM107", check, 10, required=False),
                 )
             )
-            out += _address_segments(check, pat.address, "2010CA", zip9=False)
+            out += address_segments(check, pat.address, "2010CA", zip9=False)
             out.append(_dmg(check, pat.date_of_birth, pat.sex, "2010CA"))
             patient_dob, patient_sex = pat.date_of_birth, pat.sex
         else:
@@ -758,17 +462,17 @@ def _batch_body(batch: ClaimBatch) -> list[RawSegment]:
             if claim.claim_id in claim_ids:
                 raise check.fail("CLM01", f"claim {claim.claim_id} appears twice in the batch")
             claim_ids.add(claim.claim_id)
-            out += _claim_segments(claim, patient_dob, patient_sex)
+            out += _claim_segments(claim, patient_dob, patient_sex, bp.npi)
     return out
 
 
-def _taxonomy(check: _Check, value: str, field: str) -> str:
-    if not _TAXONOMY_RE.fullmatch(value):
+def _taxonomy(check: Check, value: str, field: str) -> str:
+    if not TAXONOMY_RE.fullmatch(value):
         raise check.fail(field, f"taxonomy code {value!r} must be 10 characters")
     return value
 
 
-def _sbr(check: _Check, s: Subscriber, relationship: str, loop: str) -> RawSegment:
+def _sbr(check: Check, s: Subscriber, relationship: str, loop: str) -> RawSegment:
     check.code(s.payer_responsibility, f"{loop} SBR01", PAYER_RESPONSIBILITY)
     check.code(s.claim_filing_indicator, f"{loop} SBR09", CLAIM_FILING_INDICATORS)
     group_number = check.ident(s.group_number, f"{loop} SBR03", 50, required=False)
@@ -788,41 +492,41 @@ def _sbr(check: _Check, s: Subscriber, relationship: str, loop: str) -> RawSegme
 
 
 def _subscriber_name(
-    check: _Check, s: Subscriber, loop: str, *, demographics: bool
+    check: Check, s: Subscriber, loop: str, *, demographics: bool
 ) -> list[RawSegment]:
     out: list[RawSegment] = [
         (
             "NM1",
             "IL",
             "1",
-            _name(s.last_name, f"{loop} NM103", check, 60),
-            _name(s.first_name, f"{loop} NM104", check, 35, required=False),
-            _name(s.middle_name, f"{loop} NM105", check, 25, required=False),
+            name_text(s.last_name, f"{loop} NM103", check, 60),
+            name_text(s.first_name, f"{loop} NM104", check, 35, required=False),
+            name_text(s.middle_name, f"{loop} NM105", check, 25, required=False),
             "",
-            _name(s.suffix, f"{loop} NM107", check, 10, required=False),
+            name_text(s.suffix, f"{loop} NM107", check, 10, required=False),
             "MI",
             check.ident(s.member_id, f"{loop} NM109", 80, min_length=2),
         )
     ]
-    out += _address_segments(check, s.address, loop, zip9=False)
+    out += address_segments(check, s.address, loop, zip9=False)
     if demographics:
         out.append(_dmg(check, s.date_of_birth, s.sex, loop))
     return out
 
 
-def _dmg(check: _Check, born: dt.date, sex: str, loop: str) -> RawSegment:
+def _dmg(check: Check, born: dt.date, sex: str, loop: str) -> RawSegment:
     check.date(born, f"{loop} DMG02")
     check.code(sex, f"{loop} DMG03", frozenset("MFU"))
     return ("DMG", "D8", format_date(born), sex)
 
 
-def _payer_name(check: _Check, payer: Payer, loop: str) -> list[RawSegment]:
+def _payer_name(check: Check, payer: Payer, loop: str) -> list[RawSegment]:
     out: list[RawSegment] = [
         (
             "NM1",
             "PR",
             "2",
-            _name(payer.name, f"{loop} NM103", check, 60),
+            name_text(payer.name, f"{loop} NM103", check, 60),
             "",
             "",
             "",
@@ -832,18 +536,18 @@ def _payer_name(check: _Check, payer: Payer, loop: str) -> list[RawSegment]:
         )
     ]
     if payer.address is not None:
-        out += _address_segments(check, payer.address, loop, zip9=False)
+        out += address_segments(check, payer.address, loop, zip9=False)
     return out
 
 
-def _provider(check: _Check, p: ProviderName, qualifier: str, loop: str) -> list[RawSegment]:
+def _provider(check: Check, p: ProviderName, qualifier: str, loop: str) -> list[RawSegment]:
     out: list[RawSegment] = [
         (
             "NM1",
             qualifier,
             "1",
-            _name(p.last_name, f"{loop} NM103", check, 60),
-            _name(p.first_name, f"{loop} NM104", check, 35, required=False),
+            name_text(p.last_name, f"{loop} NM103", check, 60),
+            name_text(p.first_name, f"{loop} NM104", check, 35, required=False),
             "",
             "",
             "",
@@ -861,12 +565,14 @@ _PROCEDURE_RE = re.compile(r"[A-Z0-9]{5}", re.ASCII)
 _MODIFIER_RE = re.compile(r"[A-Z0-9]{2}", re.ASCII)
 
 
-def _claim_segments(claim: Claim, patient_dob: dt.date, patient_sex: str) -> list[RawSegment]:
-    check = _Check(f"claim {claim.claim_id}")
+def _claim_segments(
+    claim: Claim, patient_dob: dt.date, patient_sex: str, billing_npi: str = ""
+) -> list[RawSegment]:
+    check = Check(f"claim {claim.claim_id}")
     out: list[RawSegment] = []
     claim_id = check.ident(claim.claim_id, "CLM01", MAX_CLAIM_ID)
     check.amount(claim.total_charge, "CLM02")
-    if not _DIGITS2_RE.fullmatch(claim.place_of_service):
+    if not DIGITS2_RE.fullmatch(claim.place_of_service):
         raise check.fail("CLM05-1", f"place of service {claim.place_of_service!r} must be 2 digits")
     check.code(claim.frequency_code, "CLM05-3", FREQUENCY_CODES)
     check.code(claim.assignment, "CLM07", frozenset("ABC"))
@@ -938,7 +644,9 @@ def _claim_segments(claim: Claim, patient_dob: dt.date, patient_sex: str) -> lis
     out.append(("HI", ("ABK", diagnoses[0]), *[("ABF", d) for d in diagnoses[1:]]))
     if claim.referring_provider is not None:
         out += _provider(check, claim.referring_provider, "DN", "2310A")
-    if claim.rendering_provider is not None:
+    # 2310B: "required when the rendering provider's NPI differs from the billing provider's;
+    # if not required, do not send" (a sole provider billing under their own NPI).
+    if claim.rendering_provider is not None and claim.rendering_provider.npi != billing_npi:
         out += _provider(check, claim.rendering_provider, "82", "2310B")
     if claim.facility is not None:
         fac = claim.facility
@@ -947,7 +655,7 @@ def _claim_segments(claim: Claim, patient_dob: dt.date, patient_sex: str) -> lis
                 "NM1",
                 "77",
                 "2",
-                _name(fac.name, "2310C NM103", check, 60),
+                name_text(fac.name, "2310C NM103", check, 60),
                 "",
                 "",
                 "",
@@ -955,7 +663,7 @@ def _claim_segments(claim: Claim, patient_dob: dt.date, patient_sex: str) -> lis
                 *(("XX", check.npi(fac.npi, "2310C NM109")) if fac.npi else ()),
             )
         )
-        out += _address_segments(check, fac.address, "2310C", zip9=False)
+        out += address_segments(check, fac.address, "2310C", zip9=False)
     # 2320 other payers (coordination of benefits)
     if len(claim.other_payers) > 10:
         raise check.fail("2320", "more than 10 other payers")
@@ -967,7 +675,7 @@ def _claim_segments(claim: Claim, patient_dob: dt.date, patient_sex: str) -> lis
         other_ids.add(other.payer.payer_id)
         check.code(other.relationship, f"{loop} SBR02", OTHER_SUBSCRIBER_RELATIONSHIPS)
         out.append(_sbr(check, other.subscriber, other.relationship, loop))
-        out += _adjustment_segments(check, other.adjustments, loop)
+        out += adjustment_segments(check, other.adjustments, loop)
         check.amount(other.paid, f"{loop} AMT02 (D)")
         out.append(("AMT", "D", format_amount(other.paid)))
         out.append(("OI", "", "", claim.benefits_assigned, "", "", claim.release_of_information))
@@ -1017,7 +725,7 @@ def _claim_segments(claim: Claim, patient_dob: dt.date, patient_sex: str) -> lis
 
 
 def _procedure(
-    check: _Check, qualifier: str, code: str, modifiers: Sequence[str], loop: str
+    check: Check, qualifier: str, code: str, modifiers: Sequence[str], loop: str
 ) -> tuple[str, ...]:
     check.code(qualifier, f"{loop}-1", PROCEDURE_QUALIFIERS)
     if qualifier == "HC" and not _PROCEDURE_RE.fullmatch(code):
@@ -1034,7 +742,7 @@ def _procedure(
 
 
 def _line_segments(
-    check: _Check,
+    check: Check,
     claim: Claim,
     line: ServiceLine,
     number: int,
@@ -1050,7 +758,7 @@ def _line_segments(
     check.amount(line.charge, f"{loop} SV102")
     check.quantity(line.units, f"{loop} SV104")
     pos = line.place_of_service
-    if pos and not _DIGITS2_RE.fullmatch(pos):
+    if pos and not DIGITS2_RE.fullmatch(pos):
         raise check.fail(f"{loop} SV105", f"place of service {pos!r} must be 2 digits")
     if pos == claim.place_of_service:
         pos = ""
@@ -1127,7 +835,7 @@ def _line_segments(
                 format_quantity(adj.units),
             )
         )
-        out += _adjustment_segments(check, adj.adjustments, where)
+        out += adjustment_segments(check, adj.adjustments, where)
         out.append(
             ("DTP", "573", "D8", format_date(check.date(adj.adjudicated_on, f"{where} DTP03")))
         )
@@ -1137,132 +845,17 @@ def _line_segments(
 # ---------------------------------------------------------------------------------------------
 # Reading
 
-_NUMBER_RE = re.compile(r"-?(\d+\.?\d*|\.\d+)", re.ASCII)
-_DATE_RE = re.compile(r"\d{8}", re.ASCII)
-
-
-@functools.lru_cache(maxsize=65536)
-def _decimal(value: str) -> Decimal | None:
-    """The number in ``value`` (X12 R: optional minus, digits, one optional point), else None."""
-    if len(value) > 18 or not _NUMBER_RE.fullmatch(value):
-        return None
-    return Decimal(value)
-
-
-def parse_amount(
-    seg: Segment, position: int, what: str, *, required: bool = True
-) -> Decimal | None:
-    elements = seg.elements
-    value = elements[position - 1] if position <= len(elements) else ""
-    if not value:
-        if required:
-            raise seg.error(f"{what} is missing", position)
-        return None
-    number = _decimal(value)
-    if number is None:
-        raise seg.error(f"{what} {value[:20]!r} is not a number", position)
-    return number
-
-
-@functools.lru_cache(maxsize=16384)
-def _date(text: str) -> dt.date | None:
-    if not _DATE_RE.fullmatch(text):
-        return None
-    try:
-        return dt.date(int(text[:4]), int(text[4:6]), int(text[6:]))
-    except ValueError:
-        return None
-
-
-def parse_date(seg: Segment, position: int, what: str, value: str | None = None) -> dt.date:
-    text = seg.get(position) if value is None else value
-    day = _date(text)
-    if day is None:
-        if not _DATE_RE.fullmatch(text):
-            raise seg.error(f"{what} {text[:20]!r} must be a date CCYYMMDD", position)
-        raise seg.error(f"{what} {text!r} is not a real date", position)
-    return day
-
-
-def parse_adjustments(seg: Segment) -> list[Adjustment]:
-    """The (up to 6) reason/amount/quantity triplets of a CAS, one ``Adjustment`` each."""
-    elements = seg.elements
-    group = seg.require(1, "CAS01 (adjustment group)")
-    if len(elements) > 19:
-        raise seg.error("CAS holds more than 6 adjustments", 20)
-    out: list[Adjustment] = []
-    for reason_at in range(2, len(elements) + 1, 3):
-        reason = elements[reason_at - 1]
-        if not reason:
-            if seg.get(reason_at + 1) or seg.get(reason_at + 2):
-                raise seg.error("an adjustment amount without its reason code", reason_at)
-            continue
-        amount = parse_amount(seg, reason_at + 1, f"CAS{reason_at + 1:02d} (adjustment amount)")
-        quantity = parse_amount(seg, reason_at + 2, "adjustment quantity", required=False)
-        assert amount is not None
-        out.append(Adjustment(group, reason, amount, quantity))
-    if not out:
-        raise seg.error("CAS holds no adjustment", 2)
-    return out
-
-
-def _parse_quantity(seg: Segment, position: int, what: str) -> Decimal:
-    value = parse_amount(seg, position, what)
-    assert value is not None
-    return value
-
-
-class _Reader:
-    """Walks the body of one 837P transaction set segment by segment."""
-
-    def __init__(self, transaction: Transaction) -> None:
-        self.segs = transaction.body
-        self.i = 0
-        self.st = transaction.st
-
-    def peek(self) -> Segment | None:
-        return self.segs[self.i] if self.i < len(self.segs) else None
-
-    def next(self) -> Segment:
-        seg = self.peek()
-        if seg is None:
-            last = self.segs[-1] if self.segs else self.st
-            raise X12ParseError(
-                "the transaction set ends too early (truncated?)",
-                segment_index=last.index + 1,
-                segment_id="SE",
-            )
-        self.i += 1
-        return seg
-
-    def expect(self, tag: str, qualifier: str | None = None, what: str = "") -> Segment:
-        seg = self.next()
-        if seg.id != tag or (qualifier is not None and seg.get(1) != qualifier):
-            wanted = f"{tag}*{qualifier}" if qualifier else tag
-            raise seg.error(f"expected {wanted} ({what}), found {seg.id}*{seg.get(1)}")
-        return seg
-
-    def take(self, tag: str, qualifier: str | None = None) -> Segment | None:
-        seg = self.peek()
-        if seg is not None and seg.id == tag and (qualifier is None or seg.get(1) == qualifier):
-            self.i += 1
-            return seg
-        return None
-
-    def skip_until(self, stops: set[str]) -> None:
-        while (seg := self.peek()) is not None and seg.id not in stops:
-            self.i += 1
-
 
 def read_837p(data: str | bytes) -> list[ClaimBatch]:
     """Every claim batch in ``data`` (one per 2000A billing provider of each 837P transaction set)."""
     batches: list[ClaimBatch] = []
-    for transaction in transactions_of(data, "837", versions=(VERSION,)):
-        batches += _read_transaction(transaction)
+    with transient_caches():
+        for transaction in transactions_of(data, "837", versions=(VERSION,)):
+            batches += _read_transaction(transaction)
     return batches
 
 
-def _read_address(r: _Reader, loop: str, *, required: bool) -> Address | None:
+def _read_address(r: Reader, loop: str, *, required: bool) -> Address | None:
     n3 = r.take("N3")
     if n3 is None:
         if required:
@@ -1285,14 +878,14 @@ _ADDRESS_NONE = Address("", "", "", "")
 
 
 def _read_transaction(t: Transaction) -> list[ClaimBatch]:
-    r = _Reader(t)
+    r = Reader(t)
     bht = r.expect("BHT", None, "beginning of hierarchical transaction")
     if bht.get(1) != "0019":
         raise bht.error(f"BHT01 must be 0019 for an 837, found {bht.get(1)!r}", 1)
     reference = bht.require(3, "BHT03 (batch reference)")
     day = parse_date(bht, 4, "BHT04")
     clock = bht.get(5)
-    if not _TIME_RE.fullmatch(clock):
+    if not TIME_RE.fullmatch(clock):
         raise bht.error(f"BHT05 {clock!r} must be a time HHMM or HHMMSS", 5)
     try:
         created = dt.datetime(
@@ -1343,7 +936,7 @@ def _read_transaction(t: Transaction) -> list[ClaimBatch]:
     return batches
 
 
-def _read_billing_provider(r: _Reader) -> tuple[BillingProvider, list[ClaimGroup]]:
+def _read_billing_provider(r: Reader) -> tuple[BillingProvider, list[ClaimGroup]]:
     taxonomy = ""
     while (seg := r.peek()) is not None and seg.id in ("PRV", "CUR"):
         r.next()
@@ -1384,7 +977,7 @@ def _read_person_nm1(nm1: Segment) -> tuple[str, str, str, str]:
     return nm1.get(3), nm1.get(4), nm1.get(5), nm1.get(7)
 
 
-def _read_subscriber(r: _Reader) -> list[ClaimGroup]:
+def _read_subscriber(r: Reader) -> list[ClaimGroup]:
     sbr = r.expect("SBR", None, "2000B subscriber information")
     r.take("PAT")
     nm1 = r.expect("NM1", "IL", "2010BA subscriber name")
@@ -1451,7 +1044,7 @@ def _read_subscriber(r: _Reader) -> list[ClaimGroup]:
     return groups
 
 
-def _read_claims(r: _Reader, patient_dob: dt.date, patient_sex: str) -> list[Claim]:
+def _read_claims(r: Reader, patient_dob: dt.date, patient_sex: str) -> list[Claim]:
     claims: list[Claim] = []
     while (seg := r.peek()) is not None and seg.id == "CLM":
         claims.append(_read_claim(r, patient_dob, patient_sex))
@@ -1462,7 +1055,7 @@ def _read_provider(nm1: Segment) -> ProviderName:
     return ProviderName(last_name=nm1.get(3), first_name=nm1.get(4), npi=nm1.get(9))
 
 
-def _read_claim(r: _Reader, patient_dob: dt.date, patient_sex: str) -> Claim:
+def _read_claim(r: Reader, patient_dob: dt.date, patient_sex: str) -> Claim:
     clm = r.next()
     claim_id = clm.require(1, "CLM01 (patient control number)")
     total = parse_amount(clm, 2, "CLM02 (total charge)")
@@ -1483,8 +1076,10 @@ def _read_claim(r: _Reader, patient_dob: dt.date, patient_sex: str) -> Claim:
         elif seg.id == "NTE" and not note:
             note = seg.get(2)
         elif seg.id == "HI" and seg.component(1, 1) in ("ABK", "BK"):
-            for k in range(1, 13):
-                qualifier, code = seg.component(k, 1), seg.component(k, 2)
+            separator = seg.delimiters.component
+            for element in seg.elements[:12]:
+                qualifier, _, rest = element.partition(separator)
+                code = rest.partition(separator)[0]
                 if qualifier and code:
                     diagnoses.append(code)
     rendering: ProviderName | None = None
@@ -1546,7 +1141,7 @@ def _read_claim(r: _Reader, patient_dob: dt.date, patient_sex: str) -> Claim:
     )
 
 
-def _read_other_payer(r: _Reader, patient_dob: dt.date, patient_sex: str) -> OtherPayer:
+def _read_other_payer(r: Reader, patient_dob: dt.date, patient_sex: str) -> OtherPayer:
     sbr = r.next()
     adjustments: list[Adjustment] = []
     paid = Decimal("0")
@@ -1594,20 +1189,21 @@ def _read_other_payer(r: _Reader, patient_dob: dt.date, patient_sex: str) -> Oth
     )
 
 
-def _read_line(r: _Reader) -> ServiceLine:
+def _read_line(r: Reader) -> ServiceLine:
     lx = r.next()
     sv1 = r.expect("SV1", None, "2400 professional service")
-    qualifier = sv1.component(1, 1)
-    code = sv1.component(1, 2)
+    service = sv1.components(1)
+    qualifier = service[0] if service else ""
+    code = service[1] if len(service) > 1 else ""
     if not code:
         raise sv1.error("SV101-2 (procedure code) is missing", 1)
-    modifiers = tuple(m for m in sv1.components(1)[2:6] if m)
+    modifiers = tuple(m for m in service[2:6] if m)
     charge = parse_amount(sv1, 2, "SV102 (line charge)")
     units = parse_amount(sv1, 4, "SV104 (units)")
     assert charge is not None and units is not None
     pointers: list[int] = []
     for p in sv1.components(7):
-        if not _POINTER_RE.fullmatch(p):
+        if not POINTER_RE.fullmatch(p):
             raise sv1.error(f"diagnosis pointer {p[:10]!r} is not a number", 7)
         pointers.append(int(p))
     start: dt.date | None = None

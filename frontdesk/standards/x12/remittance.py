@@ -29,12 +29,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from frontdesk.standards.x12.claims import (
+from frontdesk.standards.x12.claims_common import (
     Address,
     Adjustment,
-    _adjustment_segments,
-    _Check,
-    _Reader,
+    Check,
+    Reader,
+    adjustment_segments,
     adjustments_total,
     build_interchange,
     clean_text,
@@ -44,6 +44,7 @@ from frontdesk.standards.x12.claims import (
     parse_adjustments,
     parse_amount,
     parse_date,
+    transient_caches,
 )
 from frontdesk.standards.x12.envelope import (
     EnvelopeHeader,
@@ -218,11 +219,12 @@ class Remittance:
 
 def read_835(data: str | bytes) -> list[Remittance]:
     """Every remittance in ``data``, balancing checked (raises ``X12ParseError``)."""
-    return [_read_transaction(t) for t in transactions_of(data, "835", versions=(VERSION,))]
+    with transient_caches():
+        return [_read_transaction(t) for t in transactions_of(data, "835", versions=(VERSION,))]
 
 
 def _read_transaction(t: Transaction) -> Remittance:
-    r = _Reader(t)
+    r = Reader(t)
     bpr = r.expect("BPR", None, "financial information")
     total_paid = parse_amount(bpr, 2, "BPR02 (total payment)")
     assert total_paid is not None
@@ -337,7 +339,7 @@ def _read_plb(seg: Segment) -> list[ProviderAdjustment]:
     return out
 
 
-def _read_claim(r: _Reader) -> ClaimPayment:
+def _read_claim(r: Reader) -> ClaimPayment:
     clp = r.next()
     pcn = clp.require(1, "CLP01 (patient control number)")
     status = clp.require(2, "CLP02 (claim status)")
@@ -409,7 +411,7 @@ def _read_claim(r: _Reader) -> ClaimPayment:
     )
 
 
-def _read_line(r: _Reader, pcn: str) -> ServicePayment:
+def _read_line(r: Reader, pcn: str) -> ServicePayment:
     svc = r.next()
     billed = svc.components(1)
     qualifier = billed[0] if billed else ""
@@ -486,15 +488,16 @@ def write_835(remittances: Sequence[Remittance], header: EnvelopeHeader) -> str:
     if not remittances:
         raise X12BuildError("there is no remittance to write", field="remittances")
     header = dataclasses.replace(header, functional_id=FUNCTIONAL_ID, version=VERSION)
-    bodies = [_remittance_body(rem) for rem in remittances]
     first = remittances[0].control_number
     start = int(first) if re.fullmatch(r"\d{1,9}", first) and int(first) > 0 else 1
-    # The 835 guide marks ST03 "not used" (unlike the 837P).
-    return build_interchange(header, "835", bodies, first_st_control=start, st_version=False)
+    with transient_caches():
+        bodies = [_remittance_body(rem) for rem in remittances]
+        # The 835 guide marks ST03 "not used" (unlike the 837P).
+        return build_interchange(header, "835", bodies, first_st_control=start, st_version=False)
 
 
 def _remittance_body(rem: Remittance) -> list[RawSegment]:
-    check = _Check(f"remittance {rem.trace_number}")
+    check = Check(f"remittance {rem.trace_number}")
     out: list[RawSegment] = []
     check.code(rem.payment_method, "BPR04", PAYMENT_METHODS)
     check.code(rem.credit_debit, "BPR03", frozenset("CD"))
@@ -591,7 +594,7 @@ def _remittance_body(rem: Remittance) -> list[RawSegment]:
     # PLB: one segment per (provider, fiscal period) run, up to 6 adjustments each.
     runs: list[tuple[tuple[str, dt.date], list[ProviderAdjustment]]] = []
     for plb in rem.provider_adjustments:
-        where = _Check(f"remittance {rem.trace_number}, provider adjustment {plb.reason}")
+        where = Check(f"remittance {rem.trace_number}, provider adjustment {plb.reason}")
         where.ident(plb.provider_id, "PLB01", 50)
         where.date(plb.fiscal_period_end, "PLB02")
         where.code(plb.reason, "PLB03-1", PLB_REASONS)
@@ -623,7 +626,7 @@ def _remittance_body(rem: Remittance) -> list[RawSegment]:
 
 
 def _claim_segments(claim: ClaimPayment) -> list[RawSegment]:
-    check = _Check(f"claim {claim.patient_control_number}")
+    check = Check(f"claim {claim.patient_control_number}")
     out: list[RawSegment] = []
     pcn = check.ident(claim.patient_control_number, "CLP01", 38)
     check.code(claim.status, "CLP02", CLAIM_STATUSES)
@@ -714,13 +717,13 @@ def _claim_segments(claim: ClaimPayment) -> list[RawSegment]:
     return out
 
 
-def _cas_835(check: _Check, adjustments: Sequence[Adjustment], loop: str) -> list[RawSegment]:
+def _cas_835(check: Check, adjustments: Sequence[Adjustment], loop: str) -> list[RawSegment]:
     if len(adjustments) > 6 * 99:
         raise check.fail(f"{loop} CAS", "too many adjustments")
     for adj in adjustments:
         check.code(adj.group, f"{loop} CAS01", ADJUSTMENT_GROUPS)
     try:
-        return _adjustment_segments(check, adjustments, loop)
+        return adjustment_segments(check, adjustments, loop)
     except X12BuildError as exc:
         if "more than 5 CAS" not in exc.message:
             raise
@@ -742,7 +745,7 @@ def _cas_835(check: _Check, adjustments: Sequence[Adjustment], loop: str) -> lis
     return out
 
 
-def _line_segments(check: _Check, line: ServicePayment, number: int) -> list[RawSegment]:
+def _line_segments(check: Check, line: ServicePayment, number: int) -> list[RawSegment]:
     where = f"line {number}"
     check.amount(line.charge, f"{where} SVC02", negative=True)
     check.amount(line.paid, f"{where} SVC03", negative=True)
