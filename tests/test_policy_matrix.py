@@ -525,7 +525,48 @@ def _sample_refund(objects: dict[str, Any]) -> Any:
     return objects["refund"]
 
 
-# Eligibility: a coverage's panel and check, an answered check of the sample coverage, a batch.
+# Code sets and fees (coding): a payer's fee schedule with one price.
+def _coding_schedule(objects: dict[str, Any]) -> Any:
+    from frontdesk.coding.tests.samples import sample_schedule
+
+    return sample_schedule(objects)
+
+
+def _coding_entry(objects: dict[str, Any]) -> Any:
+    from frontdesk.coding.tests.samples import sample_entry
+
+    return sample_entry(objects)
+
+
+# Clearinghouse and disclosures: an exchange (a 270 sent for the sample patient) and the patient's
+# disclosure log.
+def _sample_exchange(objects: dict[str, Any]) -> Any:
+    from frontdesk.clearinghouse.tests.samples import sample_exchange
+
+    if "exchange" not in objects:
+        objects["exchange"] = sample_exchange(patient=objects["patient"])
+    return objects["exchange"]
+
+
+SAMPLE_KWARGS.update(
+    {
+        **{
+            f"coding:{name}": (lambda o: {"schedule_id": _coding_schedule(o).pk})
+            for name in ("schedule", "schedule_edit", "entry_set")
+        },
+        "coding:entry_delete": lambda o: {
+            "schedule_id": _coding_schedule(o).pk,
+            "entry_id": _coding_entry(o).pk,
+        },
+        "clearinghouse:exchange": lambda o: {"exchange_id": _sample_exchange(o).pk},
+        "clearinghouse:download": lambda o: {"exchange_id": _sample_exchange(o).pk},
+        "disclosures:patient": lambda o: {"patient_id": o["patient"].pk},
+    }
+)
+
+
+# Eligibility: a coverage's panel and check, an answered check of the sample coverage, a batch,
+# the patient's cost estimate and Good Faith Estimate.
 def _eligibility_check(objects: dict[str, Any]) -> Any:
     if "eligibility_check" not in objects:
         from django.utils import timezone
@@ -559,29 +600,6 @@ def _eligibility_batch(objects: dict[str, Any]) -> Any:
     return objects["eligibility_batch"]
 
 
-# Clearinghouse and disclosures: an exchange (a 270 sent for the sample patient) and the patient's
-# disclosure log.
-def _sample_exchange(objects: dict[str, Any]) -> Any:
-    from frontdesk.clearinghouse.tests.samples import sample_exchange
-
-    if "exchange" not in objects:
-        objects["exchange"] = sample_exchange(patient=objects["patient"])
-    return objects["exchange"]
-
-
-# Code sets and fees (coding): a payer's fee schedule with one price.
-def _coding_schedule(objects: dict[str, Any]) -> Any:
-    from frontdesk.coding.tests.samples import sample_schedule
-
-    return sample_schedule(objects)
-
-
-def _coding_entry(objects: dict[str, Any]) -> Any:
-    from frontdesk.coding.tests.samples import sample_entry
-
-    return sample_entry(objects)
-
-
 SAMPLE_KWARGS.update(
     {
         "eligibility:panel": lambda o: {"coverage_id": o["coverage"].pk},
@@ -593,17 +611,5 @@ SAMPLE_KWARGS.update(
         "eligibility:batch": lambda o: {"batch_id": _eligibility_batch(o).pk},
         "eligibility:estimate": lambda o: {"patient_id": o["patient"].pk},
         "eligibility:good_faith_estimate": lambda o: {"patient_id": o["patient"].pk},
-        "clearinghouse:exchange": lambda o: {"exchange_id": _sample_exchange(o).pk},
-        "clearinghouse:download": lambda o: {"exchange_id": _sample_exchange(o).pk},
-        "clearinghouse:reprocess": lambda o: {"exchange_id": _sample_exchange(o).pk},
-        "disclosures:patient": lambda o: {"patient_id": o["patient"].pk},
-        **{
-            f"coding:{name}": (lambda o: {"schedule_id": _coding_schedule(o).pk})
-            for name in ("schedule", "schedule_edit", "entry_set")
-        },
-        "coding:entry_delete": lambda o: {
-            "schedule_id": _coding_schedule(o).pk,
-            "entry_id": _coding_entry(o).pk,
-        },
     }
 )

@@ -815,6 +815,14 @@ def test_out_of_scope_objects_are_404(op, role, key_client) -> None:
         assert _snapshot() == before
 
 
+# Code sets and fees (coding). Reference data, not scoped by location or patient: the "out of scope"
+# sample of an object operation is an object that does not exist (404 for every permitted role).
+def _coding_schedule(world: World) -> Any:
+    from frontdesk.coding.tests.samples import sample_schedule
+
+    return sample_schedule({"payer": world.payer})
+
+
 # Clearinghouse exchange log and the disclosure log: an exchange about the sample patient, and one
 # about the restricted patient (hidden from roles that may not see restricted records).
 def _exchange(world: World, *, restricted: bool = False) -> Any:
@@ -825,6 +833,14 @@ def _exchange(world: World, *, restricted: bool = False) -> Any:
 
 SAMPLES.update(
     {
+        ("GET", "/api/v1/codes/icd10"): lambda w: ("/api/v1/codes/icd10?q=E11", None),
+        ("GET", "/api/v1/codes/icd10/{code}"): lambda w: ("/api/v1/codes/icd10/E11.9", None),
+        ("GET", "/api/v1/codes/procedures"): lambda w: ("/api/v1/codes/procedures?q=G04", None),
+        ("GET", "/api/v1/fee-schedules"): lambda w: ("/api/v1/fee-schedules", None),
+        ("GET", "/api/v1/fee-schedules/{schedule_id}"): lambda w: (
+            f"/api/v1/fee-schedules/{_coding_schedule(w).pk}",
+            None,
+        ),
         ("GET", "/api/v1/clearinghouse/exchanges"): lambda w: (
             "/api/v1/clearinghouse/exchanges?kind=270",
             None,
@@ -841,6 +857,11 @@ SAMPLES.update(
 )
 OUT_OF_SCOPE.update(
     {
+        ("GET", "/api/v1/codes/icd10/{code}"): lambda w: ("/api/v1/codes/icd10/Q99.99", None),
+        ("GET", "/api/v1/fee-schedules/{schedule_id}"): lambda w: (
+            "/api/v1/fee-schedules/999999999",
+            None,
+        ),
         ("GET", "/api/v1/clearinghouse/exchanges/{exchange_id}"): lambda w: (
             f"/api/v1/clearinghouse/exchanges/{_exchange(w, restricted=True).pk}",
             None,
@@ -898,37 +919,6 @@ OUT_OF_SCOPE.update(
         ),
         ("GET", "/api/v1/patients/{patient_id}/eligibility-checks"): lambda w: (
             f"/api/v1/patients/{w.restricted_patient.pk}/eligibility-checks",
-            None,
-        ),
-    }
-)
-
-
-# Code sets and fees (coding). Reference data, not scoped by location or patient: the "out of scope"
-# sample of an object operation is an object that does not exist (404 for every permitted role).
-def _coding_schedule(world: World) -> Any:
-    from frontdesk.coding.tests.samples import sample_schedule
-
-    return sample_schedule({"payer": world.payer})
-
-
-SAMPLES.update(
-    {
-        ("GET", "/api/v1/codes/icd10"): lambda w: ("/api/v1/codes/icd10?q=E11", None),
-        ("GET", "/api/v1/codes/icd10/{code}"): lambda w: ("/api/v1/codes/icd10/E11.9", None),
-        ("GET", "/api/v1/codes/procedures"): lambda w: ("/api/v1/codes/procedures?q=G04", None),
-        ("GET", "/api/v1/fee-schedules"): lambda w: ("/api/v1/fee-schedules", None),
-        ("GET", "/api/v1/fee-schedules/{schedule_id}"): lambda w: (
-            f"/api/v1/fee-schedules/{_coding_schedule(w).pk}",
-            None,
-        ),
-    }
-)
-OUT_OF_SCOPE.update(
-    {
-        ("GET", "/api/v1/codes/icd10/{code}"): lambda w: ("/api/v1/codes/icd10/Q99.99", None),
-        ("GET", "/api/v1/fee-schedules/{schedule_id}"): lambda w: (
-            "/api/v1/fee-schedules/999999999",
             None,
         ),
     }

@@ -205,6 +205,7 @@ def test_the_cli_maps_codes_import_cpt() -> None:
 
     assert translate(["codes", "import-cpt", "f.csv"]) == ["codes_import_cpt", "f.csv"]
     assert translate(["codes", "import-icd10"]) == ["codes_import_icd10"]
+    assert translate(["codes", "import-hcpcs", "f.txt"]) == ["codes_import_hcpcs", "f.txt"]
 
 
 @pytest.mark.django_db
