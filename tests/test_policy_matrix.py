@@ -560,6 +560,7 @@ SAMPLE_KWARGS.update(
         },
         "clearinghouse:exchange": lambda o: {"exchange_id": _sample_exchange(o).pk},
         "clearinghouse:download": lambda o: {"exchange_id": _sample_exchange(o).pk},
+        "clearinghouse:reprocess": lambda o: {"exchange_id": _sample_exchange(o).pk},
         "disclosures:patient": lambda o: {"patient_id": o["patient"].pk},
     }
 )
