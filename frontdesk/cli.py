@@ -15,6 +15,8 @@ frontdesk settlement import FILE [--location L] [--user USERNAME]
 frontdesk era import FILE [--user USERNAME]
 frontdesk claims export --out FILE [--payer P] [--user USERNAME]
 frontdesk acks import FILE [--user USERNAME]
+frontdesk eligibility request --coverage ID --date YYYY-MM-DD --out FILE
+frontdesk eligibility import FILE
 frontdesk codes import-cpt FILE.csv [--effective-from D] [--check]
 frontdesk codes import-icd10 [FILE --name N --effective-from D [--effective-to D]]
 frontdesk clearinghouse poll
@@ -41,6 +43,8 @@ TWO_WORD_COMMANDS = {
     ("era", "import"): "era_import",
     ("claims", "export"): "claims_export",
     ("acks", "import"): "acks_import",
+    ("eligibility", "request"): "eligibility_request",
+    ("eligibility", "import"): "eligibility_import",
     ("codes", "import-cpt"): "codes_import_cpt",
     ("codes", "import-icd10"): "codes_import_icd10",
     ("clearinghouse", "poll"): "clearinghouse_poll",

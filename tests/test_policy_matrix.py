@@ -654,6 +654,41 @@ def _sample_denial(objects: dict[str, Any]) -> Any:
     return objects["remittance_denial"]
 
 
+# Eligibility: a coverage's panel and check, an answered check of the sample coverage, a batch,
+# the patient's cost estimate and Good Faith Estimate.
+def _eligibility_check(objects: dict[str, Any]) -> Any:
+    if "eligibility_check" not in objects:
+        from django.utils import timezone
+
+        from frontdesk.eligibility.models import EligibilityCheck
+
+        objects["eligibility_check"] = EligibilityCheck.objects.create(
+            coverage=objects["coverage"],
+            patient=objects["patient"],
+            date_of_service=timezone.localdate(),
+            status="complete",
+            trace_number="POLICYMATRIX1",
+            requested_at=timezone.now(),
+            responded_at=timezone.now(),
+            active=True,
+            response_x12="ISA*00*~",
+        )
+    return objects["eligibility_check"]
+
+
+def _eligibility_batch(objects: dict[str, Any]) -> Any:
+    if "eligibility_batch" not in objects:
+        from django.utils import timezone
+
+        from frontdesk.eligibility.models import EligibilityBatch
+
+        today = timezone.localdate()
+        objects["eligibility_batch"] = EligibilityBatch.objects.create(
+            started_at=timezone.now(), first_day=today, last_day=today, status="done"
+        )
+    return objects["eligibility_batch"]
+
+
 SAMPLE_KWARGS.update(
     {
         "remittance:detail": lambda o: {
@@ -662,5 +697,14 @@ SAMPLE_KWARGS.update(
         "remittance:denial": lambda o: {"denial_id": _sample_denial(o).pk},
         "remittance:denial_assign": lambda o: {"denial_id": _sample_denial(o).pk},
         "remittance:denial_action": lambda o: {"denial_id": _sample_denial(o).pk},
+        "eligibility:panel": lambda o: {"coverage_id": o["coverage"].pk},
+        "eligibility:check_run": lambda o: {"coverage_id": o["coverage"].pk},
+        **{
+            f"eligibility:{name}": (lambda o: {"check_id": _eligibility_check(o).pk})
+            for name in ("check", "check_retry", "check_raw")
+        },
+        "eligibility:batch": lambda o: {"batch_id": _eligibility_batch(o).pk},
+        "eligibility:estimate": lambda o: {"patient_id": o["patient"].pk},
+        "eligibility:good_faith_estimate": lambda o: {"patient_id": o["patient"].pk},
     }
 )

@@ -23,7 +23,8 @@ from frontdesk.chartprep.choices import (
 )
 from frontdesk.core.money import format_money
 
-MSG_ELIGIBILITY_UNKNOWN = "Unknown: eligibility checks arrive with the insurance issue."
+MSG_ELIGIBILITY_UNKNOWN = "Unknown: eligibility not checked for this visit date yet."
+ELIGIBILITY_FRESH_DAYS = 7  # an answer older than this (before the visit) is checked again
 MSG_BALANCE_NONE = "No balance due."
 
 
@@ -48,6 +49,20 @@ class AuthorizationFact:
 
 
 @dataclass(frozen=True)
+class EligibilityFact:
+    """One eligibility check (270/271) of the patient's active coverages (newest first)."""
+
+    coverage_id: int
+    priority: int
+    status: str  # queued / sent / complete / rejected / failed
+    active: bool | None
+    date_of_service: dt.date
+    checked_on: dt.date
+    coverage_end: dt.date | None = None
+    reason: str = ""  # failure reason or the payer's first rejection message
+
+
+@dataclass(frozen=True)
 class RecordsFact:
     requested_from: str
     requested_on: dt.date
@@ -67,6 +82,8 @@ class VisitFacts:
     open_records: Sequence[RecordsFact] = ()
     # The guarantor's patient-responsibility balance (None: no account, nothing ever posted).
     balance: Decimal | None = None
+    eligibility: Sequence[EligibilityFact] = ()  # newest first
+    eligibility_fresh_days: int = ELIGIBILITY_FRESH_DAYS
 
 
 def _item(key: ReadinessItem, status: ItemStatus, message: str) -> dict[str, str]:
@@ -89,11 +106,72 @@ def coverage_item(facts: VisitFacts) -> dict[str, str]:
     return _item(ReadinessItem.COVERAGE, ItemStatus.MISSING, message)
 
 
+def _eligibility_for_visit(facts: VisitFacts) -> EligibilityFact | None:
+    """The latest check of the primary coverage in force for the visit's date: one made for that
+    date, else a recent one for an earlier date whose coverage does not end before the visit."""
+    active = [c for c in facts.eligibility if c.date_of_service <= facts.day]
+    if not active:
+        return None
+    primary = min(c.priority for c in active)
+    mine = [c for c in active if c.priority == primary]
+    exact = [c for c in mine if c.date_of_service == facts.day]
+    if exact:
+        return exact[0]
+    window = facts.day - dt.timedelta(days=facts.eligibility_fresh_days)
+    earlier = [
+        c
+        for c in mine
+        if c.date_of_service >= window
+        and c.status in ("complete", "rejected")
+        and (c.coverage_end is None or c.coverage_end >= facts.day)
+    ]
+    return earlier[0] if earlier else None
+
+
 def eligibility_item(facts: VisitFacts) -> dict[str, str]:
-    # The per-visit Verification of the patients app records that the desk confirmed demographics
-    # and the insurance card with the patient, not a payer's 270/271 answer: it is not an eligibility
+    # Only a payer's 271 answer counts: the desk's Verification (card seen) is not an eligibility
     # check, and passing it off as one would be a fake pass.
-    return _item(ReadinessItem.ELIGIBILITY, ItemStatus.UNKNOWN, MSG_ELIGIBILITY_UNKNOWN)
+    check = _eligibility_for_visit(facts)
+    if check is None:
+        return _item(ReadinessItem.ELIGIBILITY, ItemStatus.UNKNOWN, MSG_ELIGIBILITY_UNKNOWN)
+    checked = check.checked_on.isoformat()
+    if check.status == "failed":
+        why = f" ({check.reason})" if check.reason else ""
+        return _item(
+            ReadinessItem.ELIGIBILITY,
+            ItemStatus.UNKNOWN,
+            f"Unknown: the check of {checked} failed{why}; it is retried, or check again.",
+        )
+    if check.status in ("queued", "sent"):
+        return _item(
+            ReadinessItem.ELIGIBILITY,
+            ItemStatus.UNKNOWN,
+            "Unknown: the check is waiting for the payer.",
+        )
+    if check.status == "rejected" or check.active is None:
+        why = check.reason or "the payer could not answer"
+        return _item(
+            ReadinessItem.ELIGIBILITY,
+            ItemStatus.MISSING,
+            f"The payer rejected the check of {checked}: {why}",
+        )
+    if check.active is False:
+        return _item(
+            ReadinessItem.ELIGIBILITY,
+            ItemStatus.MISSING,
+            f"Coverage inactive for the visit date (payer's answer of {checked}): "
+            "update the insurance or note self-pay.",
+        )
+    if check.checked_on < facts.day - dt.timedelta(days=facts.eligibility_fresh_days):
+        return _item(
+            ReadinessItem.ELIGIBILITY,
+            ItemStatus.UNKNOWN,
+            f"Unknown: last confirmed {checked}, more than "
+            f"{facts.eligibility_fresh_days} days before the visit: check again.",
+        )
+    return _item(
+        ReadinessItem.ELIGIBILITY, ItemStatus.OK, f"Active for the visit date (checked {checked})."
+    )
 
 
 def consents_item(facts: VisitFacts, required: Mapping[str, int]) -> dict[str, str]:

@@ -69,8 +69,36 @@ class Computed:
         return rules.missing_keys(self.items)
 
 
+def eligibility_fresh_days() -> int:
+    from frontdesk.eligibility.selectors import fresh_days
+
+    return fresh_days()
+
+
+def eligibility_facts(patients: Any) -> dict[int, list[rules.EligibilityFact]]:
+    """The patients' recent eligibility checks (one query, ``patients`` a subquery), newest first."""
+    from frontdesk.eligibility.selectors import readiness_facts
+
+    return {
+        patient_id: [
+            rules.EligibilityFact(
+                coverage_id=f.coverage_id,
+                priority=f.priority,
+                status=f.status,
+                active=f.active,
+                date_of_service=f.date_of_service,
+                checked_on=f.checked_on,
+                coverage_end=f.coverage_end,
+                reason=f.reason,
+            )
+            for f in checks
+        ]
+        for patient_id, checks in readiness_facts(patient_ids=patients).items()
+    }
+
+
 def readiness_compute(appointments: QuerySet[Appointment]) -> list[Computed]:
-    """The checklist of every appointment in ``appointments``, in six queries whatever their number.
+    """The checklist of every appointment in ``appointments``, in seven queries whatever their number.
 
     The related facts are read with ``patient_id IN (subquery)`` instead of a list of ids, so 9,000
     visits stay within SQLite's parameter limit and one round trip each.
@@ -161,6 +189,7 @@ def readiness_compute(appointments: QuerySet[Appointment]) -> list[Computed]:
             )
         )
     balances = balances_for_patients(patient_ids=patients)
+    eligibility = eligibility_facts(patients)
     required = required_consents()
     zones: dict[str, zoneinfo.ZoneInfo] = {}
     result: list[Computed] = []
@@ -181,6 +210,8 @@ def readiness_compute(appointments: QuerySet[Appointment]) -> list[Computed]:
             },
             open_records=records.get(patient_id, ()),
             balance=balances.get(patient_id),
+            eligibility=eligibility.get(patient_id, ()),
+            eligibility_fresh_days=eligibility_fresh_days(),
         )
         result.append(
             Computed(

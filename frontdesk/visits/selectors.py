@@ -28,7 +28,7 @@ from frontdesk.scheduling.choices import AppointmentStatus
 from frontdesk.scheduling.models import Appointment
 from frontdesk.visits.choices import FLOW_ORDER, FlowState
 from frontdesk.visits.models import CheckIn, RunningLateNotice, Visit
-from frontdesk.visits.services import active_coverage, copay_for
+from frontdesk.visits.services import active_coverage, copay_to_collect
 
 # Statuses that belong on the board: still expected, in the office, or seen today.
 BOARD_STATUSES = (
@@ -361,7 +361,7 @@ def check_in_panel(*, user: Any, appointment_id: int, today: dt.date) -> CheckIn
         visit=visit,
         check_in=check_in,
         coverage=coverage,
-        copay=copay_for(coverage, appointment.provider),
+        copay=copay_to_collect(coverage, appointment.provider, today),
         last_verification=last,
         forms_due=forms_due_for(appointment),
         forms_note=FORMS_CURRENT if apps.is_installed("frontdesk.chartprep") else NO_FORMS,

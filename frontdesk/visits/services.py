@@ -124,6 +124,15 @@ def copay_for(coverage: Coverage | None, provider: Provider) -> Decimal | None:
     return coverage.copay_specialist
 
 
+def copay_to_collect(coverage: Coverage | None, provider: Provider, day: dt.date) -> Decimal | None:
+    """The copay to collect at check-in: the office-visit copay of the payer's latest active
+    eligibility answer for the day, else what the coverage lists for this kind of visit."""
+    from frontdesk.eligibility.selectors import copay_for_visit
+
+    copay = copay_for_visit(coverage=coverage, day=day)
+    return copay if copay is not None else copay_for(coverage, provider)
+
+
 def _audit(actor: Any, appointment: Appointment, action: str, event: str, **detail: Any) -> None:
     audit_record(
         actor=actor,
@@ -254,7 +263,9 @@ def visit_check_in(*, actor: Any, appointment: Appointment, data: CheckInInput) 
             insurance_confirmed=data.insurance_confirmed and coverage is not None,
             coverage=coverage,
             verification=verification,
-            copay_due=None if data.self_pay else copay_for(coverage, current.provider),
+            copay_due=None
+            if data.self_pay
+            else copay_to_collect(coverage, current.provider, today),
             is_self_pay=data.self_pay,
             override_reason=override_reason if override else "",
             override_by=actor if override else None,

@@ -714,6 +714,9 @@ def test_the_operation_list_is_what_the_issue_asks_for() -> None:
             ("POST", "/api/v1/drawers", "drawer.operate"),
             ("POST", "/api/v1/drawers/{drawer_id}/close", "drawer.operate"),
             ("POST", "/api/v1/day-closes", "day.close"),
+            ("POST", "/api/v1/coverages/{coverage_id}/eligibility-checks", "eligibility.check"),
+            ("GET", "/api/v1/eligibility-checks/{check_id}", "eligibility.check"),
+            ("GET", "/api/v1/patients/{patient_id}/eligibility-checks", "eligibility.check"),
             ("GET", "/api/v1/codes/icd10", "codes.view"),
             ("GET", "/api/v1/codes/icd10/{code}", "codes.view"),
             ("GET", "/api/v1/codes/procedures", "codes.view"),
@@ -1027,6 +1030,57 @@ OUT_OF_SCOPE.update(
         ("GET", "/api/v1/remittances/{remittance_id}"): lambda w: (
             "/api/v1/remittances/"
             f"{_remittance_denial(w, restricted=True).claim_remittance.remittance_id}",
+            None,
+        ),
+    }
+)
+
+
+# Eligibility: run a check of the sample coverage (no clearinghouse answers in this walk: the check
+# comes back failed with its reason, still a 201), read one, list a patient's.
+def _eligibility_check_of(coverage: Any) -> Any:
+    from frontdesk.eligibility.models import EligibilityCheck
+
+    return EligibilityCheck.objects.create(
+        coverage=coverage,
+        patient_id=coverage.patient_id,
+        date_of_service=timezone.localdate(),
+        status="complete",
+        trace_number=f"APIMATRIX{coverage.pk}",
+        requested_at=timezone.now(),
+        responded_at=timezone.now(),
+        active=True,
+    )
+
+
+SAMPLES.update(
+    {
+        ("POST", "/api/v1/coverages/{coverage_id}/eligibility-checks"): lambda w: (
+            f"/api/v1/coverages/{w.coverage.pk}/eligibility-checks",
+            {"date_of_service": timezone.localdate().isoformat()},
+        ),
+        ("GET", "/api/v1/eligibility-checks/{check_id}"): lambda w: (
+            f"/api/v1/eligibility-checks/{_eligibility_check_of(w.coverage).pk}",
+            None,
+        ),
+        ("GET", "/api/v1/patients/{patient_id}/eligibility-checks"): lambda w: (
+            f"/api/v1/patients/{w.patient.pk}/eligibility-checks",
+            None,
+        ),
+    }
+)
+OUT_OF_SCOPE.update(
+    {
+        ("POST", "/api/v1/coverages/{coverage_id}/eligibility-checks"): lambda w: (
+            f"/api/v1/coverages/{w.restricted_coverage.pk}/eligibility-checks",
+            {"date_of_service": timezone.localdate().isoformat()},
+        ),
+        ("GET", "/api/v1/eligibility-checks/{check_id}"): lambda w: (
+            f"/api/v1/eligibility-checks/{_eligibility_check_of(w.restricted_coverage).pk}",
+            None,
+        ),
+        ("GET", "/api/v1/patients/{patient_id}/eligibility-checks"): lambda w: (
+            f"/api/v1/patients/{w.restricted_patient.pk}/eligibility-checks",
             None,
         ),
     }

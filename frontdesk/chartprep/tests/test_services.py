@@ -166,7 +166,7 @@ def test_records_requested_then_received(location):
 def test_recompute_runs_a_constant_number_of_queries(location, django_assert_num_queries):
     for hour in (9, 10):
         visit(location, hour=hour, needs_prior_auth=True)
-    with django_assert_num_queries(13) as small:
+    with django_assert_num_queries(14) as small:
         services.readiness_recompute()
     for hour in range(8, 18):
         visit(location, hour=hour, needs_prior_auth=hour % 2 == 0)
@@ -260,7 +260,7 @@ def test_worklist_is_scoped_to_the_users_locations_and_runs_constant_queries(
     assert [r.appointment.pk for r in rows] == [mine.pk]
     # Unstored (just booked) visits are computed for the page without writing.
     fresh = visit(location, hour=14, needs_prior_auth=True)
-    with django_assert_num_queries(16) as captured:
+    with django_assert_num_queries(17) as captured:
         rows = selectors.readiness_worklist(user=user, start=start, end=end)
     assert [r.appointment.pk for r in rows] == [mine.pk, fresh.pk]
     assert rows[1].computed_at is None

@@ -31,6 +31,8 @@ EXPECTED = {
     "statements.instalment_reminders": dt.timedelta(hours=1),
     "payments.reconcile": dt.timedelta(minutes=5),
     "clearinghouse.inbox_poll": dt.timedelta(minutes=5),
+    "eligibility.nightly_batch": dt.timedelta(days=1),
+    "eligibility.retry_due": dt.timedelta(minutes=5),
 }
 
 
@@ -87,6 +89,8 @@ def test_each_task_runs_once_per_interval():
             "frontdesk.chartprep.tasks.readiness_nightly",
             "frontdesk.chartprep.tasks.readiness_refresh",
             "frontdesk.clearinghouse.tasks.clearinghouse_inbox_poll",
+            "frontdesk.eligibility.tasks.eligibility_nightly",
+            "frontdesk.eligibility.tasks.eligibility_retry_due",
             "frontdesk.notifications.tasks.messages_release",
             "frontdesk.notifications.tasks.reminders_due",
             "frontdesk.ops.tasks.audit_chain_check",
@@ -106,6 +110,7 @@ def test_each_task_runs_once_per_interval():
         "chartprep.noshows_sweep",
         "chartprep.readiness_refresh",
         "clearinghouse.inbox_poll",
+        "eligibility.retry_due",
         "notifications.messages_release",
         "notifications.reminders_due",
         "payments.reconcile",
@@ -115,6 +120,7 @@ def test_each_task_runs_once_per_interval():
         "chartprep.noshows_sweep",
         "chartprep.readiness_refresh",
         "clearinghouse.inbox_poll",
+        "eligibility.retry_due",
         "notifications.messages_release",
         "notifications.reminders_due",
         "ops.housekeeping",
@@ -124,7 +130,7 @@ def test_each_task_runs_once_per_interval():
         "statements.instalment_reminders",
         "waitlist.expire_offers",
     ]
-    assert DBTaskResult.objects.count() == 13 + 1 + 1 + 7 + 11
+    assert DBTaskResult.objects.count() == 15 + 1 + 1 + 8 + 12
     run = ClockRun.objects.get(task_name="ops.housekeeping", due_at=_at("2026-11-26 11:00"))
     assert DBTaskResult.objects.filter(pk=run.task_result_id).exists()
 
@@ -139,6 +145,7 @@ def test_a_clock_that_was_down_runs_each_task_once_not_every_missed_slot():
         "chartprep.readiness_refresh",
         "chartprep.noshows_sweep",
         "clearinghouse.inbox_poll",
+        "eligibility.retry_due",
         "payments.reconcile",
     ]
 
