@@ -30,6 +30,21 @@ def test_a_manager_sees_the_work_on_the_bar_and_money_and_admin_as_menus(staff_c
             "Drawer approvals",
             "Card settlement",
         ],
+        "Billing": [
+            "Eligibility",
+            "Eligibility batches",
+            "Charges",
+            "Claims",
+            "Claim batches",
+            "Acknowledgments",
+            "Remittances",
+            "Import an 835",
+            "Denials",
+            "Clearinghouse",
+            "Codes",
+            "Fee schedules",
+            "Import codes and fees",
+        ],
         "Admin": [
             "Schedule setup",
             "Practice setup",
@@ -49,7 +64,18 @@ def test_the_front_desk_gets_its_drawer_in_the_money_menu_and_no_admin(staff_cli
     menus = {
         menu["label"]: [item["label"] for item in menu["items"]] for menu in context["nav_menus"]
     }
-    assert menus == {"Money": ["My drawer"]}
+    assert menus == {
+        "Money": ["My drawer"],
+        "Billing": ["Eligibility", "Codes", "Fee schedules"],
+    }
+
+
+def test_a_provider_enters_charges_from_the_billing_menu(staff_client: Any) -> None:
+    context = _nav(staff_client, Role.PROVIDER)
+    menus = {
+        menu["label"]: [item["label"] for item in menu["items"]] for menu in context["nav_menus"]
+    }
+    assert menus["Billing"] == ["Charges", "Codes", "Fee schedules"]
 
 
 def test_a_nurse_has_no_money_menu(staff_client: Any) -> None:
