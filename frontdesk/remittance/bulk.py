@@ -6,6 +6,12 @@ helpers write the same rows with one ``INSERT ... VALUES (...), (...) RETURNING 
 order of the returned ids is the order of the rows, which Django's own ``bulk_create`` relies on for
 both databases), adapting only the values that need it (aware datetimes for SQLite). Callers pass
 values already checked: constraints and triggers still apply in the database.
+
+On PostgreSQL the rows go through ``COPY ... FROM STDIN`` instead, with their primary keys drawn
+from the table's sequence first: psycopg's client-side binding splits a statement with 30,000
+placeholders with a regular expression, which cost more than the database's own work (a 10,000-claim
+835 spent three quarters of its time there). COPY fires the same triggers and checks the same
+constraints as INSERT.
 """
 
 from __future__ import annotations
@@ -45,6 +51,8 @@ def insert_rows(
         columns.append(connection.ops.quote_name(field.column))
         adapters.append(_adapter(field))
     table = connection.ops.quote_name(meta.db_table)
+    if connection.vendor == "postgresql":
+        return _copy_rows(meta, table, columns, rows, returning=returning)
     # Only quoted identifiers from the model's metadata go into the text; values are bound.
     head = f"INSERT INTO {table} ({', '.join(columns)}) VALUES "  # noqa: S608
     tail = f" RETURNING {connection.ops.quote_name(meta.pk.column)}" if returning else ""
@@ -67,6 +75,29 @@ def insert_rows(
             cursor.execute(head + ", ".join([placeholder] * len(chunk)) + tail, params)
             if returning:
                 ids.extend(r[0] for r in cursor.fetchall())
+    return ids
+
+
+def _copy_rows(
+    meta: Any, table: str, columns: list[str], rows: Sequence[Sequence[Any]], *, returning: bool
+) -> list[int]:
+    ids: list[int] = []
+    with connection.cursor() as cursor:
+        if returning:
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                [meta.db_table, meta.pk.column, len(rows)],
+            )
+            ids = [r[0] for r in cursor.fetchall()]
+            columns = [connection.ops.quote_name(meta.pk.column), *columns]
+        statement = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
+        with cursor.cursor.copy(statement) as copy:
+            if returning:
+                for pk, row in zip(ids, rows, strict=True):
+                    copy.write_row((pk, *row))
+            else:
+                for row in rows:
+                    copy.write_row(row)
     return ids
 
 
