@@ -53,8 +53,9 @@ from frontdesk.billing.models import (
 from frontdesk.core.counters import counter_next
 from frontdesk.core.errors import Conflict, FieldErrors, NotFound, PermissionDenied
 from frontdesk.core.money import MoneyError, parse_money
-from frontdesk.ledger.choices import Bucket, ChargeCode
-from frontdesk.ledger.services import business_date, charge_post
+from frontdesk.ledger.choices import Bucket, ChargeCode, EntryKind
+from frontdesk.ledger.models import LedgerEntry
+from frontdesk.ledger.services import business_date, charge_post, entry_reverse
 from frontdesk.patients.choices import CoverageStatus
 from frontdesk.patients.models import Coverage, Patient
 from frontdesk.practice.models import Organization, Provider
@@ -368,6 +369,8 @@ def encounter_post(*, actor: Any, encounter: Encounter) -> Encounter:
             )
             line.ledger_entry = entry
             line.save(update_fields=["ledger_entry"])
+        if bucket == Bucket.INSURANCE:
+            _copay_charges_replace(actor=actor, appointment=appointment, at=now)
         locked.status = EncounterStatus.READY
         locked.posted_at = now
         locked.posted_by = actor
@@ -385,6 +388,38 @@ def encounter_post(*, actor: Any, encounter: Encounter) -> Encounter:
             claim = claim_create(actor=actor, encounter=locked, coverage=coverage)
             claim_scrub(actor=actor, claim=claim)
     return locked
+
+
+COPAY_REPLACED = (
+    "Replaced by the visit's charges: the payer's patient responsibility (835) takes its place"
+)
+
+
+def _copay_charges_replace(*, actor: Any, appointment: Appointment, at: dt.datetime) -> None:
+    """Reverse the copay charged at check-in once the visit's real charges go to insurance.
+
+    The desk charges the expected copay before anything is billed (so it can be collected and
+    receipted); it stands in for the patient's share of the visit. When the visit's charges are
+    posted to the insurance bucket, the payer's 835 moves the patient's share (PR-3 copay, PR-1
+    deductible, PR-2 coinsurance) to the patient: keeping the check-in copay charge as well would
+    bill the copay twice. The copay payment itself stays on the account as the patient's credit,
+    which that patient responsibility consumes.
+    """
+    placeholders = LedgerEntry.objects.filter(
+        appointment=appointment,
+        kind=EntryKind.CHARGE,
+        code=ChargeCode.COPAY,
+        reverses__isnull=True,
+        reversal__isnull=True,
+    ).order_by("pk")
+    for entry in placeholders:
+        entry_reverse(
+            actor=actor,
+            entry=entry,
+            reason=COPAY_REPLACED,
+            location=appointment.location,
+            at=at,
+        )
 
 
 # --- claims ----------------------------------------------------------------------------------------

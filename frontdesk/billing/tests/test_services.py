@@ -346,3 +346,53 @@ def test_many_claims_move_at_once_with_history_or_none_do(clinic: Any) -> None:
     first.refresh_from_db()
     assert moved == 1 and first.status == ClaimStatus.DENIED
     assert first.events.last().detail == "CO-50"  # type: ignore[union-attr]
+
+
+def test_the_check_in_copay_charge_gives_way_to_the_visits_insurance_charges(clinic: Any) -> None:
+    from frontdesk.ledger.choices import ChargeCode, EntryKind
+    from frontdesk.ledger.selectors import account_balances
+    from frontdesk.ledger.services import account_for_patient, charge_post
+
+    appointment = clinic.visit()
+    copay = charge_post(
+        actor=clinic.biller,
+        patient=appointment.patient,
+        location=clinic.location,
+        code=ChargeCode.COPAY,
+        amount="25.00",
+        appointment=appointment,
+        service_date=DOS,
+    )
+
+    clinic.enter(appointment)
+
+    reversal = LedgerEntry.objects.get(reverses=copay)
+    assert (reversal.kind, reversal.code, reversal.amount, reversal.bucket) == (
+        EntryKind.CHARGE,
+        ChargeCode.COPAY,
+        Decimal("-25.00"),
+        Bucket.PATIENT,
+    )
+    assert reversal.reason == services.COPAY_REPLACED[:200]
+    balances = account_balances(account=account_for_patient(patient=appointment.patient))
+    assert (balances.patient, balances.insurance) == (Decimal("0.00"), Decimal("140.00"))
+
+
+def test_self_pay_visits_keep_their_copay_charge(clinic: Any) -> None:
+    from frontdesk.ledger.choices import ChargeCode
+    from frontdesk.ledger.services import charge_post
+
+    appointment = clinic.visit(clinic.patient(insured=False))
+    copay = charge_post(
+        actor=clinic.biller,
+        patient=appointment.patient,
+        location=clinic.location,
+        code=ChargeCode.COPAY,
+        amount="25.00",
+        appointment=appointment,
+        service_date=DOS,
+    )
+
+    clinic.enter(appointment)
+
+    assert not LedgerEntry.objects.filter(reverses=copay).exists()
