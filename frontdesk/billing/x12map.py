@@ -35,6 +35,14 @@ def _digits(value: str) -> str:
     return "".join(ch for ch in value or "" if ch.isdigit())
 
 
+def phone_number(value: str) -> str:
+    """A stored phone (E.164, "+15185550100") as X12 wants it: the 10-digit NANP number, or ""."""
+    digits = _digits(value)
+    if len(digits) == 11 and digits.startswith("1"):
+        digits = digits[1:]
+    return digits if len(digits) == 10 else ""
+
+
 def sender_id(organization: Organization) -> str:
     from frontdesk.clearinghouse.envelopes import sender_id as configured
 
@@ -69,7 +77,7 @@ def billing_provider(organization: Organization) -> Any:
         npi=organization.npi,
         tax_id=_digits(organization.tax_id),
         address=address(organization),
-        phone=_digits(organization.phone),
+        phone=phone_number(organization.phone),
     )
 
 
@@ -79,7 +87,7 @@ def submitter(organization: Organization) -> Any:
         name=organization.name,
         identifier=sender_id(organization),
         contact_name="BILLING OFFICE",
-        phone=_digits(organization.phone) or "5555550100",
+        phone=phone_number(organization.phone) or "5555550100",
     )
 
 

@@ -59,7 +59,16 @@ def money_delete() -> None:
 
     money_apps = [
         name
-        for name in ("statements", "payments", "ledger")
+        for name in (
+            "remittance",
+            "billing",
+            "eligibility",
+            "clearinghouse",
+            "disclosures",
+            "statements",
+            "payments",
+            "ledger",
+        )
         if apps.is_installed(f"frontdesk.{name}")
     ]
     models = [m for label in money_apps for m in apps.get_app_config(label).get_models()]

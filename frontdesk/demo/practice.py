@@ -314,7 +314,7 @@ def build_practice() -> DemoPractice:
             "address_line1": "100 Sample Street",
             "city": "Albany",
             "state": "NY",
-            "postal_code": "12207",
+            "postal_code": "12207-2701",  # claims need the billing provider's 9-digit ZIP
         },
     )
     locations: list[Location] = []

@@ -13,6 +13,7 @@ from frontdesk.audit.choices import AuditAction, AuditCategory
 from frontdesk.audit.services import audit_record
 from frontdesk.core.errors import Conflict
 from frontdesk.demo.activity import ActivityStats, activity_build, activity_delete
+from frontdesk.demo.billing import BillingStats, billing_build
 from frontdesk.demo.money import MoneyStats, money_build, money_delete
 from frontdesk.demo.patients import PatientStats, patients_create
 from frontdesk.demo.practice import DEMO_LOGINS, DEMO_ORGANIZATION_NAME, DemoLogin, build_practice
@@ -42,6 +43,7 @@ class DemoResult:
     schedule: ScheduleStats = field(default_factory=ScheduleStats)
     activity: ActivityStats = field(default_factory=ActivityStats)
     money: MoneyStats = field(default_factory=MoneyStats)
+    billing: BillingStats = field(default_factory=BillingStats)
 
 
 def demo_exists() -> bool:
@@ -104,6 +106,7 @@ def demo_load(
         schedule = schedule_build(seed=seed)
         activity = activity_build(seed=seed)
         money = money_build(seed=seed)
+        billing = billing_build(seed=seed)
         audit_record(
             actor=None,
             actor_name="system (demo loader)",
@@ -132,6 +135,9 @@ def demo_load(
                 "waitlist_entries": activity.waitlist_entries,
                 "payments": money.payments,
                 "closed_days": money.closed_days,
+                "encounters": billing.encounters,
+                "claims_sent": billing.claims_sent,
+                "eligibility_checks": billing.eligibility_checks,
             },
         )
     return DemoResult(
@@ -142,4 +148,5 @@ def demo_load(
         schedule=schedule,
         activity=activity,
         money=money,
+        billing=billing,
     )

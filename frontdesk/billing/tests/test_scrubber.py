@@ -6,6 +6,8 @@ import dataclasses
 import datetime as dt
 from decimal import Decimal
 
+import pytest
+
 from frontdesk.billing import scrubber
 from frontdesk.standards import npi
 
@@ -136,3 +138,19 @@ def test_a_dependent_needs_the_patient_data() -> None:
 def test_future_date_of_service_is_an_error() -> None:
     facts = dataclasses.replace(FACTS, service_date=DOS + dt.timedelta(days=1))
     assert codes(facts)["service_date_future"].severity == "error"
+
+
+@pytest.mark.parametrize(
+    ("stored", "x12"),
+    [
+        ("+15185550100", "5185550100"),
+        ("(518) 555-0100", "5185550100"),
+        ("5185550100", "5185550100"),
+        ("+442071838750", ""),
+        ("", ""),
+    ],
+)
+def test_stored_phones_become_ten_digit_x12_numbers(stored: str, x12: str) -> None:
+    from frontdesk.billing.x12map import phone_number
+
+    assert phone_number(stored) == x12

@@ -99,5 +99,12 @@ class Command(BaseCommand):
             f"({money.voids} voided, {money.refunds} refunded), {money.closed_days} days closed; "
             "today's drawers are open."
         )
+        billing = result.billing
+        self.stdout.write(
+            f"Billing: {billing.encounters} visits with charges, {billing.claims_sent} claims sent "
+            f"in {billing.batches} batches to the simulated payer ({billing.remittance_files} "
+            f"remittances posted; the last batch's answers arrive at the next inbox poll), "
+            f"{billing.held} held by the scrubber, {billing.eligibility_checks} eligibility checks."
+        )
         if not options["no_logins"]:
             self.stdout.write(logins_table(result.logins))
