@@ -23,10 +23,11 @@ from django.conf import settings
 from django.utils import timezone
 
 from frontdesk.accounts.models import User
+from frontdesk.accounts.policy import A
 from frontdesk.core.errors import DomainError
 from frontdesk.demo.money import BILLING_LOGIN, MONEY_DAYS
 from frontdesk.patients.choices import CoverageStatus
-from frontdesk.practice.models import Payer
+from frontdesk.practice.models import Location, Payer
 from frontdesk.scheduling.choices import AppointmentStatus
 from frontdesk.scheduling.models import Appointment
 
@@ -47,6 +48,9 @@ VISITS: tuple[tuple[tuple[str, ...], tuple[tuple[str, tuple[str, ...]], ...]], .
 HELD_VISIT = (("E11",), (("99213", ()),))
 HELD_EVERY = 29
 UNSENT_DAYS = 2  # claims of the last two days stay ready to send
+# Visits billed per day: enough for every billing screen to have a month of data, few enough that
+# the demo loads in a couple of minutes (charge entry costs about 0.15 s a visit, audited).
+CLAIMS_PER_DAY = 6
 ELIGIBILITY_CHECKS = 25  # tomorrow's visits checked with the payer (real 270/271 round trips)
 
 
@@ -81,6 +85,8 @@ def billing_build(*, seed: int) -> BillingStats:
             status=AppointmentStatus.FULFILLED,
             patient__is_restricted=False,
             patient__coverages__status=CoverageStatus.ACTIVE,
+            # The billing office's locations (the demo biller covers Albany and Buffalo).
+            location__in=Location.objects.restrict(biller, A.CHARGE_ENTER),
             starts_at__gte=now - dt.timedelta(days=days),
             starts_at__lt=now - dt.timedelta(hours=1),
         )
@@ -88,7 +94,16 @@ def billing_build(*, seed: int) -> BillingStats:
         .select_related("patient", "location", "provider")
         .order_by("starts_at", "pk")
     )
-    for index, appointment in enumerate(visits):
+    by_day: dict[dt.date, list[Appointment]] = {}
+    for appointment in visits:
+        day = appointment.starts_at.astimezone(appointment.location.tzinfo).date()
+        by_day.setdefault(day, []).append(appointment)
+    chosen = [
+        appointment
+        for _, day_visits in sorted(by_day.items())
+        for appointment in rng.sample(day_visits, min(CLAIMS_PER_DAY, len(day_visits)))
+    ]
+    for index, appointment in enumerate(chosen):
         diagnoses, lines = HELD_VISIT if index % HELD_EVERY == 7 else rng.choice(VISITS)
         data = billing.EncounterInput(
             diagnoses=diagnoses,
@@ -151,6 +166,7 @@ def _eligibility_for_tomorrow(actor: Any, now: dt.datetime) -> int:
         Appointment.objects.filter(
             status=AppointmentStatus.BOOKED,
             patient__is_restricted=False,
+            location__in=Location.objects.restrict(actor, A.ELIGIBILITY_CHECK),
             starts_at__gte=start,
             starts_at__lt=start + dt.timedelta(days=1),
         )
