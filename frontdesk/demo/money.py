@@ -71,7 +71,11 @@ def money_delete() -> None:
         )
         if apps.is_installed(f"frontdesk.{name}")
     ]
-    models = [m for label in money_apps for m in apps.get_app_config(label).get_models()]
+    models = [
+        m
+        for label in money_apps
+        for m in apps.get_app_config(label).get_models(include_auto_created=True)
+    ]
     if not models:
         return
     using = router.db_for_write(models[0])
