@@ -66,13 +66,19 @@ class A:
     STATEMENT_RUN = "statement.run"  # patient statement runs and payment plans
     COLLECTIONS_REPORT = "collections.report"  # collections reports by day/tender/staff/provider
     ELIGIBILITY_CHECK = "eligibility.check"  # run a 270/271 check and read the benefits it returned
-    ELIGIBILITY_BATCH = "eligibility.batch"  # nightly/bulk checks, 271 file import, transport status
+    ELIGIBILITY_BATCH = (
+        "eligibility.batch"  # nightly/bulk checks, 271 file import, transport status
+    )
     CODES_VIEW = "codes.view"  # search ICD-10-CM, CPT/HCPCS, modifiers, POS, fee schedules
-    CODES_MANAGE = "codes.manage"  # import CPT codes and fees, edit fee schedules and standard charges
+    CODES_MANAGE = (
+        "codes.manage"  # import CPT codes and fees, edit fee schedules and standard charges
+    )
     CHARGE_ENTER = "charge.enter"  # enter a visit's charges (codes, units, diagnoses) from its form
     CLAIM_SUBMIT = "claim.submit"  # scrub, build and send 837P batches; corrected and void claims
     CLAIM_VIEW = "claim.view"  # claims with their status history, batches, acknowledgments
-    REMITTANCE_POST = "remittance.post"  # import 835s and 999/277CA acknowledgments, post remittances
+    REMITTANCE_POST = (
+        "remittance.post"  # import 835s and 999/277CA acknowledgments, post remittances
+    )
     DENIAL_WORK = "denial.work"  # the denial worklist: appeal, correct, write off, bill the patient
     ESTIMATE_CREATE = "estimate.create"  # patient cost estimates and Good Faith Estimates
 

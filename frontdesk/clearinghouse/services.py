@@ -350,8 +350,12 @@ def exchange_mark(
 
 
 def _error_text(exc: BaseException) -> str:
-    message = getattr(exc, "message", "") or str(exc) or exc.__class__.__name__
-    return str(message)[:MAX_ERROR]
+    message = str(getattr(exc, "message", "") or str(exc) or exc.__class__.__name__)
+    fields = getattr(exc, "fields", None)  # a validation error: what is wrong, not "see the form"
+    if isinstance(fields, dict) and fields:
+        details = " ".join(str(m) for messages in fields.values() for m in messages)
+        message = details if message.startswith("Please correct") else f"{message} {details}"
+    return message[:MAX_ERROR]
 
 
 def exchange_dispatch(exchange: Exchange) -> Exchange:

@@ -191,3 +191,12 @@ def _eligibility_for_tomorrow(actor: Any, now: dt.datetime) -> int:
         if done >= ELIGIBILITY_CHECKS:
             break
     return done
+
+
+def simulated_payer_forget() -> None:
+    """Drop the simulated payer's unanswered replies (``--reset``: their claims are gone)."""
+    import shutil
+
+    from frontdesk.clearinghouse.transports import SimulatedTransport
+
+    shutil.rmtree(SimulatedTransport().pending, ignore_errors=True)

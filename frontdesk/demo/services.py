@@ -13,7 +13,7 @@ from frontdesk.audit.choices import AuditAction, AuditCategory
 from frontdesk.audit.services import audit_record
 from frontdesk.core.errors import Conflict
 from frontdesk.demo.activity import ActivityStats, activity_build, activity_delete
-from frontdesk.demo.billing import BillingStats, billing_build
+from frontdesk.demo.billing import BillingStats, billing_build, simulated_payer_forget
 from frontdesk.demo.money import MoneyStats, money_build, money_delete
 from frontdesk.demo.patients import PatientStats, patients_create
 from frontdesk.demo.practice import DEMO_LOGINS, DEMO_ORGANIZATION_NAME, DemoLogin, build_practice
@@ -96,6 +96,7 @@ def demo_load(
             )
         if reset:
             money_delete()  # ledger entries and payments refer to appointments and patients
+            simulated_payer_forget()  # answers to claims that no longer exist
             activity_delete()  # messages, replies, tasks and offers refer to appointments
             schedule_delete()  # appointments protect their patients: they go first
         removed = _patients_delete() if reset else 0

@@ -11,8 +11,9 @@ responsibility, amounts left open) following the rules in docs/remittance.md:
   amount stays open in the insurance bucket for the secondary claim.
 - OA (other adjustment; OI from pre-5010 senders), e.g. OA-23 (a prior payer's adjudication): left
   open in the insurance bucket for the secondary payer or a person to decide; never written off.
-- A denied line (paid 0 with CO/PI/OI amounts, or CLP02 = 4 for the whole claim): its CO/PI/OI
-  amounts stay open in the insurance bucket and go to the denial worklist; PR amounts still move.
+- A denied line (paid 0 with a payer refusal, not a deductible: ``nothing_paid_is_a_denial``; or
+  CLP02 = 4 for the whole claim): its payer amounts stay open in the insurance bucket and go to
+  the denial worklist; PR amounts still move.
 """
 
 from __future__ import annotations
@@ -157,9 +158,33 @@ def treatment_for(group: str, *, denied: bool, has_secondary: bool) -> str:
     return Treatment.LEFT_OPEN  # OA / OI
 
 
+# Reductions that are not refusals: the fee-schedule reduction (45), multiple-procedure reduction
+# (59), a negotiated discount (131) and sequestration (253).
+CONTRACTUAL_REASONS = frozenset({"45", "59", "131", "253"})
+
+
+def nothing_paid_is_a_denial(paid: Decimal, adjustments: Sequence[Any]) -> bool:
+    """Paid nothing, and the payer refused some of the charge (not merely reduced it).
+
+    A line the payer adjudicated but paid nothing on because the allowed amount went to the
+    patient's deductible (CO-45 for the fee-schedule reduction, PR-1 for the rest) is not a denial:
+    nothing is left for the worklist. A refusal is any payer-side amount with another reason (CO-50
+    not medically necessary, CO-96 non-covered, CO-197 no authorization, ...), or a contractual
+    reduction with nothing moved to the patient.
+    """
+    if paid != 0:
+        return False
+    held = [a for a in adjustments if a.group != PATIENT_GROUP and a.amount > 0]
+    if not held:
+        return False
+    to_patient = sum((a.amount for a in adjustments if a.group == PATIENT_GROUP), ZERO)
+    reductions_only = all(a.group == "CO" and a.reason in CONTRACTUAL_REASONS for a in held)
+    return not (reductions_only and to_patient > 0)
+
+
 def line_is_denied(svc: Any) -> bool:
-    """Paid nothing, and the payer (not the patient) holds some of the charge back."""
-    return svc.paid == 0 and any(a.group != PATIENT_GROUP and a.amount > 0 for a in svc.adjustments)
+    """The service line was refused (see ``nothing_paid_is_a_denial``)."""
+    return nothing_paid_is_a_denial(svc.paid, svc.adjustments)
 
 
 def _apply(plan: LinePlan, group: str, reason: str, amount: Decimal, treatment: str) -> None:
@@ -255,10 +280,7 @@ def plan_claim(
                 f"The claim pays {payment.paid} but its service lines {svc_paid}; "
                 "the lines were posted."
             )
-    whole_denied = claim_denied or (
-        payment.paid == 0
-        and any(a.group != PATIENT_GROUP and a.amount > 0 for a in _all_adjustments(payment))
-    )
+    whole_denied = claim_denied or nothing_paid_is_a_denial(payment.paid, _all_adjustments(payment))
     for adj in payment.adjustments:
         treatment = (
             treatment_for(adj.group, denied=whole_denied, has_secondary=has_secondary)

@@ -183,7 +183,7 @@ def claims(
                 service_date_end=draw(
                     st.one_of(
                         st.none(),
-                        st.integers(1, 5).map(lambda d, s=start: s + dt.timedelta(days=d)),
+                        st.builds(lambda d: start + dt.timedelta(days=d), st.integers(1, 5)),
                     )
                 ),
                 place_of_service=draw(st.sampled_from(["", *({"11", "22"} - {pos})])),

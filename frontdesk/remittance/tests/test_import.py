@@ -369,3 +369,34 @@ def test_a_patient_with_secondary_coverage_keeps_pr_open_for_the_secondary() -> 
     treatment = RemittanceAdjustment.objects.get(group="PR").treatment
     assert treatment == Treatment.LEFT_OPEN
     assert result.claims_posted == 1
+
+
+def test_a_line_paid_nothing_because_of_the_deductible_is_not_a_denial() -> None:
+    world = World()
+    claim = make_claim(world, [("99213", [], "150.00")])
+    (line,) = claim.lines.all()
+    payment = claim_payment(
+        claim, [service(line, "0.00", adj("CO", "45", "40.00"), adj("PR", "1", "110.00"))]
+    )
+
+    result = era_import(actor=world.biller, data=era(world, [payment]), filename="ded.835")
+
+    assert (result.claims_posted, result.claims_denied) == (1, 0)
+    assert Denial.objects.count() == 0
+    assert balances(claim.patient) == (Decimal("0.00"), Decimal("110.00"))
+    claim.refresh_from_db()
+    assert claim.status == "paid"
+
+
+def test_a_refusal_next_to_the_contractual_reduction_is_a_denial() -> None:
+    world = World()
+    claim = make_claim(world, [("99213", [], "150.00")])
+    (line,) = claim.lines.all()
+    payment = claim_payment(
+        claim, [service(line, "0.00", adj("CO", "45", "40.00"), adj("CO", "96", "110.00"))]
+    )
+
+    result = era_import(actor=world.biller, data=era(world, [payment]), filename="nc.835")
+
+    assert (result.claims_posted, result.claims_denied) == (0, 1)
+    assert Denial.objects.get().carc_codes == "CO-45 CO-96"
