@@ -18,6 +18,7 @@ def pytest_configure(config: Any) -> None:
     # The demo's money history goes through the real payment services (about 25 ms a visit): a
     # month takes over a minute, so tests that load the demo build two days of it.
     settings.DEMO_MONEY_DAYS = 2
+    settings.DEMO_ELIGIBILITY_CHECKS = 3  # each is a real 270/271 round trip, audited
 
 
 @pytest.fixture(autouse=True)

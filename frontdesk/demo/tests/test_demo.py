@@ -132,13 +132,19 @@ def test_demo_builds_a_complete_synthetic_practice():
     assert events[0].detail["payments"] == result.money.payments > 0
     assert events[0].detail["closed_days"] == result.money.closed_days
     assert events[0].patient_id is None
+    # The billing history (charges, claims, acknowledgments, remittances, eligibility) went through
+    # the billing services as the demo biller, and the inbox's handlers as their system users.
     others = AuditEvent.objects.filter(actor__isnull=False)
-    assert set(others.values_list("category", flat=True)) == {"financial"}
+    assert set(others.values_list("category", flat=True)) <= {"financial", "insurance"}
     assert set(others.values_list("actor__username", flat=True)) <= {
         "frontdesk",
         "frontdesk.chicago",
         "manager",
+        "billing",
+        "remittance-system",
+        "eligibility-system",
     }
+    assert result.billing.encounters > 0
 
 
 @pytest.mark.django_db
