@@ -46,9 +46,19 @@ def coverage_get(*, user: Any, coverage_id: int, action: str = A.ELIGIBILITY_CHE
 
 
 def patient_get(*, user: Any, patient_id: int, action: str = A.ELIGIBILITY_CHECK) -> Patient:
+    """The patient a page is about, scoped to the user; the page shows them, so the read is audited."""
     patient: Patient | None = Patient.objects.restrict(user, action).filter(pk=patient_id).first()
     if patient is None:
         raise NotFound()
+    audit_record(
+        actor=user,
+        action=AuditAction.READ,
+        category=AuditCategory.INSURANCE,
+        patient_id=patient.pk,
+        object_type="patient",
+        object_id=patient.pk,
+        detail={"event": "estimate_viewed"},
+    )
     return patient
 
 

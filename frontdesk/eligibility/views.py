@@ -261,16 +261,23 @@ def good_faith_estimate(request: HttpRequest, patient_id: int) -> HttpResponse:
     from frontdesk.practice.models import Location, Provider
 
     user = _user(request)
+    text, on, _self_pay, errors = _estimate_input(request)
+    locations = Location.objects.restrict(user, A.ESTIMATE_CREATE).select_related("organization")
+    location = locations.filter(is_active=True).order_by("name", "pk").first()
+    planned = None
+    if text and not errors and location is not None:
+        try:
+            planned = estimates.parse_services(text)
+        except DomainError:
+            planned = None
+    if planned is None:
+        # Nothing to print yet: the estimate form (with what was given) says what is missing (it
+        # reads, and audits, the patient itself).
+        return estimate(request, patient_id=patient_id)
     try:
         patient = selectors.patient_get(user=user, patient_id=patient_id, action=A.ESTIMATE_CREATE)
     except NotFound:
         raise Http404 from None
-    text, on, _self_pay, errors = _estimate_input(request)
-    locations = Location.objects.restrict(user, A.ESTIMATE_CREATE).select_related("organization")
-    location = locations.filter(is_active=True).order_by("name", "pk").first()
-    if not text or errors or location is None:
-        # Nothing to print yet: the estimate form (with what was given) says what is missing.
-        return estimate(request, patient_id=patient.pk)
     provider = None
     if (request.GET.get("provider") or "").isdigit():
         provider = (
@@ -278,10 +285,6 @@ def good_faith_estimate(request: HttpRequest, patient_id: int) -> HttpResponse:
             .filter(pk=int(request.GET["provider"]))
             .first()
         )
-    try:
-        planned = estimates.parse_services(text)
-    except DomainError:
-        return estimate(request, patient_id=patient.pk)
     visit = estimates.estimate_for_visit(
         user=user,
         patient=patient,

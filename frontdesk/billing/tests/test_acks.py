@@ -219,10 +219,11 @@ def test_the_simulated_payer_answers_a_sent_batch_and_the_inbox_applies_it(clini
     sources = list(claim.events.values_list("source", flat=True))
     assert "277CA" in sources
     assert ClaimBatch.objects.get().status == BatchStatus.ACKNOWLEDGED
-    # The simulated payer's 835 arrives in the same poll and is posted: the plan pays part, the
-    # patient owes the rest (PR), so the claim is partially paid (docs/simulated-payer.md).
+    # The simulated payer's 835 arrives in the same poll and is posted: the plan pays its share,
+    # the patient owes the rest (PR), nothing is refused, so the claim is paid
+    # (docs/simulated-payer.md).
     assert inbound["835"][0] == "processed", inbound
-    assert claim.status == ClaimStatus.PARTIALLY_PAID
+    assert claim.status == ClaimStatus.PAID
     assert [s for s in sources if s in ("277CA", "835")] == ["277CA", "835"]
     if claim.status == ClaimStatus.ACCEPTED:
         assert claim.payer_claim_number
