@@ -12,6 +12,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from frontdesk.standards import npi
 from frontdesk.standards.x12.claims import (
     UNKNOWN_BIRTH_DATE,
     Address,
@@ -65,15 +66,7 @@ phones = st.from_regex(r"[2-9][0-9]{9}", fullmatch=True)
 
 
 def _npi(nine: str) -> str:
-    digits = [int(c) for c in "80840" + nine]
-    total = 0
-    for i, d in enumerate(reversed(digits)):
-        if i % 2 == 0:
-            d *= 2
-            if d > 9:
-                d -= 9
-        total += d
-    return nine + str((10 - total % 10) % 10)
+    return npi.make(nine)
 
 
 npis = st.from_regex(r"[12][0-9]{8}", fullmatch=True).map(_npi)

@@ -22,6 +22,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from frontdesk.standards.npi import is_valid as is_valid_npi
 from frontdesk.standards.x12.envelope import (
     Delimiters,
     EnvelopeHeader,
@@ -230,18 +231,8 @@ def build_interchange(
 
 @functools.lru_cache(maxsize=4096)
 def npi_valid(npi: str) -> bool:
-    """A 10-digit NPI whose check digit is right (Luhn over "80840" + the first 9 digits)."""
-    if not DIGITS10_RE.fullmatch(npi):
-        return False
-    digits = [int(c) for c in "80840" + npi[:9]]
-    total = 0
-    for i, d in enumerate(reversed(digits)):
-        if i % 2 == 0:
-            d *= 2
-            if d > 9:
-                d -= 9
-        total += d
-    return (10 - total % 10) % 10 == int(npi[9])
+    """A valid NPI (``standards.npi``: 10 digits, check digit right), cached for large batches."""
+    return npi == npi.strip() and is_valid_npi(npi)
 
 
 def format_quantity(value: Decimal) -> str:
