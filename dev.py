@@ -155,19 +155,51 @@ def cmd_test(args: list[str]) -> None:
         say("no Redis reachable: the RQ task-backend tests will be SKIPPED")
 
     pytest_args = ["-q", *args]
-    say("pytest on SQLite")
-    sqlite_rc = run(PY, "-m", "pytest", *pytest_args, env=env, check=False)
     pg = postgres_url()
     pg_rc = 0
-    if pg:
-        say("pytest on PostgreSQL")
-        pg_env = {**env, "FRONTDESK_DATABASE_URL": pg}
-        pg_rc = run(PY, "-m", "pytest", *pytest_args, env=pg_env, check=False)
+    if pg and (os.cpu_count() or 1) >= 2 and not os.environ.get("FRONTDESK_TEST_SERIAL"):
+        # The two passes share nothing (own database, own data folder, own Redis database), so they
+        # run side by side: the SQLite pass prints as it goes, the PostgreSQL pass's output follows.
+        pg_env = {
+            **env,
+            "FRONTDESK_DATABASE_URL": pg,
+            "FRONTDESK_DATA_DIR": tempfile.mkdtemp(prefix="frontdesk-test-pg-"),
+        }
+        if redis and redis == DEFAULT_REDIS_URL:
+            pg_env["FRONTDESK_TEST_REDIS_URL"] = redis.rsplit("/", 1)[0] + "/14"
+        say("pytest on SQLite and, side by side, on PostgreSQL (its output follows)")
+        with tempfile.TemporaryFile(mode="w+b") as pg_output:
+            pg_process = subprocess.Popen(
+                [str(PY), "-m", "pytest", *pytest_args],
+                cwd=ROOT,
+                env=pg_env,
+                stdout=pg_output,
+                stderr=subprocess.STDOUT,
+            )
+            try:
+                sqlite_rc = run(PY, "-m", "pytest", *pytest_args, env=env, check=False)
+                pg_rc = pg_process.wait()
+            finally:
+                if pg_process.poll() is None:
+                    pg_process.kill()
+            say("pytest on PostgreSQL")
+            pg_output.seek(0)
+            sys.stdout.flush()
+            shutil.copyfileobj(pg_output, sys.stdout.buffer)
+            sys.stdout.buffer.flush()
     else:
-        say(
-            "PostgreSQL not reachable (set FRONTDESK_TEST_DATABASE_URL or start it on 127.0.0.1:5432):"
-        )
-        say("the PostgreSQL pass was SKIPPED")
+        say("pytest on SQLite")
+        sqlite_rc = run(PY, "-m", "pytest", *pytest_args, env=env, check=False)
+        if pg:
+            say("pytest on PostgreSQL")
+            pg_env = {**env, "FRONTDESK_DATABASE_URL": pg}
+            pg_rc = run(PY, "-m", "pytest", *pytest_args, env=pg_env, check=False)
+        else:
+            say(
+                "PostgreSQL not reachable (set FRONTDESK_TEST_DATABASE_URL or start it on "
+                "127.0.0.1:5432):"
+            )
+            say("the PostgreSQL pass was SKIPPED")
     minutes = (time.monotonic() - started) / 60
     say(
         f"SQLite pass: {'ok' if sqlite_rc == 0 else 'FAILED'}; PostgreSQL pass: "

@@ -7,6 +7,8 @@ data. A URL whose view declares no policy, or whose parameters have no sample be
 
 from __future__ import annotations
 
+import itertools
+
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -105,6 +107,23 @@ def _ended_grant() -> Any:
         started_at=started,
         expires_at=started + timedelta(hours=1),
         ended_at=started + timedelta(minutes=20),
+    )
+
+
+_EXTRA_VISITS = itertools.count(1)
+
+
+def _another_appointment(objects: dict[str, Any]) -> Any:
+    """One more appointment of the sample patient, on its own day after the sample appointment's.
+
+    The canary walk (tests/test_security_logs.py) samples every route against one world, so the
+    sample patient must never be booked twice at one time (PostgreSQL's exclusion constraint).
+    """
+    from datetime import UTC, datetime, timedelta
+
+    start = datetime(2026, 12, 7, 15, 0, tzinfo=UTC) + timedelta(days=next(_EXTRA_VISITS))
+    return AppointmentFactory(
+        location=objects["location"], patient=objects["patient"], starts_at=start
     )
 
 
@@ -534,7 +553,7 @@ def _billing_claim(objects: dict[str, Any]) -> Any:
         from tests.factories import CoverageFactory
 
         location = objects["location"]
-        appointment = AppointmentFactory(location=location, patient=objects["patient"])
+        appointment = _another_appointment(objects)
         biller = UserFactory(role=Role.BILLING)
         encounter = Encounter.objects.create(
             appointment=appointment,
@@ -584,9 +603,7 @@ def _billing_claim(objects: dict[str, Any]) -> Any:
 
 SAMPLE_KWARGS.update(
     {
-        "billing:charge_entry": lambda o: {
-            "appointment_id": AppointmentFactory(location=o["location"], patient=o["patient"]).pk
-        },
+        "billing:charge_entry": lambda o: {"appointment_id": _another_appointment(o).pk},
         "billing:encounter": lambda o: {"encounter_id": _billing_claim(o).encounter_id},
         "billing:encounter_post": lambda o: {"encounter_id": _billing_claim(o).encounter_id},
         "billing:claim": lambda o: {"claim_id": _billing_claim(o).pk},

@@ -11,6 +11,7 @@ sample request below, fails the suite, so a new endpoint cannot escape the matri
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -887,14 +888,26 @@ OUT_OF_SCOPE.update(
 # --- billing (charges, claims, batches) --------------------------------------------------------
 
 
+_BILLING_VISITS = itertools.count(1)
+
+
 def _billing_visit(w: World, location: Any, patient: Any = None) -> Any:
-    """A visit seen an hour ago at ``location`` (charges are entered for visits that happened)."""
+    """A visit seen in the past at ``location`` (charges are entered for visits that happened).
+
+    Each sample visit has its own hour on a past day, so one world may hold many of them (the
+    canary walk in tests/test_security_logs.py samples every operation against one world) without
+    booking the sample provider or patient twice at once (PostgreSQL's exclusion constraints).
+    """
+    hours_ago = 24 + next(_BILLING_VISITS)
+    start = timezone.now().replace(minute=0, second=0, microsecond=0) - dt.timedelta(
+        hours=hours_ago
+    )
     return AppointmentFactory(
         patient=patient or w.patient,
         provider=w.provider,
         location=location,
         appointment_type=w.appointment_type,
-        starts_at=timezone.now() - dt.timedelta(hours=1),
+        starts_at=start,
         status="arrived",
     )
 
