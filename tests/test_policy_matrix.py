@@ -8,7 +8,6 @@ data. A URL whose view declares no policy, or whose parameters have no sample be
 from __future__ import annotations
 
 import itertools
-
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
