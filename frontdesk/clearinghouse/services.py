@@ -418,6 +418,9 @@ def _record_inbound(*, actor: Any, file: Any, transport_name: str) -> Exchange |
     return exchange
 
 
+DISPATCH_ORDER = {Kind.TA1: 0, Kind.ACK_999: 1, Kind.ACK_277CA: 2, Kind.REMITTANCE: 3}
+
+
 def inbox_poll(*, actor: Any = None) -> list[Exchange]:
     """Collect the inbox: record each new file once, dispatch it; returns the exchanges recorded.
 
@@ -448,7 +451,10 @@ def inbox_poll(*, actor: Any = None) -> list[Exchange]:
         kind__in=handlers.registered_kinds(),
     ).order_by("created_at", "pk")
     by_pk = {e.pk: e for e in recorded}
-    for exchange in waiting:
+    # Acknowledgments before the payer's decisions: files collected together may sit in the inbox
+    # in any order (a 999 named after the 835 it precedes), and a claim must be acknowledged,
+    # then accepted, then paid.
+    for exchange in sorted(waiting, key=lambda e: DISPATCH_ORDER.get(e.kind, len(DISPATCH_ORDER))):
         by_pk[exchange.pk] = exchange_dispatch(by_pk.get(exchange.pk, exchange))
     return [by_pk[e.pk] for e in recorded]
 

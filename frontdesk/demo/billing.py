@@ -42,6 +42,8 @@ VISITS: tuple[tuple[tuple[str, ...], tuple[tuple[str, tuple[str, ...]], ...]], .
     (("K21.9",), (("99213", ()),)),
     (("J45.909",), (("99214", ()), ("J1885", ()), ("90471", ()))),
     (("Z00.00",), (("99396", ()),)),
+    # A screening ECG with the physical: the simulated payer denies it (CO-50, the denial worklist).
+    (("Z00.00",), (("99396", ()), ("93000", ()))),
     (("F41.1",), (("99213", ("GY",)),)),  # the simulated payer: GY = not covered, patient pays
 )
 # A header code (E11 is a category, not billable): the scrubber holds the claim with its fix.

@@ -2,7 +2,9 @@
 
 Rules (docs/simulated-payer.md): allowed = charge x the plan's fraction, CO-45 for the rest; office
 visits pay the copay (PR-3), other lines the remaining deductible (PR-1) then coinsurance (PR-2);
-procedure 99999 is not covered (CO-96, N130), modifier GY is the patient's (PR-96, N130); secondary
+procedure 99999 is not covered (CO-96, N130), modifier GY is the patient's (PR-96, N130), an ECG
+whose only diagnoses are routine examinations is a screening ECG, not medically necessary (CO-50,
+N115); secondary
 claims pay the primary's patient responsibility (OA-23 for the rest); PLB L6 interest on late claims
 and a WO recovery on large checks; the check number is derived from the claims.
 """
@@ -37,6 +39,9 @@ ZERO = Decimal("0")
 OFFICE_VISITS = frozenset(f"992{n:02d}" for n in (2, 3, 4, 5, 11, 12, 13, 14, 15))
 NOT_COVERED_CODE = "99999"
 PATIENT_LIABLE_MODIFIER = "GY"
+ECG_CODES = frozenset({"93000", "93005", "93010"})
+# Z00 (general examination without complaint): an ECG pointing only at these is a screening one.
+SCREENING_DIAGNOSIS_PREFIX = "Z00"
 LATE_DAYS = 30
 INTEREST_RATE = Decimal("0.01")
 OVERPAYMENT_THRESHOLD = Decimal("1000")
@@ -48,8 +53,19 @@ def first_service_date(claim: Claim) -> dt.date | None:
     return min(dates) if dates else None
 
 
+def _screening_only(line: ServiceLine, diagnoses: Sequence[str]) -> bool:
+    """Every diagnosis the line points at is a routine examination (Z00.*)."""
+    pointed = [diagnoses[p - 1] for p in line.diagnosis_pointers if 0 < p <= len(diagnoses)]
+    return bool(pointed) and all(
+        code.replace(".", "").upper().startswith(SCREENING_DIAGNOSIS_PREFIX) for code in pointed
+    )
+
+
 def _adjudicate_line(
-    line: ServiceLine, plan: plans.Plan, state: dict[str, Decimal]
+    line: ServiceLine,
+    plan: plans.Plan,
+    state: dict[str, Decimal],
+    diagnoses: Sequence[str] = (),
 ) -> ServicePayment:
     """One line: allowed, CO-45, then copay / deductible / coinsurance, or a denial."""
     base = ServicePayment(
@@ -64,6 +80,10 @@ def _adjudicate_line(
     if line.procedure_code == NOT_COVERED_CODE:
         return dataclasses.replace(
             base, adjustments=(Adjustment("CO", "96", line.charge),), remarks=("N130",)
+        )
+    if line.procedure_code in ECG_CODES and _screening_only(line, diagnoses):
+        return dataclasses.replace(
+            base, adjustments=(Adjustment("CO", "50", line.charge),), remarks=("N115",)
         )
     if PATIENT_LIABLE_MODIFIER in line.modifiers:
         return dataclasses.replace(
@@ -142,7 +162,7 @@ def _claim_payment(group: ClaimGroup, claim: Claim, plan: plans.Plan) -> ClaimPa
             "copay": plan.copay,
             "deductible": plans.deductible_remaining(plan, group.subscriber.member_id),
         }
-        lines = [_adjudicate_line(line, plan, state) for line in claim.lines]
+        lines = [_adjudicate_line(line, plan, state, claim.diagnoses) for line in claim.lines]
     paid = sum((line.paid for line in lines), ZERO)
     patient_share = sum(
         (a.amount for line in lines for a in line.adjustments if a.group == "PR"), ZERO

@@ -178,6 +178,25 @@ def test_poll_dispatches_to_the_registered_handler(drop_box):
     assert seen == [tiny_835()]
 
 
+def test_acknowledgments_are_applied_before_the_remittance_collected_with_them(drop_box):
+    # The 835 reached the inbox first (older file) and sorts first by name; the 999 that
+    # acknowledges the same batch is still applied before it.
+    import os
+
+    seen: list[str] = []
+    handlers.register_handler("835", lambda exchange: seen.append("835"))
+    handlers.register_handler("999", lambda exchange: seen.append("999"))
+    _drop(drop_box, "a.835", tiny_835())
+    _drop(drop_box, "b.999", tiny_999())
+    os.utime(drop_box / "inbox" / "a.835", (1_700_000_000, 1_700_000_000))
+    os.utime(drop_box / "inbox" / "b.999", (1_700_000_100, 1_700_000_100))
+
+    recorded = inbox_poll()
+
+    assert [e.kind for e in recorded] == ["835", "999"]  # as collected, oldest first
+    assert seen == ["999", "835"]  # as applied
+
+
 def test_a_failing_handler_marks_the_exchange_and_rolls_its_writes_back(drop_box):
     def handler(exchange: Exchange) -> None:
         PatientFactory(last_name="Halfwritten")
