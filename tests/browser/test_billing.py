@@ -248,8 +248,16 @@ def test_send_a_batch_and_see_it_accepted(page: Any, live_server: Any, settings:
     facts = page.locator("dl.facts")
     assert facts.get_by_text(claim.payer_claim_number, exact=True).is_visible()
     assert facts.get_by_text(f"{batch.reference} (Acknowledged (999))", exact=True).is_visible()
-    # The payer's answer, as the 277CA gave it (the 999 acknowledged the batch).
-    last = page.locator("table").last.locator("tbody tr").last.locator("td")
+    # The history: the 999 acknowledged the batch, then the payer's answer, as the 277CA gave it.
+    history = page.locator("table").last.locator("tbody tr")
+    assert [row.locator("td").nth(1).inner_text() for row in history.all()] == [
+        "Created",
+        "Ready to send",
+        "Sent",
+        "Accepted by the clearinghouse (999)",
+        "Accepted by the payer (277CA)",
+    ]
+    last = history.last.locator("td")
     assert last.all_inner_texts()[1:4] == [
         "Accepted by the payer (277CA)",
         "277CA acknowledgment",
@@ -296,14 +304,13 @@ def test_import_an_835_and_see_the_posting(page: Any, live_server: Any, tmp_path
     )
     line = section.get_by_role("table", name=f"Service lines of claim {paid.claim_id}")
     assert line.locator("tbody td").all_inner_texts()[3:6] == ["125.00", "100.00", "80.00"]
-    contractual = line.get_by_role("listitem").filter(has_text="CO-45 25.00")
-    assert contractual.get_by_text(
-        "Charge exceeds the fee schedule or maximum allowable amount (contractual obligation)"
-    ).is_visible()
-    assert contractual.get_by_text("Written off (ledger adjustment)").is_visible()
-    copay = line.get_by_role("listitem").filter(has_text="PR-3 20.00")
-    assert copay.get_by_text("Co-payment amount (patient responsibility)").is_visible()
-    assert copay.get_by_text("Moved to patient responsibility").is_visible()
+    items = line.get_by_role("listitem").all_inner_texts()
+    assert items == [
+        "CO-45: Charge exceeds the fee schedule or maximum allowable amount (contractual "
+        "obligation) — 25.00 — Written off (ledger adjustment)",
+        "PR-3: Co-payment amount (patient responsibility) — 20.00 — Moved to patient "
+        "responsibility",
+    ]
     postings = section.locator("table").last.locator("tbody tr")
     assert [
         [cells[0], *cells[2:]]
