@@ -164,6 +164,7 @@ def cmd_test(args: list[str]) -> None:
             **env,
             "FRONTDESK_DATABASE_URL": pg,
             "FRONTDESK_DATA_DIR": tempfile.mkdtemp(prefix="frontdesk-test-pg-"),
+            "PYTHONUNBUFFERED": "1",  # its output file shows its progress as it goes
         }
         if redis and redis == DEFAULT_REDIS_URL:
             pg_env["FRONTDESK_TEST_REDIS_URL"] = redis.rsplit("/", 1)[0] + "/14"

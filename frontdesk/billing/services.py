@@ -624,9 +624,11 @@ def claim_status_set_many(
             )
         events = []
         by_status: dict[str, list[int]] = {}
+        known = frozenset(ClaimStatus.values)
+        actor_id = actor.pk if actor is not None else None
         for claim, status, detail in updates:
             before = current[claim.pk]
-            if status not in ClaimStatus.values or status not in TRANSITIONS[before]:
+            if status not in known or status not in TRANSITIONS[before]:
                 raise TransitionRefused(before, status)
             events.append(
                 ClaimStatusEvent(
@@ -636,7 +638,7 @@ def claim_status_set_many(
                     at=when,
                     source=source,
                     detail=detail[:2000],
-                    actor=actor,
+                    actor_id=actor_id,
                 )
             )
             by_status.setdefault(status, []).append(claim.pk)

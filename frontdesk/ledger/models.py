@@ -72,13 +72,20 @@ def _sign_rule() -> Q:
 class LedgerEntry(models.Model):
     """One money movement on an account. Append-only: never updated, never deleted."""
 
-    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="entries")
+    # No single-column index on account or location: the (account, posted_at) and
+    # (location, posting_date) indexes below lead with them and serve those lookups too; every index
+    # is work on each of the tens of thousands of entries an 835 posts.
+    account = models.ForeignKey(
+        Account, on_delete=models.PROTECT, related_name="entries", db_index=False
+    )
     # The patient whose care the entry is for (a dependant on a parent's account); None for
     # account-level money such as a payment on account.
     patient = models.ForeignKey(
         "patients.Patient", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    location = models.ForeignKey("practice.Location", on_delete=models.PROTECT, related_name="+")
+    location = models.ForeignKey(
+        "practice.Location", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     kind = models.CharField(max_length=12, choices=EntryKind.choices)
     # ChargeCode / AdjustmentCode / PaymentSource / RefundCode / TransferCode, by kind.
     code = models.CharField(max_length=20)
@@ -180,7 +187,10 @@ class LedgerDayQuerySet(RestrictedQuerySet):
 class LedgerDay(models.Model):
     """A location's business day: open until the day close, then nothing more is posted into it."""
 
-    location = models.ForeignKey("practice.Location", on_delete=models.PROTECT, related_name="+")
+    # (The unique (location, date) index below serves lookups by location: no index of its own.)
+    location = models.ForeignKey(
+        "practice.Location", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     date = models.DateField()
     state = models.CharField(max_length=8, choices=DayState.choices, default=DayState.OPEN)
     closed_at = models.DateTimeField(null=True, blank=True)

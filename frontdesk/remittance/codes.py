@@ -6,6 +6,8 @@ a new code from a payer never breaks an import or a screen.
 
 from __future__ import annotations
 
+import functools
+
 from frontdesk.standards.x12 import adjustment_codes
 
 PLB_REASONS = {
@@ -53,11 +55,13 @@ PLB_REASONS = {
 }
 
 
+@functools.lru_cache(maxsize=4096)
 def adjustment(group: str, reason: str) -> str:
     """``CO`` + ``45`` -> the group and reason in plain words."""
     return str(adjustment_codes.describe_adjustment(group, reason))
 
 
+@functools.lru_cache(maxsize=4096)
 def rarc(code: str) -> str:
     return str(adjustment_codes.rarc_meaning(code))[:300]
 
@@ -66,6 +70,7 @@ def carc(code: str) -> str:
     return str(adjustment_codes.carc_meaning(code))
 
 
+@functools.lru_cache(maxsize=256)
 def claim_status(code: str) -> str:
     return str(adjustment_codes.claim_status_meaning(code))
 

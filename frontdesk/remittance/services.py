@@ -23,7 +23,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -87,6 +87,8 @@ MAX_ERA_BYTES = 64 * 1024 * 1024
 MSG_EMPTY = "The file is empty."
 MSG_TOO_BIG = "The file is too large for one 835 import."
 BATCH = 500
+# Ids per lookup query while loading the charges (each query has a fixed cost: fewer, larger ones).
+LOOKUP_BATCH = 2_000
 
 
 def _require(actor: Any, action: str) -> None:
@@ -135,55 +137,12 @@ def _line_charge_id(line: Any) -> int | None:
 
 
 def _status_set(*, actor: Any, updates: list[tuple[Any, str, str]], at: dt.datetime) -> None:
-    """Move each claim to its adjudicated status with its history event (source 835).
-
-    Billing's ``claim_status_set_many`` when it has one; else the claims are moved here in bulk, with
-    billing's own transition table and one ClaimStatusEvent per claim (a per-claim
-    ``claim_status_set`` takes a lock and writes an audit row per claim: 10,000 of them would take
-    most of the import's time budget). The import's audit row records the count.
-    """
+    """Move each claim to its adjudicated status with its history event (source 835), in bulk:
+    billing's ``claim_status_set_many`` (one lock query per chunk, one event per claim, one audit
+    row for the count; a per-claim ``claim_status_set`` would audit 10,000 rows)."""
     from frontdesk.billing import services as billing
-    from frontdesk.billing.choices import TRANSITIONS
-    from frontdesk.billing.errors import TransitionRefused
-    from frontdesk.billing.models import Claim, ClaimStatusEvent
 
-    many = getattr(billing, "claim_status_set_many", None)
-    if many is not None:
-        many(actor=actor, updates=updates, source="835", at=at)
-        return
-    ids = [claim.pk for claim, _, _ in updates]
-    current: dict[int, str] = {}
-    for start in range(0, len(ids), BATCH):
-        current.update(
-            Claim.objects.select_for_update()
-            .filter(pk__in=ids[start : start + BATCH])
-            .values_list("pk", "status")
-        )
-    events = []
-    by_status: dict[str, list[int]] = defaultdict(list)
-    for claim, status, detail in updates:
-        before = current[claim.pk]
-        if status not in TRANSITIONS[before]:
-            raise TransitionRefused(before, status)
-        events.append(
-            ClaimStatusEvent(
-                claim_id=claim.pk,
-                status=status,
-                previous_status=before,
-                at=at,
-                source="835",
-                detail=detail[:2000],
-                actor=actor,
-            )
-        )
-        by_status[status].append(claim.pk)
-        current[claim.pk] = claim.status = status
-    ClaimStatusEvent.objects.bulk_create(events, batch_size=BATCH)
-    for status, pks in by_status.items():
-        for start in range(0, len(pks), BATCH):
-            Claim.objects.filter(pk__in=pks[start : start + BATCH]).update(
-                status=status, updated_at=at
-            )
+    billing.claim_status_set_many(actor=actor, updates=updates, source="835", at=at)
 
 
 def _secondary_create(*, actor: Any, claim: Any, payment: Any, era: Any) -> str:
@@ -524,6 +483,21 @@ def _check_scope_and_days(actor: Any, charge_ids: set[int]) -> None:
 # --- writing ---------------------------------------------------------------------------------------
 
 
+class _Charge(NamedTuple):
+    """The facts of a charge entry that posting against it needs (a row, not a model instance:
+    a 10,000-claim 835 loads twenty thousand of them)."""
+
+    pk: int
+    account_id: int
+    patient_id: int
+    location_id: int
+    currency: str
+    service_date: dt.date | None
+    appointment_id: int | None
+    bucket: str
+    amount: Decimal
+
+
 class _Ledger:
     """Collects the entries of one import and writes them in bulk under the ledger's locks."""
 
@@ -531,20 +505,22 @@ class _Ledger:
         self.actor, self.now, self.memo = actor, now, memo
         self.entries: list[list[Any]] = []
         self.debits: list[tuple[list[Any], int]] = []  # transfer debit, index of its credit
-        self.allocations: list[tuple[int, LedgerEntry, Decimal]] = []  # entry index, charge, amt
-        self.postings: list[tuple[int, ClaimRemittance, ServiceRemittance | None, str]] = []
-        self.debit_postings: list[tuple[int, ClaimRemittance, ServiceRemittance | None]] = []
+        self.allocations: list[tuple[int, _Charge, Decimal]] = []  # entry index, charge, amount
+        # (entry index, ClaimRemittance pk, ServiceRemittance pk or None, role): ids, not
+        # instances, as there are tens of thousands of them.
+        self.postings: list[tuple[int, int, int | None, str]] = []
+        self.debit_postings: list[tuple[int, int, int | None]] = []
         self.open: dict[int, Decimal] = {}
         self.reversals: list[tuple[list[Any], ClaimRemittance]] = []
 
-    def load_charges(self, charge_ids: Iterable[int]) -> dict[int, LedgerEntry]:
+    def load_charges(self, charge_ids: Iterable[int]) -> dict[int, _Charge]:
         ids = list(charge_ids)
-        charges: dict[int, LedgerEntry] = {}
-        for start in range(0, len(ids), BATCH):
-            chunk = ids[start : start + BATCH]
+        charges: dict[int, _Charge] = {}
+        for start in range(0, len(ids), LOOKUP_BATCH):
+            chunk = ids[start : start + LOOKUP_BATCH]
             charges.update(
-                (e.pk, e)
-                for e in LedgerEntry.objects.filter(pk__in=chunk).select_related("location")
+                (row[0], _Charge(*row))
+                for row in LedgerEntry.objects.filter(pk__in=chunk).values_list(*_Charge._fields)
             )
             self.open.update((pk, charges[pk].amount) for pk in chunk if pk in charges)
             used = Allocation.objects.filter(
@@ -566,14 +542,14 @@ class _Ledger:
                 .values_list("pk", flat=True)
             )
         days: dict[int, dt.date] = {}
-        for charge in charges.values():
-            if charge.location_id not in days:
-                days[charge.location_id] = business_date(charge.location, self.now)
-                ledger_day_open_for_posting(charge.location, days[charge.location_id])
+        locations = Location.objects.filter(pk__in={c.location_id for c in charges.values()})
+        for location in locations.order_by("pk"):
+            days[location.pk] = business_date(location, self.now)
+            ledger_day_open_for_posting(location, days[location.pk])
         self.days = days
         return charges
 
-    def _entry(self, charge: LedgerEntry, **values: Any) -> list[Any]:
+    def _entry(self, charge: _Charge, **values: Any) -> list[Any]:
         """One entry's values in ``ENTRY_FIELDS`` order (see ``bulk.insert_rows``)."""
         return [
             charge.account_id,
@@ -598,9 +574,9 @@ class _Ledger:
 
     def credit(
         self,
-        charge: LedgerEntry,
-        claim: ClaimRemittance,
-        service: ServiceRemittance | None,
+        charge: _Charge,
+        claim: int,
+        service: int | None,
         role: str,
         amount: Decimal,
         **values: Any,
@@ -616,7 +592,7 @@ class _Ledger:
             self.open[charge.pk] -= take
         return index
 
-    def debit(self, charge: LedgerEntry, amount: Decimal, **values: Any) -> list[Any]:
+    def debit(self, charge: _Charge, amount: Decimal, **values: Any) -> list[Any]:
         return self._entry(charge, amount=amount, **values)
 
     def flush(self) -> None:
@@ -636,17 +612,10 @@ class _Ledger:
             ],
             returning=False,
         )
-        rows = [
-            (claim.pk, service.pk if service is not None else None, ids[index], role)
-            for index, claim, service, role in self.postings
-        ]
+        rows = [(claim, service, ids[index], role) for index, claim, service, role in self.postings]
+        transfer = str(PostingRole.TRANSFER)
         rows += [
-            (
-                claim.pk,
-                service.pk if service is not None else None,
-                debit_ids[index],
-                PostingRole.TRANSFER,
-            )
+            (claim, service, debit_ids[index], transfer)
             for index, claim, service in self.debit_postings
         ]
         insert_rows(RemittancePosting, POSTING_FIELDS, rows, returning=False)
@@ -733,8 +702,8 @@ def _write(
         ClaimRemittance,
         [
             ClaimRemittance(
-                remittance=remittance,
-                claim=w.claim if w.match != ClaimMatch.UNMATCHED else None,
+                remittance_id=remittance.pk,
+                claim_id=w.claim.pk if w.match != ClaimMatch.UNMATCHED else None,
                 patient_control_number=w.payment.patient_control_number[:38],
                 status_code=w.payment.status[:2],
                 status_meaning=codes.claim_status(w.payment.status)[:120],
@@ -745,7 +714,11 @@ def _write(
                 payer_claim_number=(w.payment.payer_claim_number or "")[:50],
                 frequency_code=(w.payment.frequency_code or "")[:1],
                 match=w.match,
-                reverses=w.reverses if w.match == ClaimMatch.REVERSED else None,
+                reverses_id=(
+                    w.reverses.pk
+                    if w.match == ClaimMatch.REVERSED and w.reverses is not None
+                    else None
+                ),
                 message=w.message[:300],
             )
             for w in ordered
@@ -761,7 +734,7 @@ def _write(
         for index, svc in enumerate(work.payment.service_lines):
             match = matched.get(index)
             service_row = ServiceRemittance(
-                claim_remittance=row,
+                claim_remittance_id=row.pk,
                 claim_line_id=match.line_id if match is not None else None,
                 procedure_code=svc.procedure_code[:48],
                 modifiers=" ".join(svc.modifiers)[:20],
@@ -778,7 +751,7 @@ def _write(
             service_of[(row.pk, index)] = service_row
     insert_instances(ServiceRemittance, service_rows)
     # Adjustments and remarks.
-    adjustment_rows: list[RemittanceAdjustment] = []
+    adjustment_rows: list[tuple[Any, ...]] = []
     remark_rows: list[RemittanceRemark] = []
     for work, row in zip(ordered, claim_rows, strict=True):
         planned = work.plan.adjustments if work.plan is not None else None
@@ -825,7 +798,7 @@ def _write(
                         meaning=codes.rarc(code),
                     )
                 )
-    insert_instances(RemittanceAdjustment, adjustment_rows)
+    insert_rows(RemittanceAdjustment, ADJUSTMENT_FIELDS, adjustment_rows, returning=False)
     RemittanceRemark.objects.bulk_create(remark_rows, batch_size=BATCH)
     # The money.
     _post_money(actor, era, remittance, ordered, claim_rows, service_of, now, result)
@@ -852,23 +825,37 @@ def _write(
     return remittance
 
 
+ADJUSTMENT_FIELDS = (
+    "claim_remittance_id",
+    "service_id",
+    "level",
+    "group",
+    "reason",
+    "amount",
+    "quantity",
+    "meaning",
+    "treatment",
+)
+
+
 def _adjustment(
     row: ClaimRemittance,
     service: ServiceRemittance | None,
     adj: Any,
     treatment: str,
     level: str,
-) -> RemittanceAdjustment:
-    return RemittanceAdjustment(
-        claim_remittance=row,
-        service=service,
-        level=level,
-        group=adj.group[:2],
-        reason=adj.reason[:5],
-        amount=adj.amount,
-        quantity=adj.quantity,
-        meaning=codes.adjustment(adj.group, adj.reason)[:300],
-        treatment=treatment,
+) -> tuple[Any, ...]:
+    """A ``RemittanceAdjustment`` row's values in ``ADJUSTMENT_FIELDS`` order."""
+    return (
+        row.pk,
+        service.pk if service is not None else None,
+        level,
+        adj.group[:2],
+        adj.reason[:5],
+        adj.amount,
+        adj.quantity,
+        codes.adjustment(adj.group, adj.reason)[:300],
+        treatment,
     )
 
 
@@ -932,7 +919,14 @@ def _post_money(
                 service_of[(row.pk, plan.service_index)] if plan.service_index is not None else None
             )
             if charge_id is not None and charge_id in charges:
-                _post_line(ledger, charges[charge_id], row, service, plan, era)
+                _post_line(
+                    ledger,
+                    charges[charge_id],
+                    row.pk,
+                    service.pk if service is not None else None,
+                    plan,
+                    era,
+                )
             if plan.denied > 0:
                 denials.append(_denial(work, row, line, service, plan.denied, plan.denial_codes))
         if work.plan.denied and not any(p.denied for p in work.plan.lines):
@@ -1011,14 +1005,20 @@ def _lock_accounts(account_ids: set[int]) -> None:
         )
 
 
+_CORRECTION, _CONTRACTUAL = str(AdjustmentCode.CORRECTION), str(AdjustmentCode.CONTRACTUAL)
+_ADJUSTMENT_LABELS = {str(code): str(code.label) for code in AdjustmentCode}
+_TO_PATIENT_LABEL = str(TransferCode.TO_PATIENT.label)
+
+
 def _post_line(
     ledger: _Ledger,
-    charge: LedgerEntry,
-    row: ClaimRemittance,
-    service: ServiceRemittance | None,
+    charge: _Charge,
+    row: int,
+    service: int | None,
     plan: LinePlan,
     era: Any,
 ) -> None:
+    """Post one line's money against its charge (``row``, ``service``: the CLP and SVC rows' ids)."""
     payer = (era.payer_name or era.payer_id)[:60]
     if plan.paid > 0:
         ledger.credit(
@@ -1032,7 +1032,7 @@ def _post_line(
             description=f"Insurance payment: {payer}"[:200],
         )
     for group, reason, amount in plan.written_off:
-        code = AdjustmentCode.CORRECTION if group == "CR" else AdjustmentCode.CONTRACTUAL
+        code = _CORRECTION if group == "CR" else _CONTRACTUAL
         text = codes.adjustment(group, reason)[:200]
         if amount > 0:
             ledger.credit(
@@ -1043,7 +1043,7 @@ def _post_line(
                 amount,
                 kind=EntryKind.ADJUSTMENT,
                 code=code,
-                description=AdjustmentCode(code).label,
+                description=_ADJUSTMENT_LABELS[code],
                 reason=text,
             )
         elif amount < 0:  # the payer adds back: a debit adjustment, an open item for insurance
@@ -1053,7 +1053,7 @@ def _post_line(
                 kind=EntryKind.ADJUSTMENT,
                 code=code,
                 bucket=charge.bucket,
-                description=AdjustmentCode(code).label,
+                description=_ADJUSTMENT_LABELS[code],
                 reason=text,
             )
             ledger.entries.append(entry)
@@ -1065,7 +1065,7 @@ def _post_line(
         common = {
             "kind": EntryKind.TRANSFER,
             "code": TransferCode.TO_PATIENT,
-            "description": TransferCode.TO_PATIENT.label,
+            "description": _TO_PATIENT_LABEL,
             "reason": reason[:200],
         }
         credit_index = ledger.credit(
