@@ -255,6 +255,31 @@ def estimate(request: HttpRequest, patient_id: int) -> HttpResponse:
 
 @requires(A.ESTIMATE_CREATE)
 @require_GET
+def appointment_estimate(request: HttpRequest, appointment_id: int) -> HttpResponse:
+    """The estimate panel of an appointment (htmx, in the scheduling and check-in screens): its type's
+    planned codes priced for the patient's coverage and latest eligibility answer."""
+    from frontdesk.eligibility import estimates
+
+    user = _user(request)
+    try:
+        appointment = selectors.appointment_for_estimate(user=user, appointment_id=appointment_id)
+    except NotFound:
+        raise Http404 from None
+    result = estimates.estimate_for_appointment(user=user, appointment=appointment)
+    return render(
+        request,
+        "eligibility/_appointment_estimate.html",
+        {
+            "result": result,
+            "a": appointment,
+            "patient": appointment.patient,
+            "can_check": user.can(A.ELIGIBILITY_CHECK),
+        },
+    )
+
+
+@requires(A.ESTIMATE_CREATE)
+@require_GET
 def good_faith_estimate(request: HttpRequest, patient_id: int) -> HttpResponse:
     """The printable Good Faith Estimate of a self-pay visit (audited as a print)."""
     from frontdesk.eligibility import estimates
