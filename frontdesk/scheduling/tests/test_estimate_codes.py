@@ -137,3 +137,15 @@ def test_the_appointment_panel_loads_the_estimate_for_those_who_give_estimates(
         actor=clinic.clerk, appointment=appointment, reason="patient_ill", cancelled_by="patient"
     )
     assert estimate_url not in client_for(clinic.clerk).get(panel_url).content.decode()
+
+
+def test_the_api_lists_a_types_expected_codes(clinic):
+    from frontdesk.api.tests.support import key_client_for
+
+    clinic.type.estimate_codes = "99213, 36415 x2"
+    clinic.type.save()
+    answer = key_client_for(Role.FRONT_DESK, clinic.location).get("/api/v1/appointment-types")
+    assert answer.status_code == 200
+    assert [(t["id"], t["estimate_codes"]) for t in answer.json()["items"]] == [
+        (str(clinic.type.pk), "99213, 36415 x2")
+    ]

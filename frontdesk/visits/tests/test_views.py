@@ -113,9 +113,7 @@ def test_cancelled_appointment_answers_409(day, staff_client) -> None:
     assert CheckIn.objects.count() == 0
 
 
-def test_check_in_loads_the_cost_estimate_beside_the_eligibility_panel(
-    day, staff_client
-) -> None:
+def test_check_in_loads_the_cost_estimate_beside_the_eligibility_panel(day, staff_client) -> None:
     insured = day.book(at(9, 20))
     uninsured = day.book(at(9, 40), insured=False)
     client = staff_client(Role.FRONT_DESK)
