@@ -181,14 +181,26 @@ def test_no_eligibility_answer_yet(now, visit, staff_client, payer):
     coverage = visit.patient.coverages.get()
     run = reverse("eligibility:check_run", args=[coverage.pk])
     assert f'hx-post="{run}?appointment={visit.pk}"' in body
-    # The panel reloads itself once the check it started answers.
-    assert f'hx-trigger="htmx:afterRequest from:#est-run-{visit.pk}"' in body
+    # The panel reloads itself when a check on the page (its own or the eligibility panel's) answers.
+    assert (
+        f'hx-get="{_url(visit)}" hx-trigger="eligibility-checked from:body" hx-target="this"'
+    ) in body
     assert "good-faith-estimate" not in body
 
-    client.post(f"{run}?appointment={visit.pk}", **HX)
+    answer = client.post(f"{run}?appointment={visit.pk}", **HX)
+    assert answer["HX-Trigger"] == "eligibility-checked"
     after = client.get(_url(visit), **HX).content.decode()
     assert f'<strong id="est-owes-{visit.pk}">$25.00</strong>' in after
     assert "est-run-" not in after
+    assert 'hx-trigger="eligibility-checked from:body"' in after
+
+
+def test_beside_the_eligibility_panel_the_estimate_leaves_the_check_to_it(now, visit, staff_client):
+    beside = f"{_url(visit)}?beside=eligibility"
+    body = staff_client(Role.FRONT_DESK).get(beside, **HX).content.decode()
+    assert "no eligibility answer yet: run a check." in body
+    assert "est-run-" not in body
+    assert f'hx-get="{beside}" hx-trigger="eligibility-checked from:body"' in body
 
 
 def test_another_locations_appointment_is_not_found(now, clinic, staff_client):
