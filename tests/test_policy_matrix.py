@@ -722,5 +722,6 @@ SAMPLE_KWARGS.update(
         "eligibility:batch": lambda o: {"batch_id": _eligibility_batch(o).pk},
         "eligibility:estimate": lambda o: {"patient_id": o["patient"].pk},
         "eligibility:good_faith_estimate": lambda o: {"patient_id": o["patient"].pk},
+        "eligibility:appointment_estimate": lambda o: {"appointment_id": _sample_appointment(o).pk},
     }
 )

@@ -70,6 +70,7 @@ class _TypeSpec:
     buffer_before: int = 0
     buffer_after: int = 0
     instructions: str = ""
+    estimate_codes: str = ""  # what the visit is expected to bill (priced by the demo fees)
     weight: int = 0  # share of ordinary (non-urgent) bookings
 
 
@@ -82,6 +83,7 @@ APPOINTMENT_TYPES: tuple[_TypeSpec, ...] = (
         patient_kind=PatientKind.NEW,
         buffer_after=5,
         instructions="Please arrive 15 minutes early and bring your insurance card.",
+        estimate_codes="99203",
         weight=12,
     ),
     _TypeSpec(
@@ -90,6 +92,7 @@ APPOINTMENT_TYPES: tuple[_TypeSpec, ...] = (
         20,
         "#1565c0",
         patient_kind=PatientKind.ESTABLISHED,
+        estimate_codes="99213",
         weight=45,
     ),
     _TypeSpec(
@@ -100,6 +103,7 @@ APPOINTMENT_TYPES: tuple[_TypeSpec, ...] = (
         room_kind="exam",
         buffer_after=10,
         instructions="Wear comfortable clothing.",
+        estimate_codes="99396, 36415",
         weight=12,
     ),
     _TypeSpec(
@@ -109,6 +113,7 @@ APPOINTMENT_TYPES: tuple[_TypeSpec, ...] = (
         "#c62828",
         equipment_kind="ecg",
         buffer_before=5,
+        estimate_codes="93000",
         weight=8,
     ),
     _TypeSpec(
@@ -119,9 +124,10 @@ APPOINTMENT_TYPES: tuple[_TypeSpec, ...] = (
         patient_kind=PatientKind.ESTABLISHED,
         modality=Modality.TELEHEALTH,
         instructions="You will receive a video link before the visit.",
+        estimate_codes="99213",
         weight=18,
     ),
-    _TypeSpec("same-day-urgent", "Same-day urgent visit", 20, "#ef6c00"),
+    _TypeSpec("same-day-urgent", "Same-day urgent visit", 20, "#ef6c00", estimate_codes="99214"),
 )
 URGENT_CODE = "same-day-urgent"
 
@@ -164,6 +170,7 @@ def _types() -> dict[str, AppointmentType]:
                 "buffer_before_minutes": spec.buffer_before,
                 "buffer_after_minutes": spec.buffer_after,
                 "instructions": spec.instructions,
+                "estimate_codes": spec.estimate_codes,
                 "is_active": True,
             },
         )

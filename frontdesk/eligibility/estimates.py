@@ -32,11 +32,12 @@ from django.utils import timezone
 from frontdesk.accounts.policy import A
 from frontdesk.audit.choices import AuditAction, AuditCategory
 from frontdesk.audit.services import audit_record
-from frontdesk.core.errors import FieldErrors, PermissionDenied
+from frontdesk.core.errors import DomainError, FieldErrors, PermissionDenied
 from frontdesk.eligibility.summary import BenefitSummary
+from frontdesk.standards.codes import PLANNED_PROCEDURE_RE
 
 CENT = Decimal("0.01")
-PROCEDURE_CODE = re.compile(r"^(?:[0-9]{4}[0-9A-Z]|[A-Z][0-9]{4})$")  # CPT or HCPCS Level II
+PROCEDURE_CODE = PLANNED_PROCEDURE_RE  # CPT or HCPCS Level II (the appointment types' codes too)
 MODIFIER = re.compile(r"^[0-9A-Z]{2}$")
 ZERO = Decimal("0.00")
 DISPUTE_THRESHOLD = Decimal("400.00")  # 45 CFR 149.620: billed charges at least $400 above the GFE
@@ -291,6 +292,69 @@ def estimate_for_visit(
         summary=summary,
         check=check,
     )
+
+
+@dataclass(frozen=True)
+class AppointmentEstimate:
+    """The estimate panel of an appointment: its type's planned codes priced for its date of service.
+
+    ``visit`` is None when the type plans no codes (``codes`` empty) or its codes cannot be read
+    (``problem`` says why); the panel then points to the full estimate page."""
+
+    appointment: Any
+    on: dt.date
+    codes: str
+    visit: VisitEstimate | None
+    problem: str = ""
+
+    @property
+    def patient(self) -> Any:
+        return self.appointment.patient
+
+    @property
+    def uninsured(self) -> bool:
+        """No coverage in force on the date: a self-pay patient (the Good Faith Estimate applies)."""
+        return self.visit is not None and self.visit.coverage is None
+
+
+def estimate_for_appointment(*, user: Any, appointment: Any) -> AppointmentEstimate:
+    """What the patient of ``appointment`` is expected to owe for it: the codes its type plans, the
+    fee schedule, the primary coverage in force on the date of service and its latest eligibility
+    answer (``estimate_for_visit``). Records one read of the patient, codes or not."""
+    from frontdesk.eligibility.inquiry import service_date_of
+
+    if user is None or not user.can(A.ESTIMATE_CREATE):
+        raise PermissionDenied()
+    on = service_date_of(appointment)
+    codes = (appointment.appointment_type.estimate_codes or "").strip()
+    planned: list[PlannedService] = []
+    problem = ""
+    if codes:
+        try:
+            planned = parse_services(codes)
+        except DomainError as exc:
+            problem = " ".join(exc.fields.get("services", [])) or exc.message
+    if not planned:
+        audit_record(
+            actor=user,
+            action=AuditAction.READ,
+            category=AuditCategory.FINANCIAL,
+            patient_id=appointment.patient_id,
+            object_type="patient",
+            object_id=appointment.patient_id,
+            detail={"event": "appointment_estimate_viewed", "codes": [], "self_pay": False},
+        )
+        return AppointmentEstimate(
+            appointment=appointment, on=on, codes=codes, visit=None, problem=problem
+        )
+    visit = estimate_for_visit(
+        user=user,
+        patient=appointment.patient,
+        services=planned,
+        on=on,
+        event="appointment_estimate_viewed",
+    )
+    return AppointmentEstimate(appointment=appointment, on=on, codes=codes, visit=visit)
 
 
 @dataclass(frozen=True)

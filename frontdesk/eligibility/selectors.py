@@ -81,6 +81,23 @@ def appointment_for(*, user: Any, coverage: Coverage, appointment_id: Any) -> Ap
     return appointment
 
 
+def appointment_for_estimate(*, user: Any, appointment_id: int) -> Appointment:
+    """An appointment at a location the user may see, of a patient they may see (the restricted-chart
+    rule applies), with its type, or NotFound. Not audited: the estimate built from it is."""
+    appointment: Appointment | None = (
+        Appointment.objects.restrict(user, A.ESTIMATE_CREATE)
+        .filter(
+            pk=appointment_id,
+            patient__in=Patient.objects.restrict(user, A.ESTIMATE_CREATE).values("pk"),
+        )
+        .select_related("appointment_type", "location", "provider", "patient")
+        .first()
+    )
+    if appointment is None:
+        raise NotFound()
+    return appointment
+
+
 def summary_of(check: EligibilityCheck) -> BenefitSummary:
     return summarize(check.benefits.all(), active=check.active, plan_name=check.plan_name)
 

@@ -17,6 +17,11 @@ urlpatterns = [
     path("batches/<int:batch_id>/", views.batch_detail, name="batch"),
     path("estimates/patients/<int:patient_id>/", views.estimate, name="estimate"),
     path(
+        "estimates/appointments/<int:appointment_id>/panel/",
+        views.appointment_estimate,
+        name="appointment_estimate",
+    ),
+    path(
         "estimates/patients/<int:patient_id>/good-faith-estimate/",
         views.good_faith_estimate,
         name="good_faith_estimate",

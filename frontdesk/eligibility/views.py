@@ -12,6 +12,7 @@ from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from frontdesk.accounts.decorators import requires
@@ -25,12 +26,22 @@ def _user(request: HttpRequest) -> Any:
     return request.user
 
 
+# The event an htmx answer to a check (run or retried) raises on the page: the appointment's cost
+# estimate beside it reloads with the new answer.
+CHECKED_EVENT = "eligibility-checked"
+
+
 def _panel_response(
     request: HttpRequest, panel: selectors.Panel, error: str = "", status: int = 200
 ) -> HttpResponse:
     return render(
         request, "eligibility/_panel.html", {"panel": panel, "error": error}, status=status
     )
+
+
+def _checked(response: HttpResponse) -> HttpResponse:
+    response["HX-Trigger"] = CHECKED_EVENT
+    return response
 
 
 @requires(A.ELIGIBILITY_CHECK)
@@ -77,10 +88,12 @@ def check_run(request: HttpRequest, coverage_id: int) -> HttpResponse:
         check = None
     if not request.headers.get("HX-Request") and check is not None:
         return redirect("eligibility:check", check_id=check.pk)
-    return _panel_response(
-        request,
-        selectors.panel_for(user=user, coverage=coverage, appointment=appointment, audit=False),
-        error,
+    return _checked(
+        _panel_response(
+            request,
+            selectors.panel_for(user=user, coverage=coverage, appointment=appointment, audit=False),
+            error,
+        )
     )
 
 
@@ -109,15 +122,17 @@ def check_retry(request: HttpRequest, check_id: int) -> HttpResponse:
                 )
             except NotFound:
                 appointment = None
-        return _panel_response(
-            request,
-            selectors.panel_for(
-                user=user,
-                coverage=coverage,
-                appointment=appointment,
-                today=check.date_of_service,
-                audit=False,
-            ),
+        return _checked(
+            _panel_response(
+                request,
+                selectors.panel_for(
+                    user=user,
+                    coverage=coverage,
+                    appointment=appointment,
+                    today=check.date_of_service,
+                    audit=False,
+                ),
+            )
         )
     return redirect("eligibility:check", check_id=check.pk)
 
@@ -250,6 +265,38 @@ def estimate(request: HttpRequest, patient_id: int) -> HttpResponse:
             "result": result,
         },
         status=400 if errors else 200,
+    )
+
+
+@requires(A.ESTIMATE_CREATE)
+@require_GET
+def appointment_estimate(request: HttpRequest, appointment_id: int) -> HttpResponse:
+    """The estimate panel of an appointment (htmx, in the scheduling and check-in screens): its type's
+    planned codes priced for the patient's coverage and latest eligibility answer. ``?beside=
+    eligibility``: the eligibility panel is on the same screen (it runs the checks)."""
+    from frontdesk.eligibility import estimates
+
+    user = _user(request)
+    try:
+        appointment = selectors.appointment_for_estimate(user=user, appointment_id=appointment_id)
+    except NotFound:
+        raise Http404 from None
+    result = estimates.estimate_for_appointment(user=user, appointment=appointment)
+    beside = request.GET.get("beside") == "eligibility"
+    return render(
+        request,
+        "eligibility/_appointment_estimate.html",
+        {
+            "result": result,
+            "a": appointment,
+            "patient": appointment.patient,
+            # Beside the eligibility panel (check-in) its own button runs the check; elsewhere
+            # (scheduling) the estimate offers one. Either way the answer reloads the estimate.
+            "can_check": user.can(A.ELIGIBILITY_CHECK) and not beside,
+            "reload_url": reverse("eligibility:appointment_estimate", args=[appointment.pk])
+            + ("?beside=eligibility" if beside else ""),
+            "checked_event": CHECKED_EVENT,
+        },
     )
 
 

@@ -75,6 +75,10 @@ class AppointmentTypeOut(Schema):
     instructions: str
     requires_referral: bool
     requires_prior_auth: bool
+    estimate_codes: str = Field(
+        description="Procedure codes the visit is expected to bill (comma-separated, "
+        '"x2" for units); empty: none planned.'
+    )
 
 
 class AppointmentTypeList(Schema):

@@ -59,6 +59,13 @@ class AppointmentType(TimeStampedModel):
     instructions = models.TextField(blank=True, help_text="Patient-facing; no PHI.")
     requires_referral = models.BooleanField(default=False)
     requires_prior_auth = models.BooleanField(default=False)
+    estimate_codes = models.CharField(
+        max_length=200,
+        blank=True,
+        default="",
+        help_text="Procedure codes the visit is expected to bill, e.g. 99213, 36415 x2 (the "
+        "patient cost estimate shown at scheduling and check-in). Blank: none planned.",
+    )
     is_active = models.BooleanField(default=True)
 
     objects = RestrictedQuerySet.as_manager()

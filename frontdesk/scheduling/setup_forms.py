@@ -104,8 +104,17 @@ class AppointmentTypeForm(ServiceModelForm):
             "requires_referral": "Needs a referral",
             "requires_prior_auth": "Needs prior authorization",
             "instructions": "Patient instructions",
+            "estimate_codes": "Expected procedure codes",
         }
-        widgets = {"instructions": forms.Textarea(attrs={"rows": 3})}
+        help_texts = {
+            "estimate_codes": "What the visit is expected to bill, for the patient's cost "
+            'estimate at scheduling and check-in: CPT/HCPCS codes, comma-separated, "x2" for '
+            "units (e.g. 99213, 36415 x2). Empty: no estimate from the type.",
+        }
+        widgets = {
+            "instructions": forms.Textarea(attrs={"rows": 3}),
+            "estimate_codes": forms.TextInput(attrs={"placeholder": "99213, 36415 x2"}),
+        }
 
     def __init__(self, *args: Any, providers: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -21,6 +21,7 @@ from frontdesk.practice.choices import RoomKind
 from frontdesk.practice.models import Equipment, Location, Provider
 from frontdesk.scheduling.choices import ExceptionReason, Modality, PatientKind, TemplateKind
 from frontdesk.scheduling.models import AppointmentType, AvailabilityTemplate
+from frontdesk.standards.codes import PLANNED_PROCEDURE_RE
 
 # The same bounds as the database's check constraints (scheduling.models), checked first so the
 # manager sees a message beside the field instead of an IntegrityError.
@@ -33,6 +34,10 @@ MAX_EXCEPTION_DAYS = 366
 IMPACT_DAYS = 180
 COLOR_RE = re.compile(r"^#[0-9a-fA-F]{6}$")
 CODE_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+MAX_ESTIMATE_CODES = 10
+MAX_ESTIMATE_UNITS = 99
+# One planned code of a type: "99213", "36415 x2" (upper-cased first).
+ESTIMATE_ITEM_RE = re.compile(r"^(?P<code>[0-9A-Z]{5})(?:\s*X\s*(?P<units>[0-9]+))?$")
 
 MSG_REQUIRED = "This field is required."
 MSG_WHOLE_MINUTES = "Enter a whole number of minutes."
@@ -52,6 +57,12 @@ MSG_EQUIPMENT_KIND = "Choose a kind of equipment the practice has."
 MSG_ROOM_KIND = "Choose a room kind from the list."
 MSG_TELEHEALTH_ROOM = "A telehealth visit cannot need a room or equipment at the location."
 MSG_INSTRUCTIONS = f"Keep instructions under {MAX_INSTRUCTIONS} characters."
+MSG_ESTIMATE_CODE = (
+    "Not a CPT or HCPCS code with optional units (e.g. 99213 or 36415 x2): {item!r}."
+)
+MSG_ESTIMATE_UNITS = f"Units are 1 to {MAX_ESTIMATE_UNITS}: {{item!r}}."
+MSG_ESTIMATE_TWICE = "{code} is listed twice; give its units instead (e.g. {code} x2)."
+MSG_ESTIMATE_MANY = f"List at most {MAX_ESTIMATE_CODES} codes."
 MSG_PROVIDER_LOCATION = (
     "This provider does not work at this location; add the location to the provider first."
 )
@@ -115,6 +126,7 @@ APPOINTMENT_TYPE_FIELDS = (
     "instructions",
     "requires_referral",
     "requires_prior_auth",
+    "estimate_codes",
 )
 TEMPLATE_FIELDS = (
     "weekday",
@@ -184,6 +196,34 @@ def known_specialties() -> list[str]:
 
 def known_equipment_kinds() -> list[str]:
     return sorted({k for k in Equipment.objects.values_list("kind", flat=True).distinct() if k})
+
+
+def estimate_codes_clean(text: str | None) -> tuple[str, list[str]]:
+    """ "99213,36415 X2" -> ("99213, 36415 x2", []): the planned codes of a type in the form the
+    cost estimate reads (``eligibility.estimates.parse_services``), or the problems found."""
+    problems: list[str] = []
+    items: list[str] = []
+    seen: set[str] = set()
+    for raw in re.split(r"[,;\n]", text or ""):
+        item = raw.strip().upper()
+        if not item:
+            continue
+        found = ESTIMATE_ITEM_RE.match(item)
+        if found is None or not PLANNED_PROCEDURE_RE.match(found["code"]):
+            problems.append(MSG_ESTIMATE_CODE.format(item=raw.strip()))
+            continue
+        code, units = found["code"], int(found["units"] or 1)
+        if not 1 <= units <= MAX_ESTIMATE_UNITS:
+            problems.append(MSG_ESTIMATE_UNITS.format(item=raw.strip()))
+            continue
+        if code in seen:
+            problems.append(MSG_ESTIMATE_TWICE.format(code=code))
+            continue
+        seen.add(code)
+        items.append(code if units == 1 else f"{code} x{units}")
+    if len(items) > MAX_ESTIMATE_CODES:
+        problems.append(MSG_ESTIMATE_MANY)
+    return ", ".join(items), problems
 
 
 def validate_type(
@@ -257,6 +297,11 @@ def validate_type(
         errors.add("instructions", MSG_INSTRUCTIONS)
     if "instructions" in values and values["instructions"] is None:
         values["instructions"] = ""
+    if "estimate_codes" in values:
+        planned, problems = estimate_codes_clean(values["estimate_codes"])
+        for problem in problems:
+            errors.add("estimate_codes", problem)
+        values["estimate_codes"] = planned if not problems else (values["estimate_codes"] or "")
     for flag in ("requires_referral", "requires_prior_auth"):
         if flag in values:
             values[flag] = bool(values[flag])

@@ -26,7 +26,12 @@ from frontdesk.patients.models import Patient
 from frontdesk.patients.selectors import patient_search
 from frontdesk.practice.models import Location, Provider
 from frontdesk.scheduling import grid, linked, series, services
-from frontdesk.scheduling.choices import OPEN_STATUSES, CancellationReason, CancelledBy
+from frontdesk.scheduling.choices import (
+    ACTIVE_STATUSES,
+    OPEN_STATUSES,
+    CancellationReason,
+    CancelledBy,
+)
 from frontdesk.scheduling.errors import SlotTaken
 from frontdesk.scheduling.models import Appointment, AppointmentSeries, AppointmentType
 from frontdesk.scheduling.noshow import no_show_flag, no_show_flags
@@ -35,6 +40,7 @@ from frontdesk.scheduling.slots import grid_minutes
 
 VIEW = "schedule.view"
 BOOK = "appointment.book"
+ESTIMATE = "estimate.create"  # the patient cost estimate panel (eligibility's, loaded by htmx)
 OVERBOOK = "appointment.overbook"
 OPTIONS = 5
 ROW_CLASS_LIMIT = 24 * 60 // grid.STEP + 2
@@ -592,6 +598,7 @@ def _appointment_context(request: HttpRequest, appointment: Appointment) -> dict
         if can_book and is_open
         else [],
         "errors": {},
+        "show_estimate": appointment.status in ACTIVE_STATUSES and _user(request).can(ESTIMATE),
         **_series_context(appointment),
         **_linked_context(appointment),
     }

@@ -13,6 +13,10 @@ import re
 CPT_RE = re.compile(r"^(\d{5}|\d{4}[FT])$")
 # HCPCS Level II: one letter A-V + four digits (J3420, G0438).
 HCPCS_RE = re.compile(r"^[A-V]\d{4}$")
+# A planned item or service of a cost estimate or of an appointment type's expected codes: CPT
+# (four digits + a digit or letter) or HCPCS Level II (a letter + four digits). Only the shape; a
+# code the fee schedule does not price is reported by the estimate.
+PLANNED_PROCEDURE_RE = re.compile(r"^(?:[0-9]{4}[0-9A-Z]|[A-Z][0-9]{4})$")
 # ICD-10-CM: letter, digit, letter-or-digit, then optionally a dot and 1-4 letters/digits (E11.9,
 # S72.001A, Z00.00). Written with or without the dot.
 ICD10CM_RE = re.compile(r"^[A-Z]\d[A-Z0-9](\.?[A-Z0-9]{1,4})?$")

@@ -164,6 +164,7 @@ def _check_in_context(request: HttpRequest, pk: int, form: CheckInForm | None) -
         "local_start": panel.appointment.starts_at.astimezone(appointment.location.tzinfo),
         "form": form or CheckInForm(),
         "can_override": _user(request).can(A.CHECK_IN_OVERRIDE),
+        "can_estimate": _user(request).can(A.ESTIMATE_CREATE),
         "errors": {},
     }
 

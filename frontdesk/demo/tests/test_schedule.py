@@ -70,6 +70,25 @@ def test_demo_appointment_types(demo):
     assert demo.schedule.appointment_types == 6
 
 
+def test_demo_types_plan_codes_the_demo_fees_price(demo):
+    from frontdesk.coding.services import DEMO_PROCEDURES
+    from frontdesk.scheduling.setup_rules import estimate_codes_clean
+
+    planned = {t.code: t.estimate_codes for t in AppointmentType.objects.all()}
+    assert planned == {
+        "new-patient": "99203",
+        "established": "99213",
+        "annual-physical": "99396, 36415",
+        "ecg": "93000",
+        "telehealth-follow-up": "99213",
+        "same-day-urgent": "99214",
+    }
+    priced = {code for code, _, _ in DEMO_PROCEDURES}
+    for codes in planned.values():
+        assert estimate_codes_clean(codes) == (codes, [])
+        assert {item.split()[0] for item in codes.split(", ")} <= priced
+
+
 def test_every_provider_has_weekly_templates_with_lunch_and_a_reserved_morning(demo):
     urgent = AppointmentType.objects.get(code="same-day-urgent")
     for provider in Provider.objects.prefetch_related("locations"):

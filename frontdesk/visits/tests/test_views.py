@@ -113,6 +113,19 @@ def test_cancelled_appointment_answers_409(day, staff_client) -> None:
     assert CheckIn.objects.count() == 0
 
 
+def test_check_in_loads_the_cost_estimate_beside_the_eligibility_panel(day, staff_client) -> None:
+    insured = day.book(at(9, 20))
+    uninsured = day.book(at(9, 40), insured=False)
+    client = staff_client(Role.FRONT_DESK)
+    for appointment in (insured, uninsured):
+        html = client.get(reverse("visits:check_in", args=[appointment.pk])).content.decode()
+        estimate = reverse("eligibility:appointment_estimate", args=[appointment.pk])
+        if appointment is insured:  # beside the eligibility panel, whose checks reload it
+            estimate += "?beside=eligibility"
+        assert f'hx-get="{estimate}" hx-trigger="load"' in html
+        assert ("eligibility-panel" in html) is (appointment is insured)
+
+
 def test_another_locations_appointment_is_404(day, staff_client) -> None:
     appointment = day.book(at(9, 20), location=LocationFactory())
     client = staff_client(Role.FRONT_DESK)
