@@ -355,13 +355,13 @@ class SimulatedTransport:
                 answered = answer_837(payload, self._today())
             except X12Error as exc:
                 raise TransportError(f"The clearinghouse refused the file ({exc}).") from None
-            # In the order a payer answers (a millisecond apart at least, so the inbox lists them
-            # in that order): the 999, then the 277CA, then the 835.
-            replies.append((now, "999", answered.ack_999))
+            # In the order a payer answers, a millisecond apart so the inbox lists them in that
+            # order: the 999, then the 277CA (both already waiting), then the 835 (after the delay).
+            replies.append((now - 0.002, "999", answered.ack_999))
             if answered.ack_277ca:
-                replies.append((now + 0.001, "277CA", answered.ack_277ca))
+                replies.append((now - 0.001, "277CA", answered.ack_277ca))
             if answered.remittance_835:
-                replies.append((now + max(self.delay, 0.002), "835", answered.remittance_835))
+                replies.append((now + self.delay, "835", answered.remittance_835))
         elif code == "270":
             answer_270 = _simulated("answer_270")
             try:

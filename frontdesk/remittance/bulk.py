@@ -99,20 +99,3 @@ def _copy_rows(
                 for row in rows:
                     copy.write_row(row)
     return ids
-
-
-def insert_instances(model: type[models.Model], objects: Sequence[models.Model]) -> None:
-    """Insert unsaved instances (every concrete field but the primary key) and set their pks."""
-    meta = model._meta
-    fields = [f.attname for f in meta.concrete_fields if not f.primary_key]
-    for obj in objects:  # the ORM's pre_save for auto_now fields is not run: set them before
-        for field in meta.concrete_fields:
-            auto = getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False)
-            if auto and getattr(obj, field.attname) is None:
-                raise ValueError(f"{model.__name__}.{field.attname} must be set")
-    rows = [[getattr(obj, name) for name in fields] for obj in objects]
-    ids = insert_rows(model, fields, rows)
-    for obj, pk in zip(objects, ids, strict=True):
-        obj.pk = pk
-        obj._state.adding = False
-        obj._state.db = connection.alias

@@ -46,7 +46,7 @@ from frontdesk.ledger.services import (
 )
 from frontdesk.practice.models import Location, Payer
 from frontdesk.remittance import codes
-from frontdesk.remittance.bulk import insert_instances, insert_rows
+from frontdesk.remittance.bulk import insert_rows
 from frontdesk.remittance.choices import (
     OPEN_DENIAL_STATUSES,
     AdjustmentLevel,
@@ -233,6 +233,50 @@ def _read(data: bytes) -> list[Any]:
         ) from None
 
 
+class _ClaimFacts:
+    """What matching, planning and the status move need of a claim (a row, not a model instance:
+    a 10,000-claim 835 loads ten thousand). ``status`` follows the claim through the import."""
+
+    FIELDS = ("pk", "claim_id", "patient_id", "location_id", "status", "coverage__priority")
+    __slots__ = ("claim_id", "coverage_priority", "location_id", "patient_id", "pk", "status")
+
+    def __init__(
+        self,
+        pk: int,
+        claim_id: str,
+        patient_id: int,
+        location_id: int,
+        status: str,
+        coverage_priority: int | None,
+    ) -> None:
+        self.pk, self.claim_id, self.patient_id = pk, claim_id, patient_id
+        self.location_id, self.status = location_id, status
+        self.coverage_priority = coverage_priority
+
+    @property
+    def is_primary(self) -> bool:
+        return self.coverage_priority is None or self.coverage_priority == 1
+
+    def get_status_display(self) -> str:
+        from frontdesk.billing.choices import ClaimStatus
+
+        return str(ClaimStatus(self.status).label)
+
+
+class _LineFacts(NamedTuple):
+    """What matching and posting need of a claim line."""
+
+    pk: int
+    claim_id: int
+    line_number: int
+    line_control_number: str
+    procedure_code: str
+    modifiers: Any
+    service_date: dt.date
+    charge: Decimal
+    ledger_entry_id: int | None
+
+
 @dataclass
 class _ClaimWork:
     """One CLP loop being prepared: its match and plan (no database writes yet)."""
@@ -307,36 +351,17 @@ def _prepare(actor: Any, eras: Sequence[Any]) -> list[list[_ClaimWork]]:
     ids = {c.patient_control_number for era in eras for c in era.claims}
     # Only what matching, planning and the status move need (a 10,000-claim file loads fast).
     claims = {
-        c.claim_id: c
-        for c in Claim.objects.filter(claim_id__in=ids)
-        .select_related("coverage")
-        .only(
-            "pk",
-            "claim_id",
-            "patient_id",
-            "location_id",
-            "status",
-            "responsibility",
-            "coverage__id",
-            "coverage__priority",
-        )
+        row[1]: _ClaimFacts(*row)
+        for row in Claim.objects.filter(claim_id__in=ids).values_list(*_ClaimFacts.FIELDS)
     }
     if not claims:
         raise UnknownClaims(sorted(ids))
-    lines_by_claim: dict[int, list[Any]] = defaultdict(list)
-    lines = ClaimLine.objects.filter(claim__in=[c.pk for c in claims.values()]).only(
-        "pk",
-        "claim_id",
-        "line_number",
-        "line_control_number",
-        "procedure_code",
-        "modifiers",
-        "service_date",
-        "charge",
-        "ledger_entry_id",
-    )
-    for line in lines.order_by("claim_id", "line_number", "pk"):
-        lines_by_claim[line.claim_id].append(line)
+    lines_by_claim: dict[int, list[_LineFacts]] = defaultdict(list)
+    claim_pks = [c.pk for c in claims.values()]
+    for start in range(0, len(claim_pks), LOOKUP_BATCH):
+        lines = ClaimLine.objects.filter(claim_id__in=claim_pks[start : start + LOOKUP_BATCH])
+        for row in lines.order_by("claim_id", "line_number", "pk").values_list(*_LineFacts._fields):
+            lines_by_claim[row[1]].append(_LineFacts(*row))
     secondary = _patients_with_secondary({c.patient_id for c in claims.values()})
     errors = FieldErrors()
     works: list[list[_ClaimWork]] = []
@@ -412,9 +437,8 @@ def _posts_money(plan: LinePlan) -> bool:
     return bool(plan.paid or plan.written_off or plan.to_patient)
 
 
-def _is_primary(claim: Any) -> bool:
-    coverage = getattr(claim, "coverage", None)
-    return coverage is None or getattr(coverage, "priority", 1) == 1
+def _is_primary(claim: _ClaimFacts) -> bool:
+    return claim.is_primary
 
 
 def _patients_with_secondary(patient_ids: set[int]) -> set[int]:
@@ -441,7 +465,7 @@ def _attach_reversals(works: list[_ClaimWork]) -> None:
             continue
         work.reverses = (
             ClaimRemittance.objects.filter(
-                claim=work.claim,
+                claim_id=work.claim.pk,
                 match__in=[ClaimMatch.POSTED, ClaimMatch.DENIED],
                 reversed_by__isnull=True,
             )
@@ -459,11 +483,11 @@ def _check_scope_and_days(actor: Any, charge_ids: set[int]) -> None:
     """The actor must reach every location posted to, and each location's business day be open."""
     location_ids: set[int] = set()
     ids = list(charge_ids)
-    for start in range(0, len(ids), BATCH):
+    for start in range(0, len(ids), LOOKUP_BATCH):
         location_ids.update(
-            LedgerEntry.objects.filter(pk__in=ids[start : start + BATCH]).values_list(
-                "location_id", flat=True
-            )
+            LedgerEntry.objects.filter(pk__in=ids[start : start + LOOKUP_BATCH])
+            .values_list("location_id", flat=True)
+            .distinct()
         )
     reachable = set(
         Location.objects.restrict(actor, A.REMITTANCE_POST)
@@ -503,6 +527,7 @@ class _Ledger:
 
     def __init__(self, actor: Any, now: dt.datetime, memo: str) -> None:
         self.actor, self.now, self.memo = actor, now, memo
+        self.actor_id, self.entry_memo = actor.pk, memo[:200]
         self.entries: list[list[Any]] = []
         self.debits: list[tuple[list[Any], int]] = []  # transfer debit, index of its credit
         self.allocations: list[tuple[int, _Charge, Decimal]] = []  # entry index, charge, amount
@@ -511,7 +536,7 @@ class _Ledger:
         self.postings: list[tuple[int, int, int | None, str]] = []
         self.debit_postings: list[tuple[int, int, int | None]] = []
         self.open: dict[int, Decimal] = {}
-        self.reversals: list[tuple[list[Any], ClaimRemittance]] = []
+        self.reversals: list[tuple[list[Any], _Saved]] = []
 
     def load_charges(self, charge_ids: Iterable[int]) -> dict[int, _Charge]:
         ids = list(charge_ids)
@@ -549,25 +574,35 @@ class _Ledger:
         self.days = days
         return charges
 
-    def _entry(self, charge: _Charge, **values: Any) -> list[Any]:
+    def _entry(
+        self,
+        charge: _Charge,
+        *,
+        kind: str,
+        code: str,
+        bucket: str,
+        amount: Decimal,
+        description: str = "",
+        reason: str = "",
+    ) -> list[Any]:
         """One entry's values in ``ENTRY_FIELDS`` order (see ``bulk.insert_rows``)."""
         return [
             charge.account_id,
             charge.patient_id,
             charge.location_id,
-            values["kind"],
-            values["code"],
-            values["bucket"],
-            values["amount"],
+            kind,
+            code,
+            bucket,
+            amount,
             charge.currency,
             self.days[charge.location_id],
             self.now,
-            self.actor.pk,
+            self.actor_id,
             charge.service_date,
             charge.appointment_id,
-            values.get("description", "")[:200],
-            values.get("reason", "")[:200],
-            self.memo[:200],
+            description[:200],
+            reason[:200],
+            self.entry_memo,
             None,  # reverses
             None,  # transfer_of
         ]
@@ -644,11 +679,6 @@ ENTRY_FIELDS = (
 POSTING_FIELDS = ("claim_remittance_id", "service_id", "entry_id", "role")
 
 
-def _insert(model: Any, objects: list[Any], batch_size: int = BATCH) -> list[Any]:
-    insert_instances(model, objects)
-    return objects
-
-
 def _write(
     actor: Any,
     era: Any,
@@ -698,58 +728,63 @@ def _write(
     )
     # The CLP rows (reversals first, so a reversal and its corrected payment in one file work).
     ordered = sorted(works, key=lambda w: w.payment.status != REVERSAL_STATUS)
-    claim_rows = _insert(
+    claim_ids = insert_rows(
         ClaimRemittance,
+        CLAIM_ROW_FIELDS,
         [
-            ClaimRemittance(
-                remittance_id=remittance.pk,
-                claim_id=w.claim.pk if w.match != ClaimMatch.UNMATCHED else None,
-                patient_control_number=w.payment.patient_control_number[:38],
-                status_code=w.payment.status[:2],
-                status_meaning=codes.claim_status(w.payment.status)[:120],
-                total_charge=w.payment.total_charge,
-                paid=w.payment.paid,
-                patient_responsibility=w.payment.patient_responsibility,
-                filing_indicator=(w.payment.filing_indicator or "")[:2],
-                payer_claim_number=(w.payment.payer_claim_number or "")[:50],
-                frequency_code=(w.payment.frequency_code or "")[:1],
-                match=w.match,
-                reverses_id=(
+            (
+                remittance.pk,
+                w.claim.pk if w.match != ClaimMatch.UNMATCHED else None,
+                w.payment.patient_control_number[:38],
+                w.payment.status[:2],
+                codes.claim_status(w.payment.status)[:120],
+                w.payment.total_charge,
+                w.payment.paid,
+                w.payment.patient_responsibility,
+                (w.payment.filing_indicator or "")[:2],
+                (w.payment.payer_claim_number or "")[:50],
+                (w.payment.frequency_code or "")[:1],
+                w.match,
+                (
                     w.reverses.pk
                     if w.match == ClaimMatch.REVERSED and w.reverses is not None
                     else None
                 ),
-                message=w.message[:300],
+                w.message[:300],
             )
             for w in ordered
         ],
-        batch_size=BATCH,
     )
+    claim_rows = [_Saved(pk, w.match) for pk, w in zip(claim_ids, ordered, strict=True)]
     # The SVC rows.
-    service_rows: list[ServiceRemittance] = []
-    service: ServiceRemittance | None
-    service_of: dict[tuple[int, int], ServiceRemittance] = {}
+    service_values: list[tuple[Any, ...]] = []
+    service_keys: list[tuple[int, int, Any]] = []
     for work, row in zip(ordered, claim_rows, strict=True):
         matched = {m.service_index: m for m in work.matches}
         for index, svc in enumerate(work.payment.service_lines):
             match = matched.get(index)
-            service_row = ServiceRemittance(
-                claim_remittance_id=row.pk,
-                claim_line_id=match.line_id if match is not None else None,
-                procedure_code=svc.procedure_code[:48],
-                modifiers=" ".join(svc.modifiers)[:20],
-                submitted_procedure_code=(svc.submitted_procedure_code or "")[:48],
-                charge=svc.charge,
-                paid=svc.paid,
-                allowed=svc.allowed,
-                units=svc.units,
-                service_date=svc.service_date,
-                line_control_number=(svc.line_control_number or "")[:50],
-                matched_by=(match.how if match is not None else LineMatch.UNMATCHED),
+            service_values.append(
+                (
+                    row.pk,
+                    match.line_id if match is not None else None,
+                    svc.procedure_code[:48],
+                    " ".join(svc.modifiers)[:20],
+                    (svc.submitted_procedure_code or "")[:48],
+                    svc.charge,
+                    svc.paid,
+                    svc.allowed,
+                    svc.units,
+                    svc.service_date,
+                    (svc.line_control_number or "")[:50],
+                    match.how if match is not None else LineMatch.UNMATCHED,
+                )
             )
-            service_rows.append(service_row)
-            service_of[(row.pk, index)] = service_row
-    insert_instances(ServiceRemittance, service_rows)
+            service_keys.append((row.pk, index, svc))
+    service_ids = insert_rows(ServiceRemittance, SERVICE_ROW_FIELDS, service_values)
+    service_of: dict[tuple[int, int], _SavedService] = {
+        (row_pk, index): _SavedService(pk, svc.procedure_code[:48], svc.paid)
+        for pk, (row_pk, index, svc) in zip(service_ids, service_keys, strict=True)
+    }
     # Adjustments and remarks.
     adjustment_rows: list[tuple[Any, ...]] = []
     remark_rows: list[RemittanceRemark] = []
@@ -786,14 +821,16 @@ def _write(
                 )
         for code in work.payment.remarks:
             remark_rows.append(
-                RemittanceRemark(claim_remittance=row, code=code[:10], meaning=codes.rarc(code))
+                RemittanceRemark(
+                    claim_remittance_id=row.pk, code=code[:10], meaning=codes.rarc(code)
+                )
             )
         for index, svc in enumerate(work.payment.service_lines):
             for code in svc.remarks:
                 remark_rows.append(
                     RemittanceRemark(
-                        claim_remittance=row,
-                        service=service_of[(row.pk, index)],
+                        claim_remittance_id=row.pk,
+                        service_id=service_of[(row.pk, index)].pk,
                         code=code[:10],
                         meaning=codes.rarc(code),
                     )
@@ -825,6 +862,51 @@ def _write(
     return remittance
 
 
+class _Saved(NamedTuple):
+    """A CLP row written in bulk: its id and how it matched."""
+
+    pk: int
+    match: str
+
+
+class _SavedService(NamedTuple):
+    """An SVC row written in bulk: its id and what a denial quotes of it."""
+
+    pk: int
+    procedure_code: str
+    paid: Decimal
+
+
+CLAIM_ROW_FIELDS = (
+    "remittance_id",
+    "claim_id",
+    "patient_control_number",
+    "status_code",
+    "status_meaning",
+    "total_charge",
+    "paid",
+    "patient_responsibility",
+    "filing_indicator",
+    "payer_claim_number",
+    "frequency_code",
+    "match",
+    "reverses_id",
+    "message",
+)
+SERVICE_ROW_FIELDS = (
+    "claim_remittance_id",
+    "claim_line_id",
+    "procedure_code",
+    "modifiers",
+    "submitted_procedure_code",
+    "charge",
+    "paid",
+    "allowed",
+    "units",
+    "service_date",
+    "line_control_number",
+    "matched_by",
+)
 ADJUSTMENT_FIELDS = (
     "claim_remittance_id",
     "service_id",
@@ -839,8 +921,8 @@ ADJUSTMENT_FIELDS = (
 
 
 def _adjustment(
-    row: ClaimRemittance,
-    service: ServiceRemittance | None,
+    row: _Saved,
+    service: _SavedService | None,
     adj: Any,
     treatment: str,
     level: str,
@@ -864,8 +946,8 @@ def _post_money(
     era: Any,
     remittance: Remittance,
     works: list[_ClaimWork],
-    claim_rows: list[ClaimRemittance],
-    service_of: dict[tuple[int, int], ServiceRemittance],
+    claim_rows: list[_Saved],
+    service_of: dict[tuple[int, int], _SavedService],
     now: dt.datetime,
     result: ImportResult,
 ) -> None:
@@ -989,8 +1071,12 @@ def _post_money(
         ],
         at=now,
     )
+    Claim, _ = _billing_models()
+    secondary_claims = Claim.objects.in_bulk([claim.pk for claim, _ in secondary])
     for claim, payment in secondary:
-        message = _secondary_create(actor=actor, claim=claim, payment=payment, era=era)
+        message = _secondary_create(
+            actor=actor, claim=secondary_claims[claim.pk], payment=payment, era=era
+        )
         if message:
             result.messages.append(message)
 
@@ -1078,9 +1164,9 @@ def _post_line(
 
 def _denial(
     work: _ClaimWork,
-    row: ClaimRemittance,
+    row: _Saved,
     line: Any,
-    service: ServiceRemittance | None,
+    service: _SavedService | None,
     amount: Decimal,
     carcs: list[str],
 ) -> Denial:
@@ -1104,10 +1190,10 @@ def _denial(
     if not meaning:
         meaning = [f"Claim status {payment.status}: {codes.claim_status(payment.status)}"]
     return Denial(
-        claim=work.claim,
-        claim_line=line,
-        claim_remittance=row,
-        service=service,
+        claim_id=work.claim.pk,
+        claim_line_id=line.pk if line is not None else None,
+        claim_remittance_id=row.pk,
+        service_id=service.pk if service is not None else None,
         carc_codes=" ".join(dict.fromkeys(carcs))[:100],
         rarc_codes=" ".join(dict.fromkeys(rarcs))[:100],
         meaning="\n".join(meaning),
