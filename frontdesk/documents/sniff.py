@@ -69,7 +69,7 @@ _ACTIVE_EXTENSIONS = frozenset(
 _PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 _JPEG_MAGIC = b"\xff\xd8\xff"
 _TIFF_MAGICS = (b"II*\x00", b"MM\x00*")
-_KIND_WORDS = {
+_KIND_WORDS: dict[str, str] = {
     Kind.PDF: "a PDF",
     Kind.TIFF: "a TIFF image",
     Kind.JPEG: "a JPEG image",
@@ -261,7 +261,7 @@ def _sniff_pdf(data: bytes, *, max_pages: int) -> Sniffed:
 
 # --- Images ------------------------------------------------------------------------------------------
 
-_PILLOW_FORMAT = {Kind.PNG: "PNG", Kind.JPEG: "JPEG", Kind.TIFF: "TIFF"}
+_PILLOW_FORMAT: dict[str, str] = {Kind.PNG: "PNG", Kind.JPEG: "JPEG", Kind.TIFF: "TIFF"}
 
 
 def _sniff_image(data: bytes, *, kind: str, max_pages: int, max_pixels: int) -> Sniffed:
