@@ -176,6 +176,12 @@ def blob_store(data: bytes, *, sniffed: Sniffed) -> tuple[Blob, bool]:
     sha256 = hashlib.sha256(data).hexdigest()
     existing = Blob.objects.filter(sha256=sha256).first()
     if existing is not None:
+        if not existing.pages and sniffed.pages:
+            # First seen over a cap (not counted), now accepted: record what this sniff measured.
+            Blob.objects.filter(pk=existing.pk, pages=0).update(
+                pages=sniffed.pages, width=sniffed.width, height=sniffed.height
+            )
+            existing.refresh_from_db()
         return existing, False
     key = current_key()
     stored_name = _write(encrypt(data, sha256=sha256, key=key))

