@@ -21,6 +21,8 @@ frontdesk codes import-cpt FILE.csv [--effective-from D] [--check]
 frontdesk codes import-icd10 [FILE --name N --effective-from D [--effective-to D]]
 frontdesk clearinghouse poll
 frontdesk codes import-hcpcs FILE
+frontdesk documents ingest PATH... [--source fax|scan|email|upload] [--location CODE]
+frontdesk documents rotate-keys
 frontdesk <any manage.py command>   e.g. frontdesk migrate, frontdesk runserver 127.0.0.1:8000
 """
 
@@ -49,6 +51,8 @@ TWO_WORD_COMMANDS = {
     ("codes", "import-icd10"): "codes_import_icd10",
     ("clearinghouse", "poll"): "clearinghouse_poll",
     ("codes", "import-hcpcs"): "codes_import_hcpcs",
+    ("documents", "ingest"): "documents_ingest",
+    ("documents", "rotate-keys"): "documents_rotate_keys",
 }
 
 

@@ -102,6 +102,7 @@ INSTALLED_APPS = [
     "frontdesk.scheduling",
     "frontdesk.waitlist",
     "frontdesk.notifications",
+    "frontdesk.documents",
     "frontdesk.chartprep",
     "frontdesk.printing",
     "frontdesk.visits",
@@ -432,3 +433,18 @@ PLAN_REMINDER_DAYS = int(os.environ.get("FRONTDESK_PLAN_REMINDER_DAYS", "3"))
 # Optional fees posted when a visit is marked no-show / cancelled late by the patient ("" = off).
 FRONTDESK_NOSHOW_FEE = os.environ.get("FRONTDESK_NOSHOW_FEE", "").strip()
 FRONTDESK_LATE_CANCEL_FEE = os.environ.get("FRONTDESK_LATE_CANCEL_FEE", "").strip()
+
+# --- document inbox (frontdesk/documents) ---
+# Arrivals over these caps are quarantined with the reason (kept, never lost). The pixel cap is the
+# decompression-bomb guard: an image whose header claims more pixels is refused before any decoding
+# (default: Pillow's own MAX_IMAGE_PIXELS, about 89 megapixels - a 600 dpi A3 page is 70).
+FRONTDESK_DOCUMENT_MAX_BYTES = int(
+    os.environ.get("FRONTDESK_DOCUMENT_MAX_BYTES", str(50 * 1024 * 1024))
+)
+FRONTDESK_DOCUMENT_MAX_PAGES = int(os.environ.get("FRONTDESK_DOCUMENT_MAX_PAGES", "300"))
+FRONTDESK_DOCUMENT_MAX_PIXELS = int(os.environ.get("FRONTDESK_DOCUMENT_MAX_PIXELS", "89478485"))
+# AES-256-GCM keys for stored documents: base64 of 32 random bytes each, comma-separated, current
+# first; blobs under older keys stay readable until `frontdesk documents rotate-keys` re-encrypts
+# them. Empty in development and tests: a key derived from SECRET_KEY (documents/blobs.py); in
+# production an empty list refuses to store or read documents (fails closed).
+FRONTDESK_DOCUMENT_KEYS = _env_list("FRONTDESK_DOCUMENT_KEYS")

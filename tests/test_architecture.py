@@ -22,7 +22,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("practice",),
     ("patients",),
     ("scheduling",),
-    ("waitlist", "notifications"),
+    ("waitlist", "notifications", "documents"),
     ("coding", "disclosures"),
     ("clearinghouse",),  # records the disclosures its exchanges make
     ("eligibility",),

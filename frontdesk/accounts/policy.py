@@ -81,6 +81,8 @@ class A:
     )
     DENIAL_WORK = "denial.work"  # the denial worklist: appeal, correct, write off, bill the patient
     ESTIMATE_CREATE = "estimate.create"  # patient cost estimates and Good Faith Estimates
+    DOCUMENT_RECEIVE = "document.receive"  # put scans, faxes and uploads into a location's inbox
+    DOCUMENT_VIEW = "document.view"  # open the inbox's documents (the bytes; every read audited)
 
 
 ALL_ACTIONS: frozenset[str] = frozenset(
@@ -131,10 +133,19 @@ _BILLING_CLAIMS = _DESK_INSURANCE | {
 }
 # Clinical staff move their patients on the board and print their day.
 _CLINICAL_FLOW = {A.FLOW_MANAGE, A.FORMS_PRINT}
+# The document inbox: whoever scans, receives faxes or files mail (the desk, billing for EOBs and
+# payer letters, nurses for results, the manager) puts documents in and opens them.
+_DOCUMENTS = {A.DOCUMENT_RECEIVE, A.DOCUMENT_VIEW}
 
 POLICY: dict[str, frozenset[str]] = {
     Role.FRONT_DESK: frozenset(
-        _PATIENT_READ | _REGISTRATION | _SCHEDULING | _DESK_DAY | _DESK_MONEY | _DESK_INSURANCE
+        _PATIENT_READ
+        | _REGISTRATION
+        | _SCHEDULING
+        | _DESK_DAY
+        | _DESK_MONEY
+        | _DESK_INSURANCE
+        | _DOCUMENTS
     ),
     Role.SCHEDULER: frozenset(_PATIENT_READ | _SCHEDULING | {A.PATIENT_CREATE, A.PATIENT_UPDATE}),
     Role.BILLING: frozenset(
@@ -142,6 +153,7 @@ POLICY: dict[str, frozenset[str]] = {
         | _REGISTRATION
         | _BILLING_MONEY
         | _BILLING_CLAIMS
+        | _DOCUMENTS
         | {
             A.PATIENT_VIEW_SSN,
             A.SCHEDULE_VIEW,
@@ -151,11 +163,13 @@ POLICY: dict[str, frozenset[str]] = {
             A.TASK_WORK,  # chart-prep tasks for billing land on the Tasks screen
         }
     ),
-    Role.NURSE: frozenset(_PATIENT_READ | _CLINICAL_FLOW | {A.BREAKGLASS_USE, A.SCHEDULE_VIEW}),
+    Role.NURSE: frozenset(
+        _PATIENT_READ | _CLINICAL_FLOW | _DOCUMENTS | {A.BREAKGLASS_USE, A.SCHEDULE_VIEW}
+    ),
     Role.PROVIDER: frozenset(
         _PATIENT_READ
         | _CLINICAL_FLOW
-        | {A.BREAKGLASS_USE, A.SCHEDULE_VIEW, A.CODES_VIEW, A.CHARGE_ENTER}
+        | {A.BREAKGLASS_USE, A.SCHEDULE_VIEW, A.CODES_VIEW, A.CHARGE_ENTER, A.DOCUMENT_VIEW}
     ),
     Role.PRACTICE_MANAGER: frozenset(
         _PATIENT_READ
@@ -164,6 +178,7 @@ POLICY: dict[str, frozenset[str]] = {
         | _DESK_DAY
         | _BILLING_MONEY
         | _BILLING_CLAIMS
+        | _DOCUMENTS
         | {
             A.DRAWER_APPROVE,
             A.DAY_REOPEN,
@@ -179,7 +194,13 @@ POLICY: dict[str, frozenset[str]] = {
     ),
     Role.PRIVACY_OFFICER: frozenset(
         _PATIENT_READ
-        | {A.PATIENT_VIEW_RESTRICTED, A.AUDIT_VIEW, A.AUDIT_EXPORT, A.BREAKGLASS_REVIEW}
+        | {
+            A.PATIENT_VIEW_RESTRICTED,
+            A.AUDIT_VIEW,
+            A.AUDIT_EXPORT,
+            A.BREAKGLASS_REVIEW,
+            A.DOCUMENT_VIEW,  # records requests and privacy complaints start from documents
+        }
     ),
     # IT administration: accounts, keys and configuration, but no patient data (minimum necessary).
     Role.ADMIN: frozenset(
