@@ -190,3 +190,26 @@ def ready_summary(*, user: Any) -> list[dict[str, Any]]:
     for row in rows:
         row["total"] = summed(row["total"])
     return rows
+
+
+def payer_filing_windows() -> list[dict[str, Any]]:
+    """Every active payer with its timely-filing window: the practice's setting, else the default
+    for its payer type (the scrubber's rule), and which of the two applies."""
+    from frontdesk.billing.models import PayerClaimSettings
+    from frontdesk.billing.scrubber import TIMELY_FILING_DEFAULTS
+    from frontdesk.practice.models import Payer
+
+    configured = dict(PayerClaimSettings.objects.values_list("payer_id", "timely_filing_days"))
+    rows = []
+    for payer in Payer.objects.filter(is_active=True).order_by("name", "pk"):
+        default = TIMELY_FILING_DEFAULTS.get(payer.payer_type, 90)
+        days = configured.get(payer.pk)
+        rows.append(
+            {
+                "payer": payer,
+                "days": days if days is not None else default,
+                "default": default,
+                "is_set": days is not None,
+            }
+        )
+    return rows

@@ -20,4 +20,5 @@ urlpatterns = [
     path("claims/<int:claim_id>/void/", views.claim_void, name="claim_void"),
     path("batches/", views.batches, name="batches"),
     path("acks/", views.acks_import, name="acks_import"),
+    path("payers/", views.payer_settings, name="payer_settings"),
 ]

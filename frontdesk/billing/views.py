@@ -402,3 +402,52 @@ def acks_import(request: HttpRequest) -> HttpResponse:
         {"form": form, "result": result, "error": error},
         status=status,
     )
+
+
+# --- payer claim settings ---------------------------------------------------------------------------
+
+
+@requires(A.CLAIM_VIEW)
+@require_http_methods(["GET", "POST"])
+def payer_settings(request: HttpRequest) -> HttpResponse:
+    """Each payer's timely-filing window (the scrubber holds claims past it); a biller who sends
+    claims may set a payer's own window or go back to the default for its type."""
+    user = _user(request)
+    can_edit = user.can(A.CLAIM_SUBMIT)
+    errors: dict[int, str] = {}
+    if request.method == "POST":
+        if not can_edit:
+            raise Forbidden
+        payer_pk = _int(request.POST.get("payer"))
+        payer = Payer.objects.filter(pk=payer_pk).first() if payer_pk else None
+        if payer is None:
+            raise Http404
+        raw = str(request.POST.get("days", "")).strip()
+        days = None if request.POST.get("action") == "default" else _int(raw)
+        if request.POST.get("action") != "default" and days is None:
+            errors[payer.pk] = "Enter the number of days (1 to 3650) from the date of service."
+        else:
+            try:
+                services.payer_timely_filing_set(actor=user, payer_id=payer.pk, days=days)
+            except DomainError as exc:
+                errors[payer.pk] = exc.message
+            else:
+                messages.success(
+                    request,
+                    f"{payer.name}: claims are due within {days} days of the date of service."
+                    if days is not None
+                    else f"{payer.name}: back to the default window for its payer type.",
+                )
+                return redirect("billing:payer_settings")
+    return render(
+        request,
+        "billing/payer_settings.html",
+        {
+            "rows": [
+                {**row, "error": errors.get(row["payer"].pk, "")}
+                for row in selectors.payer_filing_windows()
+            ],
+            "can_edit": can_edit,
+        },
+        status=400 if errors else 200,
+    )

@@ -80,6 +80,7 @@ BILLING_SECTIONS: frozenset[str] = frozenset(
         "billing:claims",
         "billing:batches",
         "billing:acks_import",
+        "billing:payer_settings",
         "remittance:list",
         "remittance:import",
         "remittance:denials",

@@ -180,3 +180,45 @@ def test_a_corrected_claim_line_is_edited_and_rescrubbed(clinic: Any) -> None:
     assert corrected.events.order_by("pk").last().source == "scrubber"  # type: ignore[union-attr]
     original_line = claim.lines.get(line_number=1)
     assert original_line.modifiers == []  # the sent claim is untouched
+
+
+def test_filing_deadlines_show_the_default_and_take_the_practices_own(clinic: Any) -> None:
+    from frontdesk.audit.models import AuditEvent
+    from frontdesk.billing.models import PayerClaimSettings
+
+    client = _client(clinic.biller)
+    url = reverse("billing:payer_settings")
+
+    page = client.get(url).content.decode()
+    assert "Example Health Plan" in page and "the default for its type" in page
+    assert 'value="90"' in page  # a commercial payer: 90 days
+
+    saved = client.post(url, {"payer": clinic.payer.pk, "days": "120", "action": "set"})
+    assert saved.status_code == 302
+    assert PayerClaimSettings.objects.get(payer=clinic.payer).timely_filing_days == 120
+    page = client.get(url).content.decode()
+    assert "the practice's setting (default 90)" in page and 'value="120"' in page
+    assert AuditEvent.objects.filter(
+        object_type="payer_claim_settings", detail__timely_filing_days=120
+    ).exists()
+
+    refused = client.post(url, {"payer": clinic.payer.pk, "days": "0", "action": "set"})
+    assert refused.status_code == 400
+    assert "Between 1 and 3650 days." in refused.content.decode()
+    blank = client.post(url, {"payer": clinic.payer.pk, "days": "", "action": "set"})
+    assert blank.status_code == 400
+    assert "Enter the number of days (1 to 3650)" in blank.content.decode()
+    assert PayerClaimSettings.objects.get(payer=clinic.payer).timely_filing_days == 120
+
+    back = client.post(url, {"payer": clinic.payer.pk, "action": "default"})
+    assert back.status_code == 302
+    assert not PayerClaimSettings.objects.filter(payer=clinic.payer).exists()
+
+
+def test_filing_deadlines_are_the_billing_offices(clinic: Any) -> None:
+    url = reverse("billing:payer_settings")
+    clerk = _client(clinic.clerk)
+    assert clerk.get(url).status_code == 403
+    assert clerk.post(url, {"payer": clinic.payer.pk, "days": "30"}).status_code == 403
+    missing = _client(clinic.biller).post(url, {"payer": "999999", "days": "30"})
+    assert missing.status_code == 404
