@@ -44,7 +44,7 @@ ACK_999_STATUS = {
 
 @dataclass
 class AckImportResult:
-    kind: str  # "999" or "277CA"
+    kind: str  # "TA1", "999" or "277CA"
     accepted: list[str] = field(default_factory=list)  # claim ids
     rejected: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
@@ -70,23 +70,26 @@ def _kind_of(data: bytes | str) -> str:
     except X12ParseError as exc:
         raise AckImportError(f"The file is not a readable X12 interchange: {exc}") from None
     codes = {t.code for i in interchanges for t in i.transactions()}
+    if not codes and any(i.acknowledgments for i in interchanges):
+        return "TA1"
     if codes == {"999"}:
         return "999"
     if codes == {"277"}:
         return "277CA"
     raise AckImportError(
-        "The file holds no 999 or 277CA acknowledgment (it holds "
+        "The file holds no TA1, 999 or 277CA acknowledgment (it holds "
         f"{', '.join(sorted(codes)) or 'no transaction'})."
     )
 
 
 def acks_import(*, actor: Any, data: bytes | str) -> AckImportResult:
-    """Apply a 999 or 277CA file (all or nothing)."""
+    """Apply a TA1, 999 or 277CA file (all or nothing)."""
     if actor is not None and not actor.can(A.REMITTANCE_POST):
         raise PermissionDenied()
     kind = _kind_of(data)
     with transaction.atomic():
-        result = _apply_999(actor, data) if kind == "999" else _apply_277ca(actor, data)
+        apply = {"TA1": _apply_ta1, "999": _apply_999}.get(kind, _apply_277ca)
+        result = apply(actor, data)
         audit_record(
             actor=actor,
             actor_name=None if actor is not None else "system:acks",
@@ -106,7 +109,9 @@ def acks_import(*, actor: Any, data: bytes | str) -> AckImportResult:
 
 
 def _source(kind: str) -> str:
-    return StatusSource.ACK_999 if kind == "999" else StatusSource.ACK_277CA
+    return {"TA1": StatusSource.ACK_TA1, "999": StatusSource.ACK_999}.get(
+        kind, StatusSource.ACK_277CA
+    )
 
 
 def _move(
@@ -129,6 +134,46 @@ def _errors_text(transaction_ack: Any) -> str:
         str(getattr(e, "message", "") or "") for e in getattr(transaction_ack, "errors", ())
     ]
     return "; ".join(m for m in messages if m)
+
+
+def _apply_ta1(actor: Any, data: bytes | str) -> AckImportResult:
+    """A TA1 answers an interchange: rejected (R), its batches' claims are rejected with the note
+    code's reason; accepted (A, or E with errors), the batch notes it and waits for its 999."""
+    from frontdesk.standards.x12.errors import X12ParseError
+    from frontdesk.standards.x12.ta1 import read_ta1
+
+    try:
+        acks = read_ta1(data)
+    except X12ParseError as exc:
+        raise AckImportError(f"The TA1 could not be read: {exc}") from None
+    result = AckImportResult(kind="TA1")
+    problems: list[str] = []
+    plan: list[tuple[list[ClaimBatch], Any]] = []
+    for ack in acks:
+        batches = list(
+            ClaimBatch.objects.select_for_update()
+            .filter(interchange_control_number=ack.control_number)
+            .order_by("pk")
+        )
+        if not batches:
+            problems.append(
+                f"The TA1 answers interchange {ack.control_number}, which FrontDesk never sent."
+            )
+            continue
+        plan.append((batches, ack))
+    if problems:
+        raise AckImportError(" ".join(problems), code="ack_unmatched")
+    for batches, ack in plan:
+        for batch in batches:
+            detail = f"TA1: the batch {batch.reference} ({ack.message})."
+            if ack.rejected:
+                for claim in Claim.objects.filter(batch=batch).order_by("pk"):
+                    _move(actor, claim, ClaimStatus.REJECTED, "TA1", detail, result)
+                batch.status = BatchStatus.REJECTED
+            batch.ack_detail = detail[:500]
+            batch.save(update_fields=["status", "ack_detail", "updated_at"])
+            result.messages.append(detail)
+    return result
 
 
 def _apply_999(actor: Any, data: bytes | str) -> AckImportResult:
@@ -275,5 +320,5 @@ def _apply_277ca(actor: Any, data: bytes | str) -> AckImportResult:
 
 
 def ack_handler(exchange: Any) -> None:
-    """Clearinghouse inbox handler for "999" and "277CA" files."""
+    """Clearinghouse inbox handler for "TA1", "999" and "277CA" files."""
     acks_import(actor=getattr(exchange, "actor", None), data=exchange.read_bytes())

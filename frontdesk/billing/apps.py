@@ -11,5 +11,6 @@ class BillingConfig(AppConfig):
         from frontdesk.billing.ack_services import ack_handler
         from frontdesk.clearinghouse.handlers import register_handler
 
+        register_handler("TA1", ack_handler)
         register_handler("999", ack_handler)
         register_handler("277CA", ack_handler)

@@ -87,6 +87,7 @@ class StatusSource(models.TextChoices):
     ACK_999 = "999", "999 acknowledgment"
     ACK_277CA = "277CA", "277CA acknowledgment"
     ERA_835 = "835", "835 remittance"
+    ACK_TA1 = "TA1", "TA1 interchange acknowledgment"
 
 
 class Severity(models.TextChoices):
@@ -98,5 +99,5 @@ class BatchStatus(models.TextChoices):
     BUILT = "built", "Built"
     SENT = "sent", "Sent"
     EXPORTED = "exported", "Exported to a file"
-    REJECTED = "rejected", "Rejected (999)"
+    REJECTED = "rejected", "Rejected (TA1 or 999)"
     ACKNOWLEDGED = "acknowledged", "Acknowledged (999)"

@@ -67,4 +67,4 @@ class ReasonForm(forms.Form):
 
 
 class AckImportForm(forms.Form):
-    file = forms.FileField(help_text="A 999 or 277CA file from the clearinghouse.")
+    file = forms.FileField(help_text="A TA1, 999 or 277CA file from the clearinghouse.")

@@ -1,4 +1,4 @@
-"""999 and 277CA acknowledgments: whole-batch rejection, per-claim answers, unknown claims, repeats."""
+"""TA1, 999 and 277CA acknowledgments: whole-batch rejection, per-claim answers, unknown claims, repeats."""
 
 from __future__ import annotations
 
@@ -227,3 +227,84 @@ def test_the_simulated_payer_answers_a_sent_batch_and_the_inbox_applies_it(clini
     assert [s for s in sources if s in ("277CA", "835")] == ["277CA", "835"]
     if claim.status == ClaimStatus.ACCEPTED:
         assert claim.payer_claim_number
+
+
+def _ta1(batch: ClaimBatch, code: str, note: str) -> str:
+    from frontdesk.standards.x12.ta1 import InterchangeAck, write_ta1
+
+    ack = InterchangeAck(batch.interchange_control_number, NOW.date(), "0915", code, note)
+    return write_ta1(ack, _header("", ""))
+
+
+def test_ta1_rejecting_the_interchange_rejects_its_claims_with_the_reason(clinic: Any) -> None:
+    batch, claims = _sent_batch(clinic)
+
+    result = ack_services.acks_import(actor=clinic.biller, data=_ta1(batch, "R", "025"))
+
+    detail = (
+        f"TA1: the batch {batch.reference} (interchange {batch.interchange_control_number} was "
+        "rejected: Duplicate interchange control number (TA105 025))."
+    )
+    assert (result.kind, sorted(result.rejected)) == ("TA1", sorted(c.claim_id for c in claims))
+    assert result.messages == [detail]
+    for claim in claims:
+        claim.refresh_from_db()
+        assert claim.status == ClaimStatus.REJECTED
+        event = claim.events.last()
+        assert (event.source, event.detail) == ("TA1", detail)
+    batch.refresh_from_db()
+    assert (batch.status, batch.ack_detail) == (BatchStatus.REJECTED, detail)
+    # The same TA1 again changes nothing.
+    again = ack_services.acks_import(actor=clinic.biller, data=_ta1(batch, "R", "025"))
+    assert (again.rejected, sorted(again.unchanged)) == ([], sorted(c.claim_id for c in claims))
+
+
+def test_ta1_accepting_the_interchange_notes_it_and_waits_for_the_999(clinic: Any) -> None:
+    batch, claims = _sent_batch(clinic, count=1)
+    status_before = batch.status
+
+    result = ack_services.acks_import(actor=clinic.biller, data=_ta1(batch, "A", "000"))
+
+    assert (result.accepted, result.rejected) == ([], [])
+    batch.refresh_from_db()
+    assert batch.status == status_before
+    assert batch.ack_detail == (
+        f"TA1: the batch {batch.reference} (interchange {batch.interchange_control_number} was "
+        "accepted)."
+    )
+    claims[0].refresh_from_db()
+    assert claims[0].status == ClaimStatus.SENT
+
+
+def test_ta1_for_an_interchange_never_sent_is_refused_and_changes_nothing(clinic: Any) -> None:
+    from frontdesk.standards.x12.ta1 import InterchangeAck, write_ta1
+
+    _batch, claims = _sent_batch(clinic, count=1)
+    stranger = InterchangeAck("000099999", NOW.date(), "0915", "R", "022")
+
+    with pytest.raises(AckImportError) as caught:
+        ack_services.acks_import(actor=clinic.biller, data=write_ta1(stranger, _header("", "")))
+
+    assert caught.value.message == (
+        "The TA1 answers interchange 000099999, which FrontDesk never sent."
+    )
+    claims[0].refresh_from_db()
+    assert claims[0].status == ClaimStatus.SENT
+
+
+def test_the_inbox_applies_a_ta1(clinic: Any, settings: Any, tmp_path: Path) -> None:
+    from frontdesk.clearinghouse.models import Exchange
+    from frontdesk.clearinghouse.services import inbox_poll
+
+    batch, claims = _sent_batch(clinic, count=1)
+    settings.FRONTDESK_CLEARINGHOUSE = f"files:{tmp_path}"
+    (tmp_path / "inbox").mkdir(parents=True)
+    (tmp_path / "inbox" / "answer.ta1").write_text(_ta1(batch, "R", "006"))
+
+    (exchange,) = inbox_poll()
+
+    assert (exchange.kind, exchange.status) == ("TA1", "processed")
+    assert Exchange.objects.get(pk=exchange.pk).error == ""
+    claims[0].refresh_from_db()
+    assert claims[0].status == ClaimStatus.REJECTED
+    assert "Invalid interchange sender ID (TA105 006)" in claims[0].events.last().detail

@@ -175,6 +175,8 @@ class Interchange:
     groups: tuple[FunctionalGroup, ...]
     iea: Segment
     delimiters: Delimiters
+    # TA1 interchange acknowledgments, which stand between the ISA and the first GS (or the IEA).
+    acknowledgments: tuple[Segment, ...] = ()
 
     @property
     def control_number(self) -> str:
@@ -325,6 +327,10 @@ def parse(data: str | bytes) -> list[Interchange]:
         if not re.fullmatch(r"\d{9}", isa_control):
             raise isa.error("ISA13 (interchange control number) must be 9 digits", 13)
         position += 1
+        acknowledgments: list[Segment] = []
+        while (seg := at(position)) is not None and seg.id == "TA1":
+            acknowledgments.append(seg)
+            position += 1
         groups: list[FunctionalGroup] = []
         while (seg := at(position)) is not None and seg.id == "GS":
             gs = seg
@@ -371,7 +377,9 @@ def parse(data: str | bytes) -> list[Interchange]:
                 f"{len(groups)}",
                 1,
             )
-        interchanges.append(Interchange(isa, tuple(groups), iea, delimiters))
+        interchanges.append(
+            Interchange(isa, tuple(groups), iea, delimiters, tuple(acknowledgments))
+        )
         position += 1
     if not interchanges:
         raise X12ParseError("the file holds no interchange", segment_index=1)

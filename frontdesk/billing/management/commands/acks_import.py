@@ -1,4 +1,4 @@
-"""``frontdesk acks import FILE [--user USERNAME]``: apply a 999 or 277CA acknowledgment file."""
+"""``frontdesk acks import FILE [--user USERNAME]``: apply a TA1, 999 or 277CA acknowledgment file."""
 
 from __future__ import annotations
 
@@ -13,10 +13,10 @@ from frontdesk.core.errors import DomainError
 
 
 class Command(BaseCommand):
-    help = "Apply a 999 or 277CA acknowledgment to the claims it answers (all or nothing)."
+    help = "Apply a TA1, 999 or 277CA acknowledgment to the claims it answers (all or nothing)."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("file", type=Path, help="The 999 or 277CA file.")
+        parser.add_argument("file", type=Path, help="The TA1, 999 or 277CA file.")
         parser.add_argument(
             "--user", help="Import as this user (needs remittance post); default: system."
         )
