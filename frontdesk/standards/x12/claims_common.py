@@ -29,6 +29,7 @@ from frontdesk.standards.x12.envelope import (
     RawSegment,
     Segment,
     Transaction,
+    isa_elements,
 )
 from frontdesk.standards.x12.envelope import clean_text as _clean_text
 from frontdesk.standards.x12.envelope import format_amount as _format_amount
@@ -174,25 +175,7 @@ def build_interchange(
         raise X12BuildError("an interchange needs at least one transaction set")
     d = _DELIMITERS
     created = header.created_at
-    isa = (
-        "ISA",
-        "00",
-        " " * 10,
-        "00",
-        " " * 10,
-        header.sender_qualifier.ljust(2),
-        header.sender_id.ljust(15),
-        header.receiver_qualifier.ljust(2),
-        header.receiver_id.ljust(15),
-        created.strftime("%y%m%d"),
-        created.strftime("%H%M"),
-        d.repetition,
-        "00501",
-        f"{header.interchange_control_number:09d}",
-        "1" if header.acknowledgment_requested else "0",
-        header.usage,
-        d.component,
-    )
+    isa = isa_elements(header, d)
     out: list[str] = [d.element.join(isa)]
     out.append(
         _segment_text(

@@ -527,6 +527,31 @@ class EnvelopeHeader:
             raise X12BuildError("must be P or T", field="usage")
 
 
+def isa_elements(header: EnvelopeHeader, delimiters: Delimiters) -> tuple[str, ...]:
+    """The ISA segment's elements for ``header`` (fixed widths; ISA11 and ISA16 are delimiters,
+    so join them with the element separator without the delimiter check)."""
+    created = header.created_at
+    return (
+        "ISA",
+        "00",
+        " " * 10,
+        "00",
+        " " * 10,
+        header.sender_qualifier.ljust(2),
+        header.sender_id.ljust(15),
+        header.receiver_qualifier.ljust(2),
+        header.receiver_id.ljust(15),
+        created.strftime("%y%m%d"),
+        created.strftime("%H%M"),
+        delimiters.repetition,
+        "00501",
+        f"{header.interchange_control_number:09d}",
+        "1" if header.acknowledgment_requested else "0",
+        header.usage,
+        delimiters.component,
+    )
+
+
 def build(
     header: EnvelopeHeader,
     code: str,
@@ -547,25 +572,7 @@ def build(
         raise X12BuildError("an interchange needs at least one transaction set")
     created = header.created_at
     out: list[str] = []
-    isa = (
-        "ISA",
-        "00",
-        " " * 10,
-        "00",
-        " " * 10,
-        header.sender_qualifier.ljust(2),
-        header.sender_id.ljust(15),
-        header.receiver_qualifier.ljust(2),
-        header.receiver_id.ljust(15),
-        created.strftime("%y%m%d"),
-        created.strftime("%H%M"),
-        d.repetition,
-        "00501",
-        f"{header.interchange_control_number:09d}",
-        "1" if header.acknowledgment_requested else "0",
-        header.usage,
-        d.component,
-    )
+    isa = isa_elements(header, d)
     # ISA11 and ISA16 are the delimiters themselves: write them without the delimiter check.
     out.append(d.element.join(isa))
     gs = (

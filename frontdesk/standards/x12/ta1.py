@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from frontdesk.standards.x12.envelope import Delimiters, EnvelopeHeader, parse
+from frontdesk.standards.x12.envelope import Delimiters, EnvelopeHeader, isa_elements, parse
 from frontdesk.standards.x12.errors import X12BuildError, X12ParseError
 
 # TA104: the interchange acknowledgment code.
@@ -126,27 +126,8 @@ def write_ta1(
         raise X12BuildError("must be A, E or R", field="TA104")
     if not re.fullmatch(r"\d{3}", ack.note_code):
         raise X12BuildError("must be a 3-digit note code", field="TA105")
-    created = header.created_at
     control = f"{header.interchange_control_number:09d}"
-    isa = (
-        "ISA",
-        "00",
-        " " * 10,
-        "00",
-        " " * 10,
-        header.sender_qualifier.ljust(2),
-        header.sender_id.ljust(15),
-        header.receiver_qualifier.ljust(2),
-        header.receiver_id.ljust(15),
-        created.strftime("%y%m%d"),
-        created.strftime("%H%M"),
-        d.repetition,
-        "00501",
-        control,
-        "0",
-        header.usage,
-        d.component,
-    )
+    isa = isa_elements(replace(header, acknowledgment_requested=False), d)
     ta1 = (
         "TA1",
         ack.control_number,
