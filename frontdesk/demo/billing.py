@@ -160,7 +160,8 @@ def billing_build(*, seed: int) -> BillingStats:
 
 
 def _eligibility_for_tomorrow(actor: Any, now: dt.datetime) -> int:
-    """Real-time checks (270 out, 271 back) for the first of tomorrow's booked visits."""
+    """Real-time checks (270 out, 271 back) for the next booked visits from 12 hours on (the next
+    clinic day's, whatever day of the week the demo is loaded)."""
     from frontdesk.eligibility.services import eligibility_check
 
     start = now + dt.timedelta(hours=12)
@@ -170,7 +171,6 @@ def _eligibility_for_tomorrow(actor: Any, now: dt.datetime) -> int:
             patient__is_restricted=False,
             location__in=Location.objects.restrict(actor, A.ELIGIBILITY_CHECK),
             starts_at__gte=start,
-            starts_at__lt=start + dt.timedelta(days=1),
         )
         .select_related("patient", "location", "provider")
         .prefetch_related("patient__coverages")

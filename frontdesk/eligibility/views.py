@@ -29,6 +29,9 @@ def _user(request: HttpRequest) -> Any:
 # The event an htmx answer to a check (run or retried) raises on the page: the appointment's cost
 # estimate beside it reloads with the new answer.
 CHECKED_EVENT = "eligibility-checked"
+# Sent with the eligibility panel: an estimate shown beside it loads only then, one request after
+# the other (two panels loading at once on one page would each audit a read at the same moment).
+PANEL_LOADED_EVENT = "eligibility-panel-loaded"
 
 
 def _panel_response(
@@ -56,9 +59,11 @@ def panel(request: HttpRequest, coverage_id: int) -> HttpResponse:
         )
     except NotFound:
         raise Http404 from None
-    return _panel_response(
+    response = _panel_response(
         request, selectors.panel_for(user=user, coverage=coverage, appointment=appointment)
     )
+    response["HX-Trigger"] = PANEL_LOADED_EVENT
+    return response
 
 
 @requires(A.ELIGIBILITY_CHECK)

@@ -219,3 +219,22 @@ def test_a_restricted_chart_is_not_found_and_a_scheduler_is_refused(now, clinic,
     visible = clinic.book(clinic.patient(), at(8, 11))
     assert staff_client(Role.SCHEDULER).get(_url(visible), **HX).status_code == 403
     assert staff_client(Role.BILLING).get(_url(visible), **HX).status_code == 200
+
+
+def test_beside_the_eligibility_panel_the_estimate_loads_after_it(now, visit, staff_client):
+    # One request after the other: the eligibility panel's answer says it has loaded, and only
+    # then does the estimate beside it ask for itself (each audits a read of the patient).
+    from django.template.loader import render_to_string
+
+    coverage = visit.patient.coverages.get()
+    client = staff_client(Role.FRONT_DESK)
+    panel = client.get(
+        reverse("eligibility:panel", args=[coverage.pk]), {"appointment": visit.pk}, **HX
+    )
+    assert panel["HX-Trigger"] == "eligibility-panel-loaded"
+    beside = render_to_string(
+        "eligibility/_estimate_loader.html", {"appointment": visit, "beside_eligibility": coverage}
+    )
+    alone = render_to_string("eligibility/_estimate_loader.html", {"appointment": visit})
+    assert 'hx-trigger="eligibility-panel-loaded from:body once"' in beside
+    assert 'hx-trigger="load"' in alone
