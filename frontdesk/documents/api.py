@@ -163,7 +163,7 @@ def _upload(request: HttpRequest) -> tuple[str, str, bytes]:
 )
 def document_upload(request: HttpRequest) -> Status[dict[str, Any]]:
     """201 with the item whatever the content: quarantined content is an item too (``status``
-    "quarantined", with its reason). 404 for a location outside the caller's, 422 for a missing
+    "quarantined", with its reason). 404 for a location outside the caller's, 400 for a missing
     file or location."""
     location_id, name, content = _upload(request)
     if not location_id.isdigit() or not 1 <= int(location_id) <= 2**63 - 1:
