@@ -31,4 +31,5 @@ urlpatterns = [
     path("billing/", include("frontdesk.billing.urls")),
     path("disclosures/", include("frontdesk.disclosures.urls")),
     path("remittance/", include("frontdesk.remittance.urls")),
+    path("documents/", include("frontdesk.documents.urls")),
 ]

@@ -725,3 +725,23 @@ SAMPLE_KWARGS.update(
         "eligibility:appointment_estimate": lambda o: {"appointment_id": _sample_appointment(o).pk},
     }
 )
+
+
+# The document inbox: one item faxed into the sample location's inbox (its page and its download).
+def _inbox_item(objects: dict[str, Any]) -> Any:
+    if "inbox_item" not in objects:
+        from frontdesk.documents.services import document_receive
+        from frontdesk.documents.tests.samples import pdf
+
+        objects["inbox_item"] = document_receive(
+            actor=None, location=objects["location"], source="fax", name="policy.pdf", data=pdf()
+        )
+    return objects["inbox_item"]
+
+
+SAMPLE_KWARGS.update(
+    {
+        "documents:item": lambda o: {"item_id": _inbox_item(o).pk},
+        "documents:download": lambda o: {"item_id": _inbox_item(o).pk},
+    }
+)

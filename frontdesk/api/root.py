@@ -68,6 +68,9 @@ def _add_routers() -> None:
     api.add_router("/", eligibility_router)
     api.add_router("/", billing_router)
     api.add_router("/", remittance_router)
+    from frontdesk.documents.api import router as documents_router
+
+    api.add_router("/", documents_router)
 
 
 _add_routers()

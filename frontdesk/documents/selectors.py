@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
+from django.db.models import QuerySet
 
 from frontdesk.accounts.policy import A
 from frontdesk.audit.choices import AuditAction, AuditCategory, AuditOutcome
@@ -54,3 +55,24 @@ def inbox_item_read_bytes(*, actor: Any, item_id: Any) -> tuple[InboxItem, bytes
             detail=detail,
         )
     return item, data
+
+
+def inbox_item_list(
+    *, actor: Any, location: Any, status: str = "", limit: int | None = None, since: Any = None
+) -> QuerySet[InboxItem]:
+    """A location's inbox (NotFound-free: a location out of the actor's scope lists nothing), newest
+    first, optionally of one status and received at or after ``since``. No bytes are read."""
+    queryset = (
+        InboxItem.objects.restrict(actor, A.DOCUMENT_VIEW)
+        .select_related("blob", "location")
+        .order_by("-received_at", "-pk")
+    )
+    if location is not None:
+        queryset = queryset.filter(location=location)
+    if status:
+        queryset = queryset.filter(status=status)
+    if since is not None:
+        queryset = queryset.filter(received_at__gte=since)
+    if limit is not None:
+        queryset = queryset[:limit]
+    return queryset

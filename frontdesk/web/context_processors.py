@@ -13,6 +13,7 @@ NAVIGATION: list[tuple[str, str, str]] = [
     ("Front desk", "visits:board", "schedule.view"),
     ("Waitlist", "waitlist:entries", "waitlist.manage"),
     ("Tasks", "notifications:tasks", "task.work"),
+    ("Inbox", "documents:inbox", "document.view"),
     ("Messages", "notifications:log", "message.view"),
     ("Chart prep", "chartprep:worklist", "readiness.view"),
     ("No-shows", "noshows:list", "noshow.work"),

@@ -25,6 +25,7 @@ from frontdesk.accounts.choices import Role
 from frontdesk.accounts.policy import ALL_ACTIONS, ALL_LOCATION_ROLES, POLICY
 from frontdesk.api.root import ApiOperation, operations
 from frontdesk.audit.models import AuditEvent
+from frontdesk.documents.models import InboxItem
 from frontdesk.ledger.models import LedgerEntry
 from frontdesk.patients.models import Coverage, Patient, PatientPhone
 from frontdesk.payments.models import DayClose, DrawerSession, Payment, Refund
@@ -649,6 +650,7 @@ def _snapshot() -> dict[str, Any]:
         "ledger": list(LedgerEntry.objects.order_by("pk").values()),
         "drawers": list(DrawerSession.objects.order_by("pk").values()),
         "day_closes": list(DayClose.objects.order_by("pk").values()),
+        "inbox_items": list(InboxItem.objects.order_by("pk").values()),
         "audit": AuditEvent.objects.count(),
     }
 
@@ -736,6 +738,9 @@ def test_the_operation_list_is_what_the_issue_asks_for() -> None:
             ("GET", "/api/v1/remittances/{remittance_id}", "claim.view"),
             ("POST", "/api/v1/remittances", "remittance.post"),
             ("GET", "/api/v1/denials", "denial.work"),
+            ("GET", "/api/v1/documents", "document.view"),
+            ("GET", "/api/v1/documents/{document_id}", "document.view"),
+            ("POST", "/api/v1/documents", "document.receive"),
         ]
     )
 
@@ -811,6 +816,7 @@ def test_out_of_scope_objects_are_404(op, role, key_client) -> None:
             "waitlist",
             "payments",
             "drawers",
+            "documents",
         )
     )
     sees_it = (
@@ -1094,6 +1100,49 @@ OUT_OF_SCOPE.update(
         ),
         ("GET", "/api/v1/patients/{patient_id}/eligibility-checks"): lambda w: (
             f"/api/v1/patients/{w.restricted_patient.pk}/eligibility-checks",
+            None,
+        ),
+    }
+)
+
+
+# The document inbox: an item faxed into each location's inbox; an upload of a small PDF (JSON form:
+# the matrix speaks JSON; multipart is tested in frontdesk/documents/tests/test_api.py).
+def _inbox_item(location: Any) -> Any:
+    from frontdesk.documents.services import document_receive
+    from frontdesk.documents.tests import samples
+
+    return document_receive(
+        actor=None, location=location, source="fax", name="matrix.pdf", data=samples.pdf()
+    )
+
+
+def _document_upload(world: World) -> dict[str, Any]:
+    import base64
+
+    from frontdesk.documents.tests import samples
+
+    return {
+        "location_id": str(world.location.pk),
+        "file_name": "matrix-upload.pdf",
+        "content_base64": base64.b64encode(samples.pdf(text="Zz matrix upload")).decode(),
+    }
+
+
+SAMPLES.update(
+    {
+        ("GET", "/api/v1/documents"): lambda w: ("/api/v1/documents?status=received", None),
+        ("GET", "/api/v1/documents/{document_id}"): lambda w: (
+            f"/api/v1/documents/{_inbox_item(w.location).pk}",
+            None,
+        ),
+        ("POST", "/api/v1/documents"): lambda w: ("/api/v1/documents", _document_upload(w)),
+    }
+)
+OUT_OF_SCOPE.update(
+    {
+        ("GET", "/api/v1/documents/{document_id}"): lambda w: (
+            f"/api/v1/documents/{_inbox_item(w.other_location).pk}",
             None,
         ),
     }
