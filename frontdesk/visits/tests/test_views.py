@@ -120,9 +120,13 @@ def test_check_in_loads_the_cost_estimate_beside_the_eligibility_panel(day, staf
     for appointment in (insured, uninsured):
         html = client.get(reverse("visits:check_in", args=[appointment.pk])).content.decode()
         estimate = reverse("eligibility:appointment_estimate", args=[appointment.pk])
-        if appointment is insured:  # beside the eligibility panel, whose checks reload it
+        trigger = "load"
+        if (
+            appointment is insured
+        ):  # beside the eligibility panel: loads after it, reloads on checks
             estimate += "?beside=eligibility"
-        assert f'hx-get="{estimate}" hx-trigger="load"' in html
+            trigger = "eligibility-panel-loaded from:body once"
+        assert f'hx-get="{estimate}" hx-trigger="{trigger}"' in html
         assert ("eligibility-panel" in html) is (appointment is insured)
 
 
