@@ -60,3 +60,21 @@ class QuarantineCode(models.TextChoices):
     BOMB = "bomb", "Decompression bomb"
     UNRECOGNISED = "unrecognised", "Not an accepted type"
     NAME_MISMATCH = "name_mismatch", "Name does not match content"
+
+
+class DocType(models.TextChoices):
+    """What a document is (the classifier's answer and the chart's category)."""
+
+    LAB_RESULT = "lab_result", "Lab result"
+    IMAGING_REPORT = "imaging_report", "Imaging report"
+    CONSULT_NOTE = "consult_note", "Consult note / letter"
+    REFERRAL = "referral", "Referral"
+    RECORDS_REQUEST = "records_request", "Records request"
+    PRIOR_AUTH = "prior_auth", "Prior-authorization response"
+    INSURANCE_CARD = "insurance_card", "Insurance card"
+    PHOTO_ID = "photo_id", "Photo ID"
+    PAYER_LETTER = "payer_letter", "EOB / payer letter"
+    INTAKE_FORM = "intake_form", "Intake form"
+    ENCOUNTER_FORM = "encounter_form", "Encounter form"
+    CONSENT_FORM = "consent_form", "Consent form"
+    OTHER = "other", "Other"
