@@ -22,12 +22,13 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("practice",),
     ("patients",),
     ("scheduling",),
-    ("waitlist", "notifications", "documents"),
+    ("waitlist", "notifications"),
     ("coding", "disclosures"),
     ("clearinghouse",),  # records the disclosures its exchanges make
     ("eligibility",),
     ("ledger",),
     ("chartprep", "printing", "visits"),
+    ("documents",),  # files scanned forms by printing's codes; routes to chartprep's worklists
     ("payments",),
     ("statements",),
     ("billing",),

@@ -83,6 +83,11 @@ class A:
     ESTIMATE_CREATE = "estimate.create"  # patient cost estimates and Good Faith Estimates
     DOCUMENT_RECEIVE = "document.receive"  # put scans, faxes and uploads into a location's inbox
     DOCUMENT_VIEW = "document.view"  # open the inbox's documents (the bytes; every read audited)
+    DOCUMENT_FILE = (
+        "document.file"  # index from the review queue: file, split, merge, rotate, delete pages
+    )
+    DOCUMENT_SEND = "document.send"  # send a chart document out by fax, secure e-mail or print
+    DOCUMENT_SIGN = "document.sign"  # sign off a document assigned for review (results, letters)
 
 
 ALL_ACTIONS: frozenset[str] = frozenset(
@@ -135,7 +140,7 @@ _BILLING_CLAIMS = _DESK_INSURANCE | {
 _CLINICAL_FLOW = {A.FLOW_MANAGE, A.FORMS_PRINT}
 # The document inbox: whoever scans, receives faxes or files mail (the desk, billing for EOBs and
 # payer letters, nurses for results, the manager) puts documents in and opens them.
-_DOCUMENTS = {A.DOCUMENT_RECEIVE, A.DOCUMENT_VIEW}
+_DOCUMENTS = {A.DOCUMENT_RECEIVE, A.DOCUMENT_VIEW, A.DOCUMENT_FILE, A.DOCUMENT_SEND}
 
 POLICY: dict[str, frozenset[str]] = {
     Role.FRONT_DESK: frozenset(
@@ -164,12 +169,22 @@ POLICY: dict[str, frozenset[str]] = {
         }
     ),
     Role.NURSE: frozenset(
-        _PATIENT_READ | _CLINICAL_FLOW | _DOCUMENTS | {A.BREAKGLASS_USE, A.SCHEDULE_VIEW}
+        _PATIENT_READ
+        | _CLINICAL_FLOW
+        | _DOCUMENTS
+        | {A.BREAKGLASS_USE, A.SCHEDULE_VIEW, A.DOCUMENT_SIGN}
     ),
     Role.PROVIDER: frozenset(
         _PATIENT_READ
         | _CLINICAL_FLOW
-        | {A.BREAKGLASS_USE, A.SCHEDULE_VIEW, A.CODES_VIEW, A.CHARGE_ENTER, A.DOCUMENT_VIEW}
+        | {
+            A.BREAKGLASS_USE,
+            A.SCHEDULE_VIEW,
+            A.CODES_VIEW,
+            A.CHARGE_ENTER,
+            A.DOCUMENT_VIEW,
+            A.DOCUMENT_SIGN,  # results and letters assigned to them for sign-off
+        }
     ),
     Role.PRACTICE_MANAGER: frozenset(
         _PATIENT_READ

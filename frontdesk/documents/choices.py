@@ -41,10 +41,60 @@ CONTENT_TYPES: dict[str, str] = {
 
 
 class ItemStatus(models.TextChoices):
-    """Where an inbox item stands. Processing, review and filing come with the pipeline."""
+    """Where an inbox item stands.
+
+    received -> (pipeline) -> filed (every part of it in a chart) or review (waiting for a person);
+    quarantined from the start when the content is refused; deleted by a person, with a reason (the
+    bytes stay: nothing that arrives is ever lost).
+    """
 
     RECEIVED = "received", "Received"
+    REVIEW = "review", "Waiting for review"
+    FILED = "filed", "Filed"
     QUARANTINED = "quarantined", "Quarantined"
+    DELETED = "deleted", "Deleted"
+
+
+class Stage(models.TextChoices):
+    """How far the pipeline has come with an item (it resumes from here after a crash)."""
+
+    QUEUED = "queued", "Queued"
+    PAGES = "pages", "Pages read"  # every page split, OCRed and its codes read
+    DONE = "done", "Done"  # segmented, classified, matched and filed or put up for review
+    FAILED = "failed", "Failed"  # gave up after the retries; waits for a person with the error
+
+
+class SegmentStatus(models.TextChoices):
+    REVIEW = "review", "Waiting for review"
+    FILED = "filed", "Filed"
+    DELETED = "deleted", "Deleted"
+
+
+class FiledBy(models.TextChoices):
+    CODE = "code", "FrontDesk code on the page"
+    MATCH = "match", "Certain patient match"
+    PERSON = "person", "Indexed by a person"
+
+
+class Direction(models.TextChoices):
+    IN = "in", "Incoming"
+    OUT = "out", "Outgoing"
+
+
+class Channel(models.TextChoices):
+    FAX = "fax", "Fax"
+    EMAIL = "email", "E-mail"
+    MAIL = "mail", "Mail"
+    PRINT = "print", "Print"
+    UPLOAD = "upload", "Upload / scan"
+
+
+class CorrespondenceStatus(models.TextChoices):
+    RECEIVED = "received", "Received"
+    QUEUED = "queued", "Queued"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed"
+    HANDLED = "handled", "Handled"
 
 
 class QuarantineCode(models.TextChoices):

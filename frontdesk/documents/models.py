@@ -23,7 +23,19 @@ from django.db.models.lookups import Exact
 
 from frontdesk.core.models import TimeStampedModel
 from frontdesk.core.queryset import Actor, RestrictedQuerySet
-from frontdesk.documents.choices import ItemStatus, Kind, QuarantineCode, Source
+from frontdesk.documents.choices import (
+    Channel,
+    CorrespondenceStatus,
+    Direction,
+    DocType,
+    FiledBy,
+    ItemStatus,
+    Kind,
+    QuarantineCode,
+    SegmentStatus,
+    Source,
+    Stage,
+)
 
 
 class Blob(models.Model):
@@ -87,6 +99,14 @@ class InboxItem(TimeStampedModel):
     duplicate_of = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="duplicates"
     )
+    # The pipeline's progress: it resumes from ``stage`` after a crash; ``attempts`` counts starts.
+    stage = models.CharField(max_length=8, choices=Stage.choices, default=Stage.QUEUED)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    processing_error = models.TextField(blank=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    seconds = models.FloatField(null=True, blank=True)  # processing time of the last finished run
+    urgent = models.BooleanField(default=False)
+    deleted_reason = models.TextField(blank=True)
 
     objects = InboxItemQuerySet.as_manager()
 
@@ -126,6 +146,21 @@ class InboxItem(TimeStampedModel):
             models.CheckConstraint(
                 condition=~Q(duplicate_of=F("pk")), name="inbox_item_not_own_duplicate"
             ),
+            models.CheckConstraint(
+                condition=Q(stage__in=Stage.values), name="inbox_item_stage_valid"
+            ),
+            # Deleted exactly when somebody said why.
+            models.CheckConstraint(
+                condition=(Q(status=ItemStatus.DELETED) & ~Q(deleted_reason=""))
+                | (~Q(status=ItemStatus.DELETED) & Q(deleted_reason="")),
+                name="inbox_item_deleted_iff_reason",
+            ),
+            # Filed or waiting for review only once the pipeline is done with it.
+            models.CheckConstraint(
+                condition=~Q(status__in=[ItemStatus.FILED, ItemStatus.REVIEW])
+                | Q(stage__in=[Stage.DONE, Stage.FAILED]),
+                name="inbox_item_review_after_pipeline",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -134,3 +169,278 @@ class InboxItem(TimeStampedModel):
     @property
     def is_quarantined(self) -> bool:
         return self.status == ItemStatus.QUARANTINED
+
+
+class InboxPage(models.Model):
+    """One page of an inbox item as the pipeline read it: its text, codes and identifiers.
+
+    ``rotation`` is the clockwise turn that makes the page upright (detected, or set by a person);
+    ``deleted`` pages (blank pages, cover sheets a person removed) are left out of what is filed.
+    """
+
+    item = models.ForeignKey(InboxItem, on_delete=models.CASCADE, related_name="pages")
+    index = models.PositiveIntegerField()  # 0-based, in the original file
+    text = models.TextField(blank=True)
+    text_source = models.CharField(max_length=8, default="ocr")  # layer | ocr | none
+    ocr_confidence = models.FloatField(default=0)
+    rotation = models.PositiveSmallIntegerField(default=0)
+    codes = models.JSONField(default=list, blank=True)  # barcode / QR texts found on the page
+    identifiers = models.JSONField(default=dict, blank=True)  # extract.Identifiers as JSON
+    deleted = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ("item", "index")
+        constraints = [
+            models.UniqueConstraint(fields=["item", "index"], name="inbox_page_unique_index"),
+            models.CheckConstraint(
+                condition=Q(rotation__in=[0, 90, 180, 270]), name="inbox_page_rotation_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Page {self.index + 1} of inbox item {self.item_id}"
+
+
+class DocumentQuerySet(RestrictedQuerySet):
+    def scope_for(self, user: Actor) -> Self:
+        # A chart document is seen by whoever may see its patient.
+        from frontdesk.patients.models import Patient
+
+        return self.filter(patient__in=Patient.objects.scope_for(user).values("pk"))
+
+
+class Document(TimeStampedModel):
+    """A document in a patient's chart: a category, a date, a title, and its versions."""
+
+    patient = models.ForeignKey(
+        "patients.Patient", on_delete=models.PROTECT, related_name="documents"
+    )
+    location = models.ForeignKey("practice.Location", on_delete=models.PROTECT, related_name="+")
+    doc_type = models.CharField(max_length=16, choices=DocType.choices)
+    title = models.CharField(max_length=200)
+    document_date = models.DateField(null=True, blank=True)  # date of service / of the letter
+    appointment = models.ForeignKey(
+        "scheduling.Appointment", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    source_item = models.ForeignKey(
+        InboxItem, on_delete=models.PROTECT, null=True, blank=True, related_name="documents"
+    )
+    filed_by = models.CharField(max_length=8, choices=FiledBy.choices)
+    filed_by_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    urgent = models.BooleanField(default=False)
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    signed_off_at = models.DateTimeField(null=True, blank=True)
+    signed_off_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    objects = DocumentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ("-document_date", "-pk")
+        indexes = [
+            models.Index(fields=["patient", "doc_type", "document_date"]),
+            models.Index(fields=["assigned_to", "signed_off_at"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(doc_type__in=DocType.values), name="document_type_valid"
+            ),
+            models.CheckConstraint(condition=~Q(title=""), name="document_title_given"),
+            models.CheckConstraint(
+                condition=Q(filed_by__in=FiledBy.values), name="document_filed_by_valid"
+            ),
+            # A person files with their name on it; the machine files by code or certain match.
+            models.CheckConstraint(
+                condition=(Q(filed_by=FiledBy.PERSON) & Q(filed_by_user__isnull=False))
+                | (~Q(filed_by=FiledBy.PERSON) & Q(filed_by_user__isnull=True)),
+                name="document_person_filing_named",
+            ),
+            models.CheckConstraint(
+                condition=Q(signed_off_at__isnull=True, signed_off_by__isnull=True)
+                | Q(signed_off_at__isnull=False, signed_off_by__isnull=False),
+                name="document_sign_off_whole",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Document {self.pk} ({self.doc_type})"
+
+
+class DocumentVersion(models.Model):
+    """One version of a chart document: its own blob; a corrected scan adds one, the first stays."""
+
+    document = models.ForeignKey(Document, on_delete=models.PROTECT, related_name="versions")
+    number = models.PositiveIntegerField()
+    blob = models.ForeignKey(Blob, on_delete=models.PROTECT, related_name="versions")
+    pages = models.PositiveIntegerField()
+    text = models.TextField(blank=True)  # the pages' text (layer or OCR), for full-text search
+    reason = models.CharField(max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True, editable=False)
+
+    class Meta:
+        ordering = ("document", "number")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["document", "number"], name="document_version_unique_number"
+            ),
+            models.CheckConstraint(condition=Q(number__gte=1), name="document_version_number_pos"),
+            models.CheckConstraint(condition=Q(pages__gte=1), name="document_version_has_pages"),
+            # Every version after the first says why it was made.
+            models.CheckConstraint(
+                condition=Q(number=1) | ~Q(reason=""), name="document_version_reason_given"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Version {self.number} of document {self.document_id}"
+
+
+class SegmentQuerySet(RestrictedQuerySet):
+    def scope_for(self, user: Actor) -> Self:
+        from frontdesk.practice.models import Location
+
+        return self.filter(item__location__in=Location.objects.scope_for(user).values("pk"))
+
+
+class InboxSegment(TimeStampedModel):
+    """A part of an inbox item that is one document: pages, a type, a patient (suggested or chosen).
+
+    The pipeline proposes segments (one per patient in a packet); a person may split, merge, re-type
+    or re-assign them in review. A filed segment points at the chart document it became.
+    """
+
+    item = models.ForeignKey(InboxItem, on_delete=models.CASCADE, related_name="segments")
+    position = models.PositiveIntegerField()  # order within the item
+    page_indexes = models.JSONField(default=list)  # indexes of the item's pages, in order
+    doc_type = models.CharField(max_length=16, choices=DocType.choices, default=DocType.OTHER)
+    type_confidence = models.FloatField(default=0)
+    type_reasons = models.JSONField(default=list, blank=True)
+    title = models.CharField(max_length=200, blank=True)
+    document_date = models.DateField(null=True, blank=True)
+    patient = models.ForeignKey(
+        "patients.Patient", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    appointment = models.ForeignKey(
+        "scheduling.Appointment", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    match_score = models.FloatField(default=0)
+    # Ranked candidates: [{"patient_id": 12, "score": 0.97, "reasons": ["date of birth", ...]}]
+    suggestions = models.JSONField(default=list, blank=True)
+    match_reasons = models.JSONField(default=list, blank=True)  # why it was or was not auto-filed
+    status = models.CharField(
+        max_length=8, choices=SegmentStatus.choices, default=SegmentStatus.REVIEW
+    )
+    document = models.OneToOneField(
+        Document, on_delete=models.PROTECT, null=True, blank=True, related_name="segment"
+    )
+    urgent = models.BooleanField(default=False)
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    work_queue = models.CharField(max_length=24, blank=True)  # records_release | referrals | ...
+
+    objects = SegmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ("item", "position")
+        constraints = [
+            models.UniqueConstraint(fields=["item", "position"], name="inbox_segment_position"),
+            models.CheckConstraint(
+                condition=Q(status__in=SegmentStatus.values), name="inbox_segment_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(doc_type__in=DocType.values), name="inbox_segment_type_valid"
+            ),
+            # Filed exactly when it became a chart document (of the segment's patient).
+            models.CheckConstraint(
+                condition=(
+                    Q(status=SegmentStatus.FILED) & Q(document__isnull=False, patient__isnull=False)
+                )
+                | (~Q(status=SegmentStatus.FILED) & Q(document__isnull=True)),
+                name="inbox_segment_filed_iff_document",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Segment {self.position} of inbox item {self.item_id}"
+
+
+class CorrespondenceQuerySet(RestrictedQuerySet):
+    def scope_for(self, user: Actor) -> Self:
+        from frontdesk.practice.models import Location
+
+        return self.filter(location__in=Location.objects.scope_for(user).values("pk"))
+
+
+class Correspondence(TimeStampedModel):
+    """The correspondence log: every fax, e-mail, letter in or out, whom it went to, when handled."""
+
+    location = models.ForeignKey("practice.Location", on_delete=models.PROTECT, related_name="+")
+    direction = models.CharField(max_length=3, choices=Direction.choices)
+    channel = models.CharField(max_length=8, choices=Channel.choices)
+    status = models.CharField(max_length=8, choices=CorrespondenceStatus.choices)
+    counterpart = models.CharField(max_length=200, blank=True)  # fax number, address, sender
+    subject = models.CharField(max_length=200, blank=True)
+    pages = models.PositiveIntegerField(default=0)
+    patient = models.ForeignKey(
+        "patients.Patient", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    document = models.ForeignKey(
+        Document, on_delete=models.PROTECT, null=True, blank=True, related_name="correspondence"
+    )
+    inbox_item = models.ForeignKey(
+        InboxItem, on_delete=models.PROTECT, null=True, blank=True, related_name="correspondence"
+    )
+    # The transport's own id (fax provider's job or message id, e-mail Message-ID): one row per id.
+    external_id = models.CharField(max_length=200, blank=True)
+    routed_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    routed_at = models.DateTimeField(null=True, blank=True)
+    handled_at = models.DateTimeField(null=True, blank=True)
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    error = models.TextField(blank=True)
+
+    objects = CorrespondenceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ("-created_at", "-pk")
+        indexes = [models.Index(fields=["location", "direction", "created_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(direction__in=Direction.values), name="correspondence_direction_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(channel__in=Channel.values), name="correspondence_channel_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=CorrespondenceStatus.values),
+                name="correspondence_status_valid",
+            ),
+            models.UniqueConstraint(
+                fields=["channel", "direction", "external_id"],
+                condition=~Q(external_id=""),
+                name="correspondence_external_id_once",
+            ),
+            models.CheckConstraint(
+                condition=Q(handled_at__isnull=True, handled_by__isnull=True)
+                | Q(handled_at__isnull=False),
+                name="correspondence_handled_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Correspondence {self.pk} ({self.direction} {self.channel})"

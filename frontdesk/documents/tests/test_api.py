@@ -81,7 +81,7 @@ def test_list_filter_and_get(location):  # type: ignore[no-untyped-def]
     assert one.json()["duplicate_of"] == str(first.pk)
     assert caller.get(f"/api/v1/documents/{other.pk}").status_code == 404
     assert caller.get("/api/v1/documents", {"location": other.location_id}).status_code == 404
-    assert caller.get("/api/v1/documents", {"status": "filed"}).status_code == 400
+    assert caller.get("/api/v1/documents", {"status": "archived"}).status_code == 400
 
 
 def test_since_keeps_later_arrivals(location):  # type: ignore[no-untyped-def]
