@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
@@ -12,8 +13,9 @@ from frontdesk.audit.choices import AuditAction, AuditCategory, AuditOutcome
 from frontdesk.audit.services import audit_record
 from frontdesk.core.queryset import get_restricted
 from frontdesk.documents.blobs import blob_read
+from frontdesk.documents.choices import FiledBy
 from frontdesk.documents.errors import BlobCorrupt
-from frontdesk.documents.models import InboxItem
+from frontdesk.documents.models import InboxItem, InboxPage, InboxSegment
 
 
 def inbox_item_get(*, actor: Any, item_id: Any) -> InboxItem:
@@ -76,3 +78,61 @@ def inbox_item_list(
     if limit is not None:
         queryset = queryset[:limit]
     return queryset
+
+
+@dataclass(frozen=True)
+class SegmentOutcome:
+    pages: list[int]
+    doc_type: str
+    type_confidence: float
+    status: str
+    auto_filed: bool
+    filed_by: str  # code | match | person | "" (not filed)
+    patient_id: int | None  # filed to, or the top suggestion while in review
+    suggestions: list[int]  # ranked patient ids
+    reasons: list[str]
+    document_id: int | None
+
+
+@dataclass(frozen=True)
+class ItemOutcome:
+    item_id: int
+    status: str
+    stage: str
+    error: str
+    seconds: float | None
+    pages: int
+    segments: list[SegmentOutcome]
+
+
+def inbox_item_outcome(*, item_id: int) -> ItemOutcome:
+    """How the pipeline left one item: ids, codes and scores only (for the CLI and the benchmark;
+    no names, so no audited read)."""
+    item = InboxItem.objects.get(pk=item_id)
+    segments = []
+    for segment in InboxSegment.objects.filter(item=item).select_related("document"):
+        document = segment.document
+        filed_by = document.filed_by if document is not None else ""
+        segments.append(
+            SegmentOutcome(
+                pages=list(segment.page_indexes),
+                doc_type=segment.doc_type,
+                type_confidence=segment.type_confidence,
+                status=segment.status,
+                auto_filed=filed_by in (FiledBy.CODE, FiledBy.MATCH),
+                filed_by=filed_by,
+                patient_id=segment.patient_id,
+                suggestions=[int(s["patient_id"]) for s in segment.suggestions],
+                reasons=list(segment.match_reasons),
+                document_id=segment.document_id,
+            )
+        )
+    return ItemOutcome(
+        item_id=item.pk,
+        status=item.status,
+        stage=item.stage,
+        error=item.processing_error,
+        seconds=item.seconds,
+        pages=InboxPage.objects.filter(item=item).count(),
+        segments=segments,
+    )
