@@ -126,15 +126,15 @@ def skew_angle(image: Image.Image) -> float:
     ink = ImageOps.invert(small)
     best_score, best = _row_sharpness(ink, 0.0), 0.0
     steps = int(_MAX_SKEW * 2)
-    for step in range(-steps, steps + 1):
-        angle = step / 2
+    for half_degrees in range(-steps, steps + 1):
+        angle = half_degrees / 2
         if angle:
             score = _row_sharpness(ink, angle)
             if score > best_score * 1.0001:
                 best_score, best = score, angle
     coarse = best
-    for step in (-0.4, -0.3, -0.2, -0.1, 0.1, 0.2, 0.3, 0.4):
-        angle = round(coarse + step, 2)
+    for fine in (-0.4, -0.3, -0.2, -0.1, 0.1, 0.2, 0.3, 0.4):
+        angle = round(coarse + fine, 2)
         if abs(angle) <= _MAX_SKEW:
             score = _row_sharpness(ink, angle)
             if score > best_score * 1.0001:
@@ -239,7 +239,8 @@ def _osd(image: Image.Image) -> tuple[int, float] | None:
         result = pytesseract.image_to_osd(
             image,
             config=f"--psm 0 -c min_characters_to_try={_OSD_CHARACTERS}",
-            output_type=pytesseract.Output.DICT, timeout=_TIMEOUT
+            output_type=pytesseract.Output.DICT,
+            timeout=_TIMEOUT,
         )
     except pytesseract.TesseractError:
         return None  # "Too few characters", an empty page

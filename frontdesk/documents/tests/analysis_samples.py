@@ -13,7 +13,9 @@ from PIL import Image, ImageFilter
 LETTER_MM = (215.9, 279.4)
 
 
-def pdf_bytes(pages: list[list[str]], *, size: float = 11, images: list[bytes] | None = None) -> bytes:
+def pdf_bytes(
+    pages: list[list[str]], *, size: float = 11, images: list[bytes] | None = None
+) -> bytes:
     """A PDF with a text layer: one list of lines per page (a line may be "" for a gap).
 
     ``images`` (PNG bytes, one per page or fewer) are placed at the top right of their page.
@@ -51,7 +53,9 @@ def page_image(lines: list[str], *, dpi: int = 200, size: float = 11) -> Image.I
     return render(pdf_bytes([lines], size=size), dpi=dpi)
 
 
-def fax(image: Image.Image, *, seed: int = 7, noise: float = 0.002, skew: float = 0.0) -> Image.Image:
+def fax(
+    image: Image.Image, *, seed: int = 7, noise: float = 0.002, skew: float = 0.0
+) -> Image.Image:
     """Degrade a ~200 dpi page like a standard-resolution fax: 204x98 dpi, 1 bit, specks, skew.
 
     Returns the 1-bit 204x98 image (what the fax machine stores), with ``info["dpi"] = (204, 98)``.
