@@ -1,0 +1,188 @@
+"""Turn an accepted file's bytes into pages: a grey image with square pixels plus the PDF's own text.
+
+- PDF: rendered by PDFium (pypdfium2) at ``dpi``, with the page's text layer (empty for scans).
+- TIFF: every frame; a fax's 204x98 dpi (or 204x196) frames are resampled to square pixels, and
+  frames scanned finer than ``dpi`` are scaled down to it (OCR gains nothing above ~300 dpi).
+- JPEG / PNG: one page; a JPEG's EXIF orientation is applied (phones store photos sideways).
+
+Images are returned in mode ``L``, not rotated (``ocr.ocr_image`` finds the upright orientation).
+PDFium is not thread-safe: use one process per worker, not threads, for parallel rendering.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from PIL import Image, ImageOps
+
+KINDS = ("pdf", "tiff", "jpeg", "png")
+
+# A page larger than this many pixels at the target dpi is scaled down (a 4000x3000 phone photo of
+# a card needs no more than ~2200 px on its long side for OCR and barcodes).
+_MAX_SIDE_INCHES = 14
+
+
+@dataclass
+class Page:
+    index: int  # 0-based
+    image: Image.Image  # mode "L", square pixels at ~dpi, not rotated yet
+    text_layer: str  # the PDF's own text for this page ("" when none / images)
+    dpi: int
+
+
+def _check_kind(kind: str) -> None:
+    if kind not in KINDS:
+        raise ValueError(f"Unsupported kind {kind!r}; expected one of {', '.join(KINDS)}.")
+
+
+def _open_image(data: bytes) -> Image.Image:
+    return Image.open(io.BytesIO(data))
+
+
+def page_count(data: bytes, kind: str) -> int:
+    """How many pages the file has (1 for JPEG and PNG)."""
+    _check_kind(kind)
+    if kind == "pdf":
+        import pypdfium2 as pdfium
+
+        document = pdfium.PdfDocument(data)
+        try:
+            return len(document)
+        finally:
+            document.close()
+    if kind == "tiff":
+        with _open_image(data) as image:
+            return int(getattr(image, "n_frames", 1))
+    return 1
+
+
+def _image_dpi(image: Image.Image) -> tuple[float, float] | None:
+    raw = image.info.get("dpi")
+    if not raw:
+        return None
+    try:
+        x, y = float(raw[0]), float(raw[1])
+    except (TypeError, ValueError, IndexError):
+        return None
+    if x < 50 or y < 50 or x > 2400 or y > 2400:  # 72/1 defaults and nonsense are not real scans
+        return None
+    return x, y
+
+
+def _to_grey(image: Image.Image) -> Image.Image:
+    if image.mode == "L":
+        return image.copy()
+    if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
+        background = Image.new("RGBA", image.size, "white")
+        background.alpha_composite(image.convert("RGBA"))
+        return background.convert("L")
+    return image.convert("L")
+
+
+def _normalise(image: Image.Image, dpi: int) -> tuple[Image.Image, int]:
+    """Grey, square pixels, at most ~``dpi`` (when the resolution is known) and bounded in size."""
+    resolution = _image_dpi(image)
+    grey = _to_grey(image)
+    width, height = grey.size
+    if resolution is not None:
+        x_dpi, y_dpi = resolution
+        # Square the pixels at the finer of the two resolutions, then scale down to dpi if finer.
+        square = max(x_dpi, y_dpi)
+        target = min(square, float(dpi)) if square > dpi * 1.25 else square
+        new_size = (round(width * target / x_dpi), round(height * target / y_dpi))
+        out_dpi = round(target)
+    else:
+        new_size = (width, height)
+        out_dpi = dpi
+    longest = max(new_size)
+    limit = _MAX_SIDE_INCHES * dpi
+    if longest > limit:
+        factor = limit / longest
+        new_size = (max(1, round(new_size[0] * factor)), max(1, round(new_size[1] * factor)))
+    if new_size != (width, height):
+        grey = grey.resize(new_size, Image.Resampling.LANCZOS)
+    return grey, out_dpi
+
+
+def _pdf_page(document: object, index: int, dpi: int) -> Page:
+    import pypdfium2 as pdfium
+
+    assert isinstance(document, pdfium.PdfDocument)
+    page = document[index]
+    try:
+        bitmap = page.render(scale=dpi / 72, grayscale=True, may_draw_forms=True)
+        image = bitmap.to_pil().convert("L")
+        textpage = page.get_textpage()
+        try:
+            text = textpage.get_text_bounded()
+        finally:
+            textpage.close()
+    finally:
+        page.close()
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return Page(index=index, image=image, text_layer=text, dpi=dpi)
+
+
+def _raster_frame(image: Image.Image, index: int, dpi: int, kind: str) -> Page:
+    if kind == "jpeg":
+        image = ImageOps.exif_transpose(image) or image
+    grey, out_dpi = _normalise(image, dpi)
+    return Page(index=index, image=grey, text_layer="", dpi=out_dpi)
+
+
+def iter_pages(data: bytes, kind: str, *, dpi: int = 200) -> Iterator[Page]:
+    """Every page of the file in order."""
+    _check_kind(kind)
+    if kind == "pdf":
+        import pypdfium2 as pdfium
+
+        document = pdfium.PdfDocument(data)
+        try:
+            for index in range(len(document)):
+                yield _pdf_page(document, index, dpi)
+        finally:
+            document.close()
+        return
+    with _open_image(data) as image:
+        frames = int(getattr(image, "n_frames", 1)) if kind == "tiff" else 1
+        for index in range(frames):
+            if frames > 1:
+                image.seek(index)
+            yield _raster_frame(image, index, dpi, kind)
+
+
+def render_page(data: bytes, kind: str, index: int, *, dpi: int = 200) -> Page:
+    """One page (0-based ``index``), for resuming a pipeline or showing a preview."""
+    _check_kind(kind)
+    if index < 0:
+        raise IndexError(f"Page {index} does not exist.")
+    if kind == "pdf":
+        import pypdfium2 as pdfium
+
+        document = pdfium.PdfDocument(data)
+        try:
+            if index >= len(document):
+                raise IndexError(f"Page {index} does not exist (the PDF has {len(document)}).")
+            return _pdf_page(document, index, dpi)
+        finally:
+            document.close()
+    with _open_image(data) as image:
+        frames = int(getattr(image, "n_frames", 1)) if kind == "tiff" else 1
+        if index >= frames:
+            raise IndexError(f"Page {index} does not exist (the file has {frames}).")
+        if frames > 1:
+            image.seek(index)
+        return _raster_frame(image, index, dpi, kind)
+
+
+def page_png(page_image: Image.Image, *, max_width: int = 1100) -> bytes:
+    """A preview PNG of a page image, at most ``max_width`` pixels wide."""
+    image = _to_grey(page_image)
+    if image.width > max_width:
+        height = max(1, round(image.height * max_width / image.width))
+        image = image.resize((max_width, height), Image.Resampling.LANCZOS)
+    out = io.BytesIO()
+    image.save(out, format="PNG", optimize=False, compress_level=6)
+    return out.getvalue()
