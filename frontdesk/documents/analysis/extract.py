@@ -171,7 +171,7 @@ _VALUE_END = re.compile(
     r"\s{2,}|[0-9(#|/@]|\b(?:d\.?\s?[o0]\.?\s?b\b|date|birth|mrn|sex|gender|age|dos|member|id|"
     r"acct|account|phone|tel|ssn|chart|insurance|policy|group|address|home|cell|mobile|"
     r"sub(?:scriber)?|ins(?:ured)?|plan|payer|claim|provider|physician|ordering|referring|"
-    r"patient|pt|mr|mrs|ms)\b\s*[:;#.]",
+    r"patient|pt)\b\s*[:;#.]",
     re.IGNORECASE,
 )
 _DOCTOR = re.compile(
