@@ -78,7 +78,7 @@ Current medications: ____________   Allergies: ____________
 Medical history: ____________   How did you hear about us?""",
     "encounter_form": """ENCOUNTER FORM / SUPERBILL
 Patient: DOE, JANE   Date of service: 10/01/2025   Rendering provider: Dr. Sample
-CPT  Established patient: 99212 99213 99214 99215   New patient: 99203 99204
+CPT  Established patient: 99212, 99213, 99214, 99215   New patient: 99203, 99204
 ICD-10 diagnosis codes: ______
 Return visit: 4 weeks   Total charges: ______""",
     "consent_form": """INFORMED CONSENT FOR TREATMENT

@@ -44,7 +44,8 @@ def test_render_page_returns_one_pdf_page(two_page_pdf: bytes) -> None:
 
 def test_fax_tiff_frames_get_square_pixels() -> None:
     frames = [
-        samples.fax(samples.page_image([f"Page {number}"], dpi=100), noise=0) for number in (1, 2, 3)
+        samples.fax(samples.page_image([f"Page {number}"], dpi=100), noise=0)
+        for number in (1, 2, 3)
     ]
     assert frames[0].size == (850, 528)  # 1100 rows at 204 dpi become 528 at 98 dpi
     data = samples.tiff_bytes(frames)
