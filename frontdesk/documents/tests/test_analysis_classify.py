@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from frontdesk.documents.analysis.classify import TYPES, Classification, classify
+from frontdesk.documents.choices import DocType
 
 SAMPLES: dict[str, str] = {
     "lab_result": """Zzyzx Example Laboratory
@@ -106,6 +107,7 @@ def test_types_match_the_model_choices() -> None:
         "consent_form",
         "other",
     )
+    assert TYPES == tuple(DocType.values)
     assert set(SAMPLES) == set(TYPES) - {"other"}
 
 
