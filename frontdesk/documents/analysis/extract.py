@@ -158,7 +158,7 @@ _NAME_LABELS: list[tuple[str, int]] = [
 _NAME_LABEL = re.compile(
     r"(?:(?<=^)|(?<=\s)|(?<=[|,]))(?P<label>"
     + "|".join(f"(?:{label})" for label, _ in _NAME_LABELS)
-    + r")(?P<sep>\s*[:;]\s*|\s{2,})",
+    + r")(?P<sep>\s*[:;]\s*|\s{2,}|\s(?=(?-i:[A-Z][A-Z'\-]+,?\s+[A-Z])))",
     re.IGNORECASE | re.MULTILINE,
 )
 _PRIORITY = [
@@ -289,6 +289,8 @@ def parse_name(raw: str) -> PersonName | None:
         stops = [i for i, token in enumerate(tokens) if token.lower() in _STOP]
         if stops:
             tokens = tokens[stops[-1] + 1 :]
+        while len(tokens) > 2 and len(tokens[-1]) == 1:
+            tokens = tokens[:-1]  # "Jane Doe F": a sex marker or a stray letter, not a surname
         if len(tokens) < 2 or len(tokens) > 5:
             return None
         first = tokens[0]
@@ -305,6 +307,18 @@ def parse_name(raw: str) -> PersonName | None:
     first = _name_case(first)
     last = " ".join(_name_case(part) for part in last.split())
     return PersonName(first=first, last=last, raw=value)
+
+
+_PROSE = {"and", "or", "must", "be", "is", "are", "with", "to", "as", "in", "at", "by", "if", "all"}
+
+
+def _plain_caps_name(value: str) -> bool:
+    """A value after a label without a colon: 2-4 capitalised words that are not prose."""
+    words = [word.strip(",.") for word in value.split()]
+    return 2 <= len(words) <= 4 and not any(
+        word.lower() in _STOP or word.lower() in _PROSE or word.lower() in _NOT_NAMES
+        for word in words
+    )
 
 
 def _priority(label: str) -> int:
@@ -333,6 +347,8 @@ def _names(lines: list[str]) -> tuple[list[PersonName], int | None]:
                 following = lines[number + 1].strip()  # a form: the value under its label
                 end = _VALUE_END.search(following)
                 value = following[: end.start()] if end else following
+            if sep == " " and not _plain_caps_name(value):
+                continue  # "PATIENT NAME AND DATE OF BIRTH MUST MATCH" is a sentence
             name = parse_name(value)
             if name is None:
                 continue

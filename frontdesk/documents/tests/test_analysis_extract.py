@@ -59,6 +59,8 @@ def test_impossible_dates_are_ignored() -> None:
         ("Re: Records request for DOE, JANE", ("Jane", "Doe")),
         ("Member: JANE DOE", ("Jane", "Doe")),
         ("Member Name  Jane Doe", ("Jane", "Doe")),
+        ("Member Name JANE Q DOE", ("Jane", "Doe")),
+        ("Patient: Jane Doe F 54", ("Jane", "Doe")),
         ("Subscriber: Mr. John Doe Jr.", ("John", "Doe")),
         ("Patient: McTest, Zelda", ("Zelda", "McTest")),
         ("Last Name: DOE    First Name: JANE", ("Jane", "Doe")),
@@ -84,6 +86,8 @@ def test_patient_names(text: str, expected: tuple[str, str]) -> None:
         "New patient: Yes",
         "Name: ______________",
         "Please print your name clearly.",
+        "PATIENT NAME AND DATE OF BIRTH MUST MATCH",
+        "Patient name and date of birth must match the card.",
     ],
 )
 def test_no_patient_names_from_doctors_senders_or_prose(text: str) -> None:
