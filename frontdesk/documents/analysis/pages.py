@@ -66,7 +66,9 @@ def _image_dpi(image: Image.Image) -> tuple[float, float] | None:
         x, y = float(raw[0]), float(raw[1])
     except (TypeError, ValueError, IndexError):
         return None
-    if x < 50 or y < 50 or x > 2400 or y > 2400:  # 72/1 defaults and nonsense are not real scans
+    # 72 dpi (JPEG and camera defaults), 1 and other nonsense say nothing about a scan; a fax's
+    # 98 dpi is real only beside its 204 or 200 dpi in the other direction.
+    if max(x, y) < 100 or min(x, y) < 50 or max(x, y) > 2400:
         return None
     return x, y
 

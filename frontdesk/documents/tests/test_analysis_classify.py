@@ -107,7 +107,7 @@ def test_types_match_the_model_choices() -> None:
         "consent_form",
         "other",
     )
-    assert TYPES == tuple(DocType.values)
+    assert tuple(DocType.values) == TYPES
     assert set(SAMPLES) == set(TYPES) - {"other"}
 
 

@@ -101,6 +101,30 @@ def test_without_rotation_detection_the_page_is_read_as_is(fax_page: Image.Image
     assert result.confidence < 60
 
 
+def test_insurance_card_photo_stored_sideways() -> None:
+    photo = samples.card_photo(
+        [
+            "Member Name JANE DOE",
+            "Member ID XYZ123456789",
+            "Group No 44556",
+            "RxBIN 610014   RxPCN EXMPL",
+            "Copay PCP $20   Specialist $40",
+        ],
+        title="Example Health Plan PPO",
+    )
+    # The phone stored the pixels sideways and says so in EXIF (orientation 6).
+    data = samples.jpeg_bytes(photo.rotate(90, expand=True), orientation=6)
+    (page,) = iter_pages(data, "jpeg")
+    assert (page.image.size, page.dpi) == (photo.size, 200)
+    result = ocr.ocr_image(page.image)
+    assert result.rotation == 0
+    assert classify(result.text).doc_type == "insurance_card"
+    found = extract(result.text, today=TODAY)
+    assert [(name.first, name.last) for name in found.names] == [("Jane", "Doe")]
+    assert found.member_ids == ["XYZ123456789"]
+    assert found.sender == "Example Health Plan PPO"
+
+
 def test_blank_page_reads_as_nothing() -> None:
     result = ocr.ocr_image(Image.new("L", (850, 1100), 255))
     assert (result.text, result.words, result.confidence) == ("", 0, 0.0)
