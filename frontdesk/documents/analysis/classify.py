@@ -182,7 +182,7 @@ _PHRASES: dict[str, dict[str, float]] = {
         "valid from": 1,
     },
     INSURANCE_CARD: {
-        "member id": 2,
+        "member id": 1.5,  # also on payer letters, prior authorizations and referrals
         "member services": 1.5,
         "group number": 1.5,
         "group no": 1.5,
@@ -404,7 +404,7 @@ def _scores(text: str) -> dict[str, _Score]:
     words = len(flat.split())
     if 0 < words <= 80:
         for doc_type in (INSURANCE_CARD, PHOTO_ID):
-            if scores[doc_type].total >= 2.0:
+            if scores[doc_type].total >= 3.0:
                 scores[doc_type].total += 1.5
                 scores[doc_type].cues.append(f"is short ({words} words), like a card")
     return scores

@@ -167,11 +167,16 @@ _PRIORITY = [
 # Labels that stand for a field only at the start of a line or of a column (after 2+ spaces).
 _STRICT = re.compile(r"^(?:re|(?:full\s*|legal\s*)?name)$", re.IGNORECASE)
 # A value ends at the next field.
+_LABEL_WORD = (
+    r"date|birth|mrn|sex|gender|age|dos|member|id|acct|account|phone|tel|ssn|chart|insurance|"
+    r"policy|group|address|home|cell|mobile|sub(?:scriber)?|ins(?:ured)?|plan|payer|claim|"
+    r"provider|physician|ordering|referring|patient|pt|exam|visit|service|collected"
+)
 _VALUE_END = re.compile(
-    r"\s{2,}|[0-9(#|/@]|\b(?:d\.?\s?[o0]\.?\s?b\b|date|birth|mrn|sex|gender|age|dos|member|id|"
-    r"acct|account|phone|tel|ssn|chart|insurance|policy|group|address|home|cell|mobile|"
-    r"sub(?:scriber)?|ins(?:ured)?|plan|payer|claim|provider|physician|ordering|referring|"
-    r"patient|pt)\b\s*[:;#.]",
+    # a column gap, a digit or a sign no name holds, a date-of-birth label with or without colon,
+    # or a known label word followed by its colon ("Member ID:", "Date of Birth:", "Exam Date:")
+    r"\s{2,}|[0-9(#|/@_~=]|\b[do]\.?\s?[o0]\.?\s?[b8]\b|\bdate\s+of\s+birth\b|\bbirth\s*date\b"
+    rf"|\b(?:{_LABEL_WORD})\b[^:;\n]{{0,20}}[:;#]",
     re.IGNORECASE,
 )
 _DOCTOR = re.compile(
@@ -391,7 +396,7 @@ def _split_names(lines: list[str]) -> list[tuple[int, int, PersonName]]:
 # --- dates ----------------------------------------------------------------------------------------
 
 _DOB_LABEL = re.compile(
-    r"(?<![A-Za-z0-9])(?:d\s?\.?\s?[o0]\s?\.?\s?b(?![a-z])\.?|date\s*of\s*birth|birth\s*date|"
+    r"(?<![A-Za-z0-9])(?:[do]\s?\.?\s?[o0]\s?\.?\s?[b8](?![a-z0-9])\.?|date\s*of\s*birth|birth\s*date|"
     r"birthdate|born)\s*[:;#.\-]?",
     re.IGNORECASE,
 )
@@ -434,8 +439,9 @@ def _mrns(text: str) -> list[str]:
 
 
 _MEMBER_LABEL = re.compile(
-    r"(?<![A-Za-z])(?P<before>[A-Za-z]+\s+)?(?:member\s*(?:id|#|no\.?|number)|"
-    r"subscriber\s*(?:id|#|no\.?|number)|policy\s*(?:#|no\.?|number|id)|id\s*(?:#|no\.?|number)|"
+    r"(?<![A-Za-z])(?P<before>[A-Za-z]+\s+)?(?:member\s*(?:[il1!|]d|#|no\.?|number)|"
+    r"subscriber\s*(?:[il1!|]d|#|no\.?|number)|policy\s*(?:#|no\.?|number|[il1!|]d)|"
+    r"[il1!|]d\s*(?:#|no\.?|number)|"
     r"identification\s*(?:#|no\.?|number))\s*[:;#.]?\s*(?:#\s*)?",
     re.IGNORECASE,
 )
