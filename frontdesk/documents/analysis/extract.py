@@ -7,7 +7,8 @@ Only labelled fields are trusted, so that letterheads and sender blocks do not b
   member and subscriber ones. A value with a doctor's mark ("Dr.", "MD", "DO", "NP", ...) is not a
   patient. "DOE, JANE Q" and "Jane Q. Doe" both give first "Jane", last "Doe" (all-caps values are
   put in name case; mixed case is kept).
-- dates of birth after "DOB" (also "D.O.B.", "D0B"), "Date of Birth", "Birth Date", "Birthdate";
+- dates of birth after "DOB" (also "D.O.B.", "D0B", OCR's "OOB"), "Date of Birth", "Birth Date",
+  "Birthdate"; the one nearest the first patient's name (same line, then just below) comes first;
   dates of service after "Date of Service", "DOS", "Service Date", "Collected", "Collection Date",
   "Exam Date", "Visit Date", "Encounter Date", "Procedure Date". Dates: 03/04/1961, 3/4/61,
   1961-03-04, March 4, 1961, 4 March 1961, 04-Mar-1961 (US month-first order; OCR's O/o/Q for 0 and
@@ -333,8 +334,9 @@ def _priority(label: str) -> int:
     return 9
 
 
-def _names(lines: list[str]) -> tuple[list[PersonName], int | None]:
-    """Names by label priority, then position; and the first line holding a patient field."""
+def _names(lines: list[str]) -> tuple[list[PersonName], int | None, int | None]:
+    """Names by label priority, then position; the first line holding a name field; the line of
+    the first name returned."""
     found: list[tuple[int, int, PersonName]] = []
     first_line: int | None = None
     for number, line in enumerate(lines):
@@ -369,7 +371,8 @@ def _names(lines: list[str]) -> tuple[list[PersonName], int | None]:
         if key not in keys:
             keys.add(key)
             names.append(name)
-    return names, first_line
+    top_line = found[0][1] // 1000 if found else None
+    return names, first_line, top_line
 
 
 _LAST_NAME = re.compile(r"\blast\s*name" + _SEPARATOR + r"([A-Za-z][A-Za-z'\-]+)", re.IGNORECASE)
@@ -411,16 +414,30 @@ _SERVICE_LABEL = re.compile(
 
 def _labelled_dates(
     lines: list[str], label: re.Pattern[str], *, birth: bool, today: date
-) -> list[date]:
-    dates: list[date] = []
+) -> list[tuple[int, date]]:
+    """(line number, date) of each distinct labelled date, in page order."""
+    dates: list[tuple[int, date]] = []
     for number, line in enumerate(lines):
         for match in label.finditer(line):
             window = line[match.end() : match.end() + 32]
             found = _first_date(window, birth=birth, today=today)
             if found is None and not window.strip() and number + 1 < len(lines):
                 found = _first_date(lines[number + 1][:32], birth=birth, today=today)
-            _add(dates, found)
+            if found is not None and all(found != seen for _, seen in dates):
+                dates.append((number, found))
     return dates
+
+
+def _closeness(dob_line: int, name_line: int) -> int:
+    """How well a DOB belongs to a name: same line, the two lines below, the two above, further."""
+    distance = dob_line - name_line
+    if distance == 0:
+        return 0
+    if 0 < distance <= 2:
+        return 1
+    if -2 <= distance < 0:
+        return 2
+    return 3
 
 
 # --- MRN, member ids, phones ----------------------------------------------------------------------
@@ -587,7 +604,10 @@ def extract(text: str, *, today: date | None = None) -> Identifiers:
     """The identifiers in one page's text. ``today`` bounds birth dates (default: the real date)."""
     today = today or date.today()
     lines = _lines(text)
-    names, first_name_line = _names(lines)
+    names, first_name_line, top_name_line = _names(lines)
+    dob_hits = _labelled_dates(lines, _DOB_LABEL, birth=True, today=today)
+    if top_name_line is not None:  # the first patient's DOB first (not the subscriber's above it)
+        dob_hits.sort(key=lambda hit: _closeness(hit[0], top_name_line))
     dob_lines = [n for n, line in enumerate(lines) if _DOB_LABEL.search(line)]
     candidates = [
         n for n in (first_name_line, dob_lines[0] if dob_lines else None) if n is not None
@@ -596,10 +616,12 @@ def extract(text: str, *, today: date | None = None) -> Identifiers:
     joined = "\n".join(lines)
     return Identifiers(
         names=names,
-        dobs=_labelled_dates(lines, _DOB_LABEL, birth=True, today=today),
+        dobs=[found for _, found in dob_hits],
         mrns=_mrns(joined),
         member_ids=_member_ids(lines),
         phones=_phones(lines, first_patient_line),
-        service_dates=_labelled_dates(lines, _SERVICE_LABEL, birth=False, today=today),
+        service_dates=[
+            found for _, found in _labelled_dates(lines, _SERVICE_LABEL, birth=False, today=today)
+        ],
         sender=_sender(lines, first_patient_line),
     )

@@ -112,6 +112,17 @@ def test_patient_labels_come_before_member_and_subscriber() -> None:
     assert found.names[0] == PersonName(first="Jane", last="Doe", raw="DOE, JANE")
 
 
+def test_the_first_patients_birth_date_comes_first() -> None:
+    text = (
+        "Subscriber: DOE, JOHN\nDOB: 01/01/1950\n\nPatient: DOE, JANE\nDOB: 02/02/1980\n"
+        "Relationship to subscriber: child"
+    )
+    found = extract(text, today=TODAY)
+    assert [(n.first, n.last) for n in found.names] == [("Jane", "Doe"), ("John", "Doe")]
+    assert found.dobs == [date(1980, 2, 2), date(1950, 1, 1)]
+    assert found.key() == ("doe", "j", date(1980, 2, 2))
+
+
 def test_parse_name_orders() -> None:
     assert parse_name("DOE, JANE Q") == PersonName("Jane", "Doe", "DOE, JANE Q")
     assert parse_name("Jane Q. Doe") == PersonName("Jane", "Doe", "Jane Q. Doe")
