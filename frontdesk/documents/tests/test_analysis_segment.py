@@ -123,3 +123,15 @@ def test_three_patient_packet_faxed_and_read_by_ocr() -> None:
     found = [extract(result.text, today=TODAY) for result in results]
     assert [item.key() for item in found] == _expected_keys()
     assert segment(found) == [(0, 2), (2, 3), (3, 5)]
+
+
+def test_mrns_split_and_join() -> None:
+    pages = [
+        Identifiers(mrns=["M0001234"]),
+        ids("Jane", "Doe", date(1970, 1, 2)),
+        Identifiers(mrns=["M0001234"]),
+        Identifiers(mrns=["M0005678"]),  # another patient, known only by MRN
+        ids("John", "Roe"),  # may well be M0005678: nothing conflicts
+        Identifiers(mrns=["M0001234"]),  # the first patient again
+    ]
+    assert segment(pages) == [(0, 3), (3, 5), (5, 6)]
