@@ -3,7 +3,8 @@
 Each type has phrases with weights (a phrase counts once per page). A phrase is found as a whole
 word sequence in the lower-cased text with collapsed spaces, or, for phrases of 10 characters or
 more, approximately (rapidfuzz ``partial_ratio`` >= 90, at 80 % of the weight), so OCR slips such as
-"ref erence range" or "expianation of benefits" still count. Layout cues: lines that hold a value
+"ref erence range" or "expianation of benefits" still count. A phrase inside (or nearly equal to) one
+already found for the type is not counted again ("prior auth" after "prior authorization"). Layout cues: lines that hold a value
 with a unit or a reference range ("Glucose 112 mg/dL 70-99") count toward a lab result, office
 visit CPT codes (99202-99215) and FrontDesk's FDAPPT code toward an encounter form, and a very
 short text (a card) toward insurance card and photo ID when those already score.
@@ -181,7 +182,7 @@ _PHRASES: dict[str, dict[str, float]] = {
         "valid from": 1,
     },
     INSURANCE_CARD: {
-        "member id": 2,
+        "member id": 1.5,  # also on payer letters, prior authorizations and referrals
         "member services": 1.5,
         "group number": 1.5,
         "group no": 1.5,
@@ -329,10 +330,18 @@ def _pattern(phrase: str) -> re.Pattern[str]:
     return re.compile(r"(?<![a-z0-9])" + re.escape(phrase) + r"(?![a-z0-9])")
 
 
+# Longest phrases first, so that a phrase inside a longer one that matched is not counted again.
 _COMPILED: dict[str, list[tuple[str, float, re.Pattern[str]]]] = {
-    doc_type: [(phrase, weight, _pattern(phrase)) for phrase, weight in phrases.items()]
+    doc_type: [
+        (phrase, weight, _pattern(phrase))
+        for phrase, weight in sorted(phrases.items(), key=lambda item: -len(item[0]))
+    ]
     for doc_type, phrases in _PHRASES.items()
 }
+
+
+def _overlap(phrase: str, seen: str) -> bool:
+    return phrase in seen or seen in phrase or fuzz.ratio(phrase, seen) >= 85
 
 
 @dataclass
@@ -366,16 +375,20 @@ def _scores(text: str) -> dict[str, _Score]:
     scores = {doc_type: _Score() for doc_type in _COMPILED}
     for doc_type, features in _COMPILED.items():
         score = scores[doc_type]
-        for phrase, weight, pattern in features:
-            if pattern.search(flat):
-                score.total += weight
-                score.matched.append((weight, phrase))
-            elif (
-                len(phrase) >= _FUZZY_MIN_LENGTH
-                and fuzz.partial_ratio(phrase, flat, score_cutoff=_FUZZY_CUTOFF) > 0
-            ):
-                score.total += weight * _FUZZY_WEIGHT
-                score.matched.append((weight * _FUZZY_WEIGHT, phrase))
+        for fuzzy in (False, True):  # exact matches first, then OCR-damaged ones
+            for phrase, weight, pattern in features:
+                if any(_overlap(phrase, seen) for _, seen in score.matched):
+                    continue  # "prior auth" after "prior authorization" is the same evidence
+                if not fuzzy:
+                    if pattern.search(flat):
+                        score.total += weight
+                        score.matched.append((weight, phrase))
+                elif (
+                    len(phrase) >= _FUZZY_MIN_LENGTH
+                    and fuzz.partial_ratio(phrase, flat, score_cutoff=_FUZZY_CUTOFF) > 0
+                ):
+                    score.total += weight * _FUZZY_WEIGHT
+                    score.matched.append((weight * _FUZZY_WEIGHT, phrase))
     value_lines = sum(1 for line in text.splitlines() if _VALUE_LINE.search(line))
     if value_lines >= 3:
         bonus = min(4.0, 0.75 * value_lines)
@@ -391,7 +404,7 @@ def _scores(text: str) -> dict[str, _Score]:
     words = len(flat.split())
     if 0 < words <= 80:
         for doc_type in (INSURANCE_CARD, PHOTO_ID):
-            if scores[doc_type].total >= 2.0:
+            if scores[doc_type].total >= 3.0:
                 scores[doc_type].total += 1.5
                 scores[doc_type].cues.append(f"is short ({words} words), like a card")
     return scores

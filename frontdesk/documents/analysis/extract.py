@@ -7,7 +7,8 @@ Only labelled fields are trusted, so that letterheads and sender blocks do not b
   member and subscriber ones. A value with a doctor's mark ("Dr.", "MD", "DO", "NP", ...) is not a
   patient. "DOE, JANE Q" and "Jane Q. Doe" both give first "Jane", last "Doe" (all-caps values are
   put in name case; mixed case is kept).
-- dates of birth after "DOB" (also "D.O.B.", "D0B"), "Date of Birth", "Birth Date", "Birthdate";
+- dates of birth after "DOB" (also "D.O.B.", "D0B", OCR's "OOB"), "Date of Birth", "Birth Date",
+  "Birthdate"; the one nearest the first patient's name (same line, then just below) comes first;
   dates of service after "Date of Service", "DOS", "Service Date", "Collected", "Collection Date",
   "Exam Date", "Visit Date", "Encounter Date", "Procedure Date". Dates: 03/04/1961, 3/4/61,
   1961-03-04, March 4, 1961, 4 March 1961, 04-Mar-1961 (US month-first order; OCR's O/o/Q for 0 and
@@ -158,7 +159,7 @@ _NAME_LABELS: list[tuple[str, int]] = [
 _NAME_LABEL = re.compile(
     r"(?:(?<=^)|(?<=\s)|(?<=[|,]))(?P<label>"
     + "|".join(f"(?:{label})" for label, _ in _NAME_LABELS)
-    + r")(?P<sep>\s*[:;]\s*|\s{2,})",
+    + r")(?P<sep>\s*[:;]\s*|\s{2,}|\s(?=(?-i:[A-Z][A-Z'\-]+,?\s+[A-Z])))",
     re.IGNORECASE | re.MULTILINE,
 )
 _PRIORITY = [
@@ -167,11 +168,16 @@ _PRIORITY = [
 # Labels that stand for a field only at the start of a line or of a column (after 2+ spaces).
 _STRICT = re.compile(r"^(?:re|(?:full\s*|legal\s*)?name)$", re.IGNORECASE)
 # A value ends at the next field.
+_LABEL_WORD = (
+    r"date|birth|mrn|sex|gender|age|dos|member|id|acct|account|phone|tel|ssn|chart|insurance|"
+    r"policy|group|address|home|cell|mobile|sub(?:scriber)?|ins(?:ured)?|plan|payer|claim|"
+    r"provider|physician|ordering|referring|patient|pt|exam|visit|service|collected"
+)
 _VALUE_END = re.compile(
-    r"\s{2,}|[0-9(#|/@]|\b(?:d\.?\s?[o0]\.?\s?b\b|date|birth|mrn|sex|gender|age|dos|member|id|"
-    r"acct|account|phone|tel|ssn|chart|insurance|policy|group|address|home|cell|mobile|"
-    r"sub(?:scriber)?|ins(?:ured)?|plan|payer|claim|provider|physician|ordering|referring|"
-    r"patient|pt|mr|mrs|ms)\b\s*[:;#.]",
+    # a column gap, a digit or a sign no name holds, a date-of-birth label with or without colon,
+    # or a known label word followed by its colon ("Member ID:", "Date of Birth:", "Exam Date:")
+    r"\s{2,}|[0-9(#|/@_~=]|\b[do]\.?\s?[o0]\.?\s?[b8]\b|\bdate\s+of\s+birth\b|\bbirth\s*date\b"
+    rf"|\b(?:{_LABEL_WORD})\b[^:;\n]{{0,20}}[:;#]",
     re.IGNORECASE,
 )
 _DOCTOR = re.compile(
@@ -289,6 +295,8 @@ def parse_name(raw: str) -> PersonName | None:
         stops = [i for i, token in enumerate(tokens) if token.lower() in _STOP]
         if stops:
             tokens = tokens[stops[-1] + 1 :]
+        while len(tokens) > 2 and len(tokens[-1]) == 1:
+            tokens = tokens[:-1]  # "Jane Doe F": a sex marker or a stray letter, not a surname
         if len(tokens) < 2 or len(tokens) > 5:
             return None
         first = tokens[0]
@@ -307,6 +315,18 @@ def parse_name(raw: str) -> PersonName | None:
     return PersonName(first=first, last=last, raw=value)
 
 
+_PROSE = {"and", "or", "must", "be", "is", "are", "with", "to", "as", "in", "at", "by", "if", "all"}
+
+
+def _plain_caps_name(value: str) -> bool:
+    """A value after a label without a colon: 2-4 capitalised words that are not prose."""
+    words = [word.strip(",.") for word in value.split()]
+    return 2 <= len(words) <= 4 and not any(
+        word.lower() in _STOP or word.lower() in _PROSE or word.lower() in _NOT_NAMES
+        for word in words
+    )
+
+
 def _priority(label: str) -> int:
     for pattern, priority in _PRIORITY:
         if pattern.match(label.strip()):
@@ -314,8 +334,9 @@ def _priority(label: str) -> int:
     return 9
 
 
-def _names(lines: list[str]) -> tuple[list[PersonName], int | None]:
-    """Names by label priority, then position; and the first line holding a patient field."""
+def _names(lines: list[str]) -> tuple[list[PersonName], int | None, int | None]:
+    """Names by label priority, then position; the first line holding a name field; the line of
+    the first name returned."""
     found: list[tuple[int, int, PersonName]] = []
     first_line: int | None = None
     for number, line in enumerate(lines):
@@ -333,6 +354,8 @@ def _names(lines: list[str]) -> tuple[list[PersonName], int | None]:
                 following = lines[number + 1].strip()  # a form: the value under its label
                 end = _VALUE_END.search(following)
                 value = following[: end.start()] if end else following
+            if sep == " " and not _plain_caps_name(value):
+                continue  # "PATIENT NAME AND DATE OF BIRTH MUST MATCH" is a sentence
             name = parse_name(value)
             if name is None:
                 continue
@@ -348,7 +371,8 @@ def _names(lines: list[str]) -> tuple[list[PersonName], int | None]:
         if key not in keys:
             keys.add(key)
             names.append(name)
-    return names, first_line
+    top_line = found[0][1] // 1000 if found else None
+    return names, first_line, top_line
 
 
 _LAST_NAME = re.compile(r"\blast\s*name" + _SEPARATOR + r"([A-Za-z][A-Za-z'\-]+)", re.IGNORECASE)
@@ -375,7 +399,7 @@ def _split_names(lines: list[str]) -> list[tuple[int, int, PersonName]]:
 # --- dates ----------------------------------------------------------------------------------------
 
 _DOB_LABEL = re.compile(
-    r"(?<![A-Za-z0-9])(?:d\s?\.?\s?[o0]\s?\.?\s?b(?![a-z])\.?|date\s*of\s*birth|birth\s*date|"
+    r"(?<![A-Za-z0-9])(?:[do]\s?\.?\s?[o0]\s?\.?\s?[b8](?![a-z0-9])\.?|date\s*of\s*birth|birth\s*date|"
     r"birthdate|born)\s*[:;#.\-]?",
     re.IGNORECASE,
 )
@@ -390,16 +414,30 @@ _SERVICE_LABEL = re.compile(
 
 def _labelled_dates(
     lines: list[str], label: re.Pattern[str], *, birth: bool, today: date
-) -> list[date]:
-    dates: list[date] = []
+) -> list[tuple[int, date]]:
+    """(line number, date) of each distinct labelled date, in page order."""
+    dates: list[tuple[int, date]] = []
     for number, line in enumerate(lines):
         for match in label.finditer(line):
             window = line[match.end() : match.end() + 32]
             found = _first_date(window, birth=birth, today=today)
             if found is None and not window.strip() and number + 1 < len(lines):
                 found = _first_date(lines[number + 1][:32], birth=birth, today=today)
-            _add(dates, found)
+            if found is not None and all(found != seen for _, seen in dates):
+                dates.append((number, found))
     return dates
+
+
+def _closeness(dob_line: int, name_line: int) -> int:
+    """How well a DOB belongs to a name: same line, the two lines below, the two above, further."""
+    distance = dob_line - name_line
+    if distance == 0:
+        return 0
+    if 0 < distance <= 2:
+        return 1
+    if -2 <= distance < 0:
+        return 2
+    return 3
 
 
 # --- MRN, member ids, phones ----------------------------------------------------------------------
@@ -418,8 +456,9 @@ def _mrns(text: str) -> list[str]:
 
 
 _MEMBER_LABEL = re.compile(
-    r"(?<![A-Za-z])(?P<before>[A-Za-z]+\s+)?(?:member\s*(?:id|#|no\.?|number)|"
-    r"subscriber\s*(?:id|#|no\.?|number)|policy\s*(?:#|no\.?|number|id)|id\s*(?:#|no\.?|number)|"
+    r"(?<![A-Za-z])(?P<before>[A-Za-z]+\s+)?(?:member\s*(?:[il1!|]d|#|no\.?|number)|"
+    r"subscriber\s*(?:[il1!|]d|#|no\.?|number)|policy\s*(?:#|no\.?|number|[il1!|]d)|"
+    r"[il1!|]d\s*(?:#|no\.?|number)|"
     r"identification\s*(?:#|no\.?|number))\s*[:;#.]?\s*(?:#\s*)?",
     re.IGNORECASE,
 )
@@ -565,7 +604,10 @@ def extract(text: str, *, today: date | None = None) -> Identifiers:
     """The identifiers in one page's text. ``today`` bounds birth dates (default: the real date)."""
     today = today or date.today()
     lines = _lines(text)
-    names, first_name_line = _names(lines)
+    names, first_name_line, top_name_line = _names(lines)
+    dob_hits = _labelled_dates(lines, _DOB_LABEL, birth=True, today=today)
+    if top_name_line is not None:  # the first patient's DOB first (not the subscriber's above it)
+        dob_hits.sort(key=lambda hit: _closeness(hit[0], top_name_line))
     dob_lines = [n for n, line in enumerate(lines) if _DOB_LABEL.search(line)]
     candidates = [
         n for n in (first_name_line, dob_lines[0] if dob_lines else None) if n is not None
@@ -574,10 +616,12 @@ def extract(text: str, *, today: date | None = None) -> Identifiers:
     joined = "\n".join(lines)
     return Identifiers(
         names=names,
-        dobs=_labelled_dates(lines, _DOB_LABEL, birth=True, today=today),
+        dobs=[found for _, found in dob_hits],
         mrns=_mrns(joined),
         member_ids=_member_ids(lines),
         phones=_phones(lines, first_patient_line),
-        service_dates=_labelled_dates(lines, _SERVICE_LABEL, birth=False, today=today),
+        service_dates=[
+            found for _, found in _labelled_dates(lines, _SERVICE_LABEL, birth=False, today=today)
+        ],
         sender=_sender(lines, first_patient_line),
     )

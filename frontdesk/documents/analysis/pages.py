@@ -19,8 +19,9 @@ from PIL import Image, ImageOps
 
 KINDS = ("pdf", "tiff", "jpeg", "png")
 
-# A page larger than this many pixels at the target dpi is scaled down (a 4000x3000 phone photo of
-# a card needs no more than ~2200 px on its long side for OCR and barcodes).
+# A page longer than this at the target dpi is scaled down (a 4000x3000 phone photo of a card needs
+# no more than ~2800 px on its long side for OCR and barcodes; a poster-sized PDF page is rendered
+# smaller, and its Page.dpi says so).
 _MAX_SIDE_INCHES = 14
 
 
@@ -66,7 +67,9 @@ def _image_dpi(image: Image.Image) -> tuple[float, float] | None:
         x, y = float(raw[0]), float(raw[1])
     except (TypeError, ValueError, IndexError):
         return None
-    if x < 50 or y < 50 or x > 2400 or y > 2400:  # 72/1 defaults and nonsense are not real scans
+    # 72 dpi (JPEG and camera defaults), 1 and other nonsense say nothing about a scan; a fax's
+    # 98 dpi is real only beside its 204 or 200 dpi in the other direction.
+    if max(x, y) < 100 or min(x, y) < 50 or max(x, y) > 2400:
         return None
     return x, y
 
@@ -74,6 +77,14 @@ def _image_dpi(image: Image.Image) -> tuple[float, float] | None:
 def _to_grey(image: Image.Image) -> Image.Image:
     if image.mode == "L":
         return image.copy()
+    if image.mode.startswith("I;16") or image.mode == "I":
+        # 16-bit grey scans: scale to 8 bits (a plain conversion clips everything above 255).
+        top = 65535.0
+        if image.mode == "I":
+            extrema = image.getextrema()
+            top = float(max(1, int(extrema[1])))  # type: ignore[arg-type]
+        factor = 255 / top
+        return image.convert("I").point(lambda value: value * factor).convert("L")
     if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
         background = Image.new("RGBA", image.size, "white")
         background.alpha_composite(image.convert("RGBA"))
@@ -112,7 +123,11 @@ def _pdf_page(document: object, index: int, dpi: int) -> Page:
     assert isinstance(document, pdfium.PdfDocument)
     page = document[index]
     try:
-        bitmap = page.render(scale=dpi / 72, grayscale=True, may_draw_forms=True)
+        # A poster-sized page is rendered smaller: at most _MAX_SIDE_INCHES * dpi pixels a side.
+        width_pt, height_pt = page.get_size()
+        scale = min(dpi / 72, _MAX_SIDE_INCHES * dpi / max(width_pt, height_pt, 1.0))
+        dpi = max(1, round(scale * 72))
+        bitmap = page.render(scale=scale, grayscale=True, may_draw_forms=True)
         image = bitmap.to_pil().convert("L")
         textpage = page.get_textpage()
         try:

@@ -101,6 +101,30 @@ def test_without_rotation_detection_the_page_is_read_as_is(fax_page: Image.Image
     assert result.confidence < 60
 
 
+def test_insurance_card_photo_stored_sideways() -> None:
+    photo = samples.card_photo(
+        [
+            "Member Name JANE DOE",
+            "Member ID XYZ123456789",
+            "Group No 44556",
+            "RxBIN 610014   RxPCN EXMPL",
+            "Copay PCP $20   Specialist $40",
+        ],
+        title="Example Health Plan PPO",
+    )
+    # The phone stored the pixels sideways and says so in EXIF (orientation 6).
+    data = samples.jpeg_bytes(photo.rotate(90, expand=True), orientation=6)
+    (page,) = iter_pages(data, "jpeg")
+    assert (page.image.size, page.dpi) == (photo.size, 200)
+    result = ocr.ocr_image(page.image)
+    assert result.rotation == 0
+    assert classify(result.text).doc_type == "insurance_card"
+    found = extract(result.text, today=TODAY)
+    assert [(name.first, name.last) for name in found.names] == [("Jane", "Doe")]
+    assert found.member_ids == ["XYZ123456789"]
+    assert found.sender == "Example Health Plan PPO"
+
+
 def test_blank_page_reads_as_nothing() -> None:
     result = ocr.ocr_image(Image.new("L", (850, 1100), 255))
     assert (result.text, result.words, result.confidence) == ("", 0, 0.0)
@@ -124,3 +148,73 @@ def test_upright_turns_clockwise() -> None:
     assert ocr.upright(image, 270).getpixel((0, 29)) == 0
     with pytest.raises(ValueError):
         ocr.upright(image, 45)
+
+
+FAXED_DOCUMENTS = {
+    "imaging_report": (
+        [
+            "# Lakeside Imaging Center",
+            "Department of Radiology   Phone (555) 234-1000",
+            "",
+            "PATIENT: EXAMPLEMAN, OTTO    MRN: M0004321",
+            "DOB: 7/8/1955    EXAM DATE: 10/01/2025",
+            "",
+            "EXAM: MRI LUMBAR SPINE WITHOUT CONTRAST",
+            "TECHNIQUE: Sagittal and axial images.",
+            "FINDINGS: Mild disc bulge at L4-L5.",
+            "IMPRESSION: Mild degenerative change.",
+        ],
+        (("Otto", "Exampleman"), [date(1955, 7, 8)], ["M0004321"], [], [date(2025, 10, 1)]),
+    ),
+    "referral": (
+        [
+            "# Zzyzx Family Practice",
+            "From: Dr. Alan Sample, MD",
+            "To: Example Orthopedics",
+            "",
+            "RE: Wilma Sampleton    DOB: December 24, 1988",
+            "Member ID: W987654321",
+            "Reason for referral: knee pain. Please schedule.",
+        ],
+        (("Wilma", "Sampleton"), [date(1988, 12, 24)], [], ["W987654321"], []),
+    ),
+    "payer_letter": (
+        [
+            "# Example Health Plan",
+            "EXPLANATION OF BENEFITS - THIS IS NOT A BILL",
+            "",
+            "Member: ZELDA TESTPATIENT    Member ID: XYZ123456789",
+            "Date of birth: 03-Mar-1961",
+            "Claim number: 2025-0001122    Date of service: 09/15/2025",
+            "Amount billed $250.00   Allowed amount $180.00   Patient responsibility $40.00",
+        ],
+        (("Zelda", "Testpatient"), [date(1961, 3, 3)], [], ["XYZ123456789"], [date(2025, 9, 15)]),
+    ),
+    "consent_form": (
+        [
+            "# Zzyzx Family Practice",
+            "CONSENT TO TREAT",
+            "",
+            "Patient Name: Otto Exampleman     Date of Birth: 07/08/1955",
+            "I consent to treatment. I understand the risks and alternatives.",
+            "Signature of patient: ____________   Witness: ____________",
+        ],
+        (("Otto", "Exampleman"), [date(1955, 7, 8)], [], [], []),
+    ),
+}
+
+
+@pytest.mark.parametrize("doc_type", sorted(FAXED_DOCUMENTS))
+def test_faxed_documents_are_classified_and_identified(doc_type: str) -> None:
+    lines, expected = FAXED_DOCUMENTS[doc_type]
+    seed = sorted(FAXED_DOCUMENTS).index(doc_type)
+    faxed = samples.fax(
+        samples.page_image(lines), seed=seed, noise=0.003, skew=1.5 if seed % 2 else -1.0
+    )
+    (page,) = iter_pages(samples.tiff_bytes([faxed]), "tiff")
+    result = ocr.ocr_image(page.image)
+    assert result.rotation == 0
+    assert classify(result.text).doc_type == doc_type
+    found = extract(result.text, today=TODAY)
+    name = (found.names[0].first, found.names[0].last) if found.names else None
+    assert (name, found.dobs, found.mrns, found.member_ids, found.service_dates) == expected

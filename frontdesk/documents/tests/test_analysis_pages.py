@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 
 import pytest
+from fpdf import FPDF
 from PIL import Image
 
 from frontdesk.documents.analysis.pages import Page, iter_pages, page_count, page_png, render_page
@@ -104,3 +105,20 @@ def test_page_png_is_a_bounded_preview() -> None:
 def test_unknown_kind_is_refused() -> None:
     with pytest.raises(ValueError, match="Unsupported kind"):
         page_count(b"", "gif")
+
+
+def test_poster_sized_pdf_page_is_rendered_smaller() -> None:
+    document = FPDF(unit="in", format=(36, 48))
+    document.add_page()
+    page = render_page(bytes(document.output()), "pdf", 0, dpi=200)
+    assert page.dpi == 58  # 14 inches at 200 dpi is the longest side allowed
+    assert page.image.size == (2100, 2800)
+
+
+def test_sixteen_bit_grey_scan_is_scaled_not_clipped() -> None:
+    image = Image.new("I;16", (100, 100), 32896)  # mid grey in 16 bits
+    out = io.BytesIO()
+    image.save(out, format="TIFF", dpi=(200, 200))
+    (page,) = iter_pages(out.getvalue(), "tiff")
+    assert page.image.mode == "L"
+    assert page.image.getpixel((50, 50)) == 128
