@@ -207,8 +207,10 @@ _PRACTICE = "Demo Family Practice"
 _PRACTICE_DOCTORS = ("Dr. Demo Provider", "Dr. Ada Example", "Dr. Ben Sample")
 
 _OUTSIDE_FIRST = (
-    "Quentin", "Rosalind", "Sylvester", "Theodora", "Ulysses", "Valentina", "Winifred", "Xavier",
-    "Yolanda", "Zebulon", "Cornelius", "Philippa", "Augustin", "Marguerite",
+    "Abelard", "Bartholomew", "Clementine", "Desmond", "Esmeralda", "Fitzgerald", "Gwendolyn",
+    "Horatio", "Ignatius", "Jemima", "Keziah", "Lysander", "Mortimer", "Nathaniel", "Octavia",
+    "Percival", "Quentin", "Reginald", "Seraphina", "Tobias", "Ursula", "Vivienne", "Wilhelmina",
+    "Xavier", "Yolanda", "Zebulon",
 )  # fmt: skip
 _OUTSIDE_LAST = (
     "Outsider",
@@ -370,6 +372,18 @@ _CAPTURES: dict[str, tuple[tuple[str, int], ...]] = {
     DocType.CONSENT_FORM: (("scan", 85), ("fax", 15)),
     "cover": (("fax", 60), ("scan", 40)),
 }
+# How many pages each kind of document has (drawn from these).
+_PAGES: dict[str, tuple[int, ...]] = {
+    DocType.LAB_RESULT: (1, 1, 2, 3),
+    DocType.IMAGING_REPORT: (1, 1, 2),
+    DocType.CONSULT_NOTE: (1, 2),
+    DocType.REFERRAL: (1, 1, 2),
+    DocType.RECORDS_REQUEST: (1, 2, 2),
+    DocType.PRIOR_AUTH: (1,),
+    DocType.PAYER_LETTER: (1, 1, 2),
+    DocType.INTAKE_FORM: (2,),
+    DocType.CONSENT_FORM: (1, 2),
+}
 # Which inbox source each capture arrives by.
 _SOURCE = {"fax": "fax", "scan": "scan", "born_digital": "email", "photo": "upload"}
 _OUTSIDE_TYPES = (
@@ -496,7 +510,7 @@ def _new_pdf(doc: _Doc, fmt: str | tuple[float, float] = "letter") -> FPDF:
 
 def _write(
     pdf: FPDF, text: str, size: float = 10, style: str = "", *, font: str = "", h: float = 0
-):
+) -> None:
     pdf.set_font(font or pdf.font_family or "helvetica", style, size)
     pdf.multi_cell(
         0, h or size * 0.48, _latin(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT, align="L"
@@ -1179,7 +1193,12 @@ def _photo(rng: random.Random, card: Image.Image, angle: float, upside: bool) ->
 
 
 def _confusables(patients: Sequence[CorpusPatient]) -> dict[int, list[str]]:
-    """Patients another one could be mistaken for: shared last name, same name, twins."""
+    """Patients another one could be mistaken for.
+
+    ``same_name``: same first and last name, another date of birth. ``twin``: same last name and date
+    of birth. ``same_last_name``: same last name and first initial ("J. Doe" fits both); a shared
+    surname alone is too common in a large practice to be a hard case.
+    """
     by_last: dict[str, list[CorpusPatient]] = defaultdict(list)
     for patient in patients:
         by_last[patient.last.lower()].append(patient)
@@ -1196,9 +1215,10 @@ def _confusables(patients: Sequence[CorpusPatient]) -> dict[int, list[str]]:
                     found.append("same_name")
                 elif other.dob == patient.dob:
                     found.append("twin")
-                else:
+                elif other.first[:1].lower() == patient.first[:1].lower():
                     found.append("same_last_name")
-            tags[patient.id] = sorted(set(found))
+            if found:
+                tags[patient.id] = sorted(set(found))
     return tags
 
 
@@ -1283,8 +1303,11 @@ def _outsider(rng: random.Random, patients: Sequence[CorpusPatient]) -> tuple[_S
         first, last = template.first, template.last
         hard.append("same_name")
     elif template is not None and roll < 0.55:
-        first, last = rng.choice(_OUTSIDE_FIRST), template.last
-        hard.append("same_last_name")
+        # Same last name and first initial as a patient ("J. Doe" fits both).
+        initial = [n for n in _OUTSIDE_FIRST if n[0].lower() == template.first[:1].lower()]
+        first, last = rng.choice(initial or list(_OUTSIDE_FIRST)), template.last
+        if initial:
+            hard.append("same_last_name")
     else:
         first, last = rng.choice(_OUTSIDE_FIRST), rng.choice(_OUTSIDE_LAST)
     if (first.lower(), last.lower()) in names and "same_name" not in hard:
@@ -1345,7 +1368,8 @@ def generate_corpus(
         (a for a in appointments if a.patient_id in by_id), key=lambda a: a.id
     )
     confusable = _confusables(patients)
-    confusable_ids = sorted(confusable)
+    strong = sorted(i for i, tags in confusable.items() if {"same_name", "twin"} & set(tags))
+    confusable_ids = (strong, sorted(set(confusable) - set(strong)))
     providers = sorted({a.provider for a in usable_appointments}) or list(_PRACTICE_DOCTORS)
     documents = []
     for index, slot in enumerate(_slots(rng, count, bool(usable_appointments)), start=1):
@@ -1375,10 +1399,16 @@ def generate_corpus(
 
 
 def _pick_patient(
-    rng: random.Random, patients: Sequence[CorpusPatient], confusable_ids: Sequence[int]
+    rng: random.Random,
+    patients: Sequence[CorpusPatient],
+    confusable_ids: tuple[Sequence[int], Sequence[int]],
 ) -> CorpusPatient:
-    if confusable_ids and rng.random() < 0.18:
-        chosen = rng.choice(list(confusable_ids))
+    """Mostly anyone; some of the time a patient with a namesake (12%) or a near one (6%)."""
+    strong, weak = confusable_ids
+    roll = rng.random()
+    pool = strong if roll < 0.12 else (weak if roll < 0.18 else ())
+    if pool:
+        chosen = rng.choice(list(pool))
         return next(p for p in patients if p.id == chosen)
     return rng.choice(list(patients))
 
@@ -1390,13 +1420,14 @@ def _one_document(
     out: Path,
     patients: Sequence[CorpusPatient],
     confusable: dict[int, list[str]],
-    confusable_ids: Sequence[int],
+    confusable_ids: tuple[Sequence[int], Sequence[int]],
     providers: Sequence[str],
     appointments: Sequence[CorpusAppointment],
 ) -> dict[str, Any]:
     hard: list[str] = []
     appointment: CorpusAppointment | None = None
     inner_type = ""
+    doc_type: str
     if slot == "multi":
         doc_type = DocType.LAB_RESULT
         capture = "fax"
@@ -1556,18 +1587,7 @@ def _one_document(
             assert appointment is not None
             _draw_encounter(doc, pdf, subject, appointment)
         else:
-            pages = {
-                DocType.LAB_RESULT: (1, 1, 2, 3),
-                DocType.IMAGING_REPORT: (1, 1, 2),
-                DocType.CONSULT_NOTE: (1, 2),
-                DocType.REFERRAL: (1, 1, 2),
-                DocType.RECORDS_REQUEST: (1, 2, 2),
-                DocType.PRIOR_AUTH: (1,),
-                DocType.PAYER_LETTER: (1, 1, 2),
-                DocType.INTAKE_FORM: (2,),
-                DocType.CONSENT_FORM: (1, 2),
-            }[doc_type]
-            _DRAWERS[doc_type](doc, pdf, subject, rng.choice(pages))
+            _DRAWERS[doc_type](doc, pdf, subject, rng.choice(_PAGES[doc_type]))
     data = bytes(pdf.output())
     page_count = pdf.page_no()
     if not segments:

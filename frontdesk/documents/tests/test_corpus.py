@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
+import itertools
 import json
 from pathlib import Path
 from typing import Any
@@ -144,7 +145,7 @@ def test_segments_cover_every_page_and_name_known_patients(corpus):
         segments = document["segments"]
         assert segments[0]["pages"][0] == 0
         assert segments[-1]["pages"][1] == document["pages"]
-        for before, after in zip(segments, segments[1:], strict=False):
+        for before, after in itertools.pairwise(segments):
             assert before["pages"][1] == after["pages"][0]
         for segment in segments:
             assert segment["pages"][0] < segment["pages"][1]
@@ -391,3 +392,33 @@ def test_the_command_writes_a_corpus_for_thirty_patients(tmp_path):
         stdout=io.StringIO(),
     )
     assert len(json.loads((tmp_path / "c" / "manifest.json").read_text())["documents"]) == 2
+
+
+def test_an_oracle_pipeline_scores_perfectly_on_a_generated_corpus(corpus):
+    _, manifest = corpus
+    outcomes = {
+        d["file"]: {
+            "segments": [
+                {
+                    "pages": s["pages"],
+                    "auto_filed": s["patient_id"] is not None,
+                    "patient_id": s["patient_id"],
+                    "doc_type": s["doc_type"],
+                    "suggestions": [],
+                }
+                for s in d["segments"]
+            ],
+            "seconds": 0.5,
+        }
+        for d in manifest["documents"]
+    }
+    report = score(manifest, outcomes)
+    segments = sum(len(d["segments"]) for d in manifest["documents"])
+    assert report.segments == segments
+    assert report.auto_filed == report.auto_filed_correct == segments - 1  # one non-patient
+    assert report.wrong == []
+    assert (report.non_patients, report.non_patients_not_filed) == (1, 1)
+    assert report.classification_accuracy == 1.0
+    assert report.split_accuracy == 1.0
+    assert report.review_segments == 0 and report.top1_accuracy is None
+    assert report.pages_per_minute == report.pages * 60 / (0.5 * COUNT)
