@@ -394,6 +394,7 @@ _OUTSIDE_TYPES = (
     DocType.RECORDS_REQUEST,
     DocType.PRIOR_AUTH,
 )
+_PAYER_PAPER = (DocType.INSURANCE_CARD, DocType.PRIOR_AUTH, DocType.PAYER_LETTER)
 _COVERED_TYPES = (
     DocType.LAB_RESULT,
     DocType.IMAGING_REPORT,
@@ -1455,7 +1456,12 @@ def _one_document(
         else:
             doc_type = slot
         capture = _weighted(rng, _CAPTURES[slot])
-        subjects = [_Subject.of(_pick_patient(rng, patients, confusable_ids))]
+        patient = _pick_patient(rng, patients, confusable_ids)
+        if doc_type in _PAYER_PAPER and not patient.member_id:
+            # Payer paper is about someone with coverage (when anyone has it).
+            insured = [p for p in patients if p.member_id]
+            patient = rng.choice(insured) if insured else patient
+        subjects = [_Subject.of(patient)]
 
     our_paper = slot in ("cover", DocType.ENCOUNTER_FORM, DocType.CONSENT_FORM, DocType.INTAKE_FORM)
     subject = subjects[0]

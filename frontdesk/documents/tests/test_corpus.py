@@ -59,6 +59,8 @@ def _patients() -> list[CorpusPatient]:
     ]
     # Twins: Pretend (Dana, #109) and Pretend (Eve, #110) share a birthday.
     patients[9] = CorpusPatient(**{**patients[9].__dict__, "dob": patients[8].dob})
+    # Jack Dummy has no coverage: payer paper is never about him.
+    patients[14] = CorpusPatient(**{**patients[14].__dict__, "member_id": "", "payer": ""})
     return patients
 
 
@@ -215,10 +217,18 @@ def test_the_same_seed_gives_the_same_manifest_and_bytes(corpus, tmp_path):
     ]
 
 
-def test_confusable_patients_are_tagged(corpus):
+def test_hard_cases_are_tagged_and_payer_paper_is_about_insured_patients(corpus):
     _, manifest = corpus
     hard = {tag for d in manifest["documents"] for tag in d["hard"]}
-    assert {"same_last_name", "multi_patient", "non_patient"} <= hard
+    assert {"same_name", "multi_patient", "non_patient"} <= hard
+    insured = {p.id for p in _patients() if p.member_id}
+    payer_paper = [
+        s["patient_id"]
+        for d in manifest["documents"]
+        for s in d["segments"]
+        if d["doc_type"] in ("insurance_card", "prior_auth", "payer_letter") and s["patient_id"]
+    ]
+    assert payer_paper and set(payer_paper) <= insured
 
 
 # --- scoring ----------------------------------------------------------------------------------
