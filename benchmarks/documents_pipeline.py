@@ -41,7 +41,9 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=320)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
-    parser.add_argument("--corpus", type=Path, help="Corpus folder (default: DATA_DIR/bench-corpus)")
+    parser.add_argument(
+        "--corpus", type=Path, help="Corpus folder (default: DATA_DIR/bench-corpus)"
+    )
     parser.add_argument("--json", type=Path, help="Write the report and every outcome as JSON here")
     args = parser.parse_args()
     # Documents run in parallel, one per core; a document's pages then one at a time.

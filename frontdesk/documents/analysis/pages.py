@@ -12,10 +12,15 @@ PDFium is not thread-safe: use one process per worker, not threads, for parallel
 from __future__ import annotations
 
 import io
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 from PIL import Image, ImageOps
+
+# PDFium is not thread-safe: no two threads may call into it at once (pypdfium2's documentation).
+# Every call here holds this lock, so a threaded worker or benchmark cannot crash it.
+PDFIUM_LOCK = threading.RLock()
 
 KINDS = ("pdf", "tiff", "jpeg", "png")
 
@@ -48,11 +53,12 @@ def page_count(data: bytes, kind: str) -> int:
     if kind == "pdf":
         import pypdfium2 as pdfium
 
-        document = pdfium.PdfDocument(data)
-        try:
-            return len(document)
-        finally:
-            document.close()
+        with PDFIUM_LOCK:
+            document = pdfium.PdfDocument(data)
+            try:
+                return len(document)
+            finally:
+                document.close()
     if kind == "tiff":
         with _open_image(data) as image:
             return int(getattr(image, "n_frames", 1))
@@ -153,12 +159,17 @@ def iter_pages(data: bytes, kind: str, *, dpi: int = 200) -> Iterator[Page]:
     if kind == "pdf":
         import pypdfium2 as pdfium
 
-        document = pdfium.PdfDocument(data)
+        with PDFIUM_LOCK:
+            document = pdfium.PdfDocument(data)
+            pages = len(document)
         try:
-            for index in range(len(document)):
-                yield _pdf_page(document, index, dpi)
+            for index in range(pages):
+                with PDFIUM_LOCK:
+                    page = _pdf_page(document, index, dpi)
+                yield page
         finally:
-            document.close()
+            with PDFIUM_LOCK:
+                document.close()
         return
     with _open_image(data) as image:
         frames = int(getattr(image, "n_frames", 1)) if kind == "tiff" else 1
@@ -176,13 +187,14 @@ def render_page(data: bytes, kind: str, index: int, *, dpi: int = 200) -> Page:
     if kind == "pdf":
         import pypdfium2 as pdfium
 
-        document = pdfium.PdfDocument(data)
-        try:
-            if index >= len(document):
-                raise IndexError(f"Page {index} does not exist (the PDF has {len(document)}).")
-            return _pdf_page(document, index, dpi)
-        finally:
-            document.close()
+        with PDFIUM_LOCK:
+            document = pdfium.PdfDocument(data)
+            try:
+                if index >= len(document):
+                    raise IndexError(f"Page {index} does not exist (the PDF has {len(document)}).")
+                return _pdf_page(document, index, dpi)
+            finally:
+                document.close()
     with _open_image(data) as image:
         frames = int(getattr(image, "n_frames", 1)) if kind == "tiff" else 1
         if index >= frames:
