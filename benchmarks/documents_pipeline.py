@@ -45,6 +45,15 @@ def main() -> None:
         "--corpus", type=Path, help="Corpus folder (default: DATA_DIR/bench-corpus)"
     )
     parser.add_argument("--json", type=Path, help="Write the report and every outcome as JSON here")
+    parser.add_argument(
+        "--limit", type=int, help="Process only the first N documents of the corpus (quick runs)"
+    )
+    parser.add_argument(
+        "--fresh",
+        action="store_true",
+        help="Empty the inbox and the chart documents of an earlier run first (a benchmark database "
+        "only), and reuse the corpus already generated in --corpus",
+    )
     args = parser.parse_args()
     # Documents run in parallel, one per core; a document's pages then one at a time.
     os.environ["FRONTDESK_DOCUMENT_OCR_THREADS"] = "1"
@@ -63,22 +72,32 @@ def main() -> None:
     from frontdesk.practice.models import Location
 
     settings.FRONTDESK_DOCUMENT_OCR_THREADS = 1
+    if args.fresh:
+        from frontdesk.demo.documents import documents_delete
+
+        documents_delete()
     if InboxItem.objects.exists():
         raise SystemExit("The inbox is not empty: run the benchmark on a fresh FRONTDESK_DATA_DIR.")
     location = Location.objects.filter(is_active=True).order_by("pk").first()
     if location is None:
         raise SystemExit("No location: load the demo practice first (frontdesk demo).")
-    corpus = args.corpus or Path(settings.FRONTDESK_DATA_DIR) / "bench-corpus"
+    corpus = args.corpus or Path(settings.DATA_DIR) / "bench-corpus"
     started = time.monotonic()
-    manifest = generate_corpus(
-        corpus_patients(),
-        corpus,
-        count=args.count,
-        seed=args.seed,
-        appointments=corpus_appointments(),
-    )
-    generated = time.monotonic() - started
-    print(f"corpus: {len(manifest['documents'])} documents in {generated:.0f} s -> {corpus}")
+    if args.fresh and (corpus / "manifest.json").exists():
+        manifest = json.loads((corpus / "manifest.json").read_text())
+        print(f"corpus: {len(manifest['documents'])} documents reused from {corpus}")
+    else:
+        manifest = generate_corpus(
+            corpus_patients(),
+            corpus,
+            count=args.count,
+            seed=args.seed,
+            appointments=corpus_appointments(),
+        )
+        generated = time.monotonic() - started
+        print(f"corpus: {len(manifest['documents'])} documents in {generated:.0f} s -> {corpus}")
+    if args.limit:
+        manifest = {**manifest, "documents": manifest["documents"][: args.limit]}
 
     items: dict[str, int] = {}
     for entry in manifest["documents"]:

@@ -14,18 +14,33 @@ patient fits nearly as well. Everything else goes to review with the ranked sugg
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from rapidfuzz.distance import JaroWinkler
+from rapidfuzz.distance import JaroWinkler, Levenshtein
 
 from frontdesk.patients.models import Coverage, Patient, PatientPhone
-from frontdesk.patients.nicknames import nickname_link
+from frontdesk.patients.nicknames import nickname_link, variants
 from frontdesk.patients.normalize import member_id_key, name_key, phonetic_key
 
 CANDIDATE_LIMIT = 200
 SUGGESTIONS = 5
+_WORD = re.compile(r"[A-Za-z][A-Za-z'\-]*")
+# A last name this long may be found on the page with one letter misread by OCR ("Fakelyorth").
+OCR_TOLERANT_LENGTH = 6
+
+
+def page_words(text: str) -> frozenset[str]:
+    """Name keys of the words on the pages, and of each two and three adjacent words (so that
+    "Van Der Berg" is found as "vanderberg")."""
+    keys = [name_key(word) for word in _WORD.findall(text or "")]
+    keys = [key for key in keys if len(key) >= 2]
+    found = set(keys)
+    for size in (2, 3):
+        found.update("".join(keys[i : i + size]) for i in range(len(keys) - size + 1))
+    return frozenset(found)
 
 
 @dataclass(frozen=True)
@@ -37,9 +52,10 @@ class Evidence:
     mrns: frozenset[str] = frozenset()
     member_ids: frozenset[str] = frozenset()  # member_id_key()s
     phones: frozenset[str] = frozenset()  # 10 digits
+    words: frozenset[str] = frozenset()  # page_words() of the text, to find a candidate's name
 
     @classmethod
-    def from_json(cls, identifiers: list[dict[str, Any]]) -> Evidence:
+    def from_json(cls, identifiers: list[dict[str, Any]], text: str = "") -> Evidence:
         """Merge the identifiers JSON of several pages (as the pipeline stores them)."""
         names: list[tuple[str, str]] = []
         dobs: set[dt.date] = set()
@@ -65,14 +81,25 @@ class Evidence:
             mrns=frozenset(mrns),
             member_ids=frozenset(m for m in members if m),
             phones=frozenset(phones),
+            words=page_words(text),
         )
 
     def is_empty(self) -> bool:
         return not (self.names or self.dobs or self.mrns or self.member_ids or self.phones)
 
     def identities(self) -> int:
-        """How many different people the names and birth dates point at (at least the larger)."""
-        people = {(name_key(first)[:1], name_key(last)) for first, last in self.names}
+        """How many different people the names and birth dates point at (at least the larger).
+        Names that differ by an OCR slip ("Imaginham" / "Tmaginham") count as one person."""
+        people: list[tuple[str, str]] = []
+        for first, last in self.names:
+            person = (name_key(first)[:1], name_key(last))
+            if not person[1]:
+                continue
+            if not any(
+                known[0] == person[0] and JaroWinkler.similarity(known[1], person[1]) >= 0.85
+                for known in people
+            ):
+                people.append(person)
         return max(len(people), len(self.dobs))
 
 
@@ -81,7 +108,7 @@ class Candidate:
     patient_id: int
     score: float
     reasons: list[str]
-    name: str = "none"  # exact | nickname | close | initial | last_only | none
+    name: str = "none"  # exact | nickname | ocr | close | initial | last_only | none
     dob: bool | None = None  # None: the document gives no date of birth
     mrn: bool = False
     member_id: bool = False
@@ -97,7 +124,10 @@ class Candidate:
 
     @property
     def strong_name(self) -> bool:
-        return self.name in ("exact", "nickname")
+        # A last name with one letter misread counts only with an exact date of birth or MRN.
+        return self.name in ("exact", "nickname") or (
+            self.name == "ocr" and bool(self.dob or self.mrn)
+        )
 
     @property
     def second_identifier(self) -> bool:
@@ -169,7 +199,7 @@ def _first_name_grade(said: str, patient: Patient) -> tuple[str, float]:
     if said_key in keys:
         return "exact", 1.0
     for known in (patient.first_name, patient.preferred_name):
-        if known and nickname_link(said, known):
+        if known and nickname_link(said_key, name_key(known)):
             return "nickname", 0.95
     if len(said_key) == 1 and any(key.startswith(said_key) for key in keys):
         return "initial", 0.55
@@ -193,6 +223,34 @@ def _last_name_grade(said: str, patient: Patient) -> float:
     return 0.0
 
 
+def _first_name_keys(patient: Patient) -> set[str]:
+    keys = {name_key(patient.first_name), name_key(patient.preferred_name)} - {""}
+    for key in list(keys):
+        keys.update(variants(key))
+    return keys
+
+
+def _name_on_page(patient: Patient, words: frozenset[str]) -> str:
+    """ "exact" when the patient's last and first name (or a nickname) are words on the page, "ocr"
+    when the last name is there with one letter misread, "" otherwise."""
+    if not _first_name_keys(patient) & words:
+        return ""
+    lasts = {patient.last_name_key, name_key(patient.previous_last_name)} - {""}
+    if lasts & words:
+        return "exact"
+    for last in lasts:
+        if len(last) < OCR_TOLERANT_LENGTH:
+            continue
+        for word in words:
+            if (
+                abs(len(word) - len(last)) <= 1
+                and word[:1] == last[:1]
+                and Levenshtein.distance(word, last, score_cutoff=1) <= 1
+            ):
+                return "ocr"
+    return ""
+
+
 def _grade(patient: Patient, evidence: Evidence, members: set[str], phones: set[str]) -> Candidate:
     reasons: list[str] = []
     conflicts: list[str] = []
@@ -213,8 +271,20 @@ def _grade(patient: Patient, evidence: Evidence, members: set[str], phones: set[
                 grade_name = "initial"
             else:
                 grade_name = "close"
+    # The page's words can confirm a name the extractor missed or read imperfectly, never
+    # overrule a name it read: a document that names someone else is not this patient's.
+    if grade_name in ("close", "initial", "last_only") or (not evidence.names and evidence.words):
+        found = _name_on_page(patient, evidence.words)
+        if found:
+            grade_name, name_score = found, (1.0 if found == "exact" else 0.9)
+            reasons.append(
+                "name found on the page"
+                if found == "exact"
+                else "name found on the page with one letter misread"
+            )
     if grade_name == "exact":
-        reasons.append("name matches")
+        if "name found on the page" not in reasons:
+            reasons.append("name matches")
     elif grade_name == "nickname":
         reasons.append("name matches (nickname)")
     elif grade_name in ("close", "initial"):

@@ -260,7 +260,9 @@ def group_pages(page_rows: list[InboxPage]) -> list[Group]:
 
 
 def _evidence(rows: dict[int, InboxPage], indexes: list[int]) -> Evidence:
-    return Evidence.from_json([rows[i].identifiers for i in indexes])
+    return Evidence.from_json(
+        [rows[i].identifiers for i in indexes], text="\n".join(rows[i].text for i in indexes)
+    )
 
 
 def _service_date(rows: dict[int, InboxPage], indexes: list[int]) -> dt.date | None:
