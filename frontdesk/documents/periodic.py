@@ -1,0 +1,14 @@
+"""Periodic tasks of the document inbox, run by ``frontdesk clock``."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from frontdesk.core.periodic import Periodic
+from frontdesk.documents.tasks import documents_fetch_mail, documents_watch
+
+PERIODIC_TASKS = [
+    # Both are idempotent (a file or message already received is recognised), so runs may overlap.
+    Periodic("documents.watch", documents_watch, dt.timedelta(minutes=1)),
+    Periodic("documents.fetch_mail", documents_fetch_mail, dt.timedelta(minutes=1)),
+]
