@@ -226,6 +226,8 @@ def test_clock_runs_their_results_and_overdue_tasks(packet_dir):
         **dict.fromkeys(
             (
                 "waitlist.expire_offers",
+                "documents.watch",
+                "documents.fetch_mail",
                 "notifications.reminders_due",
                 "notifications.messages_release",
                 "chartprep.readiness_refresh",
