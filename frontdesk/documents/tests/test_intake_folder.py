@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import threading
 import time
 
 import pytest
@@ -93,11 +94,32 @@ def test_a_poll_receives_each_complete_file_and_moves_it_to_done(watched, locati
     assert all(r.external_id.startswith("folder:") for r in rows)
 
 
-def test_a_fresh_file_still_being_written_waits(watched, settings):
+def test_a_fresh_file_still_being_written_waits_for_the_next_poll(watched, settings):
     settings.FRONTDESK_DOCUMENT_WATCH_SETTLE_SECONDS = 3600
-    first = {"new.pdf": (5, time.time())}
-    # A second look that saw it grow: not complete.
-    assert complete_files(first, {"new.pdf": (9, time.time())}, now=time.time(), settle=3600) == []
+    settings.FRONTDESK_DOCUMENT_WATCH_PAUSE_SECONDS = 1.0
+    growing = watched / "growing.pdf"
+    growing.write_bytes(b"%PDF-1.4\n")
+    steady = watched / "steady.pdf"
+    steady.write_bytes(samples.pdf())
+    done = threading.Event()
+
+    def keep_writing() -> None:  # a slow scanner: a few bytes every 50 ms until the poll is over
+        while not done.wait(0.05):
+            with growing.open("ab") as handle:
+                handle.write(b"% more\n")
+
+    writer = threading.Thread(target=keep_writing)
+    writer.start()
+    try:
+        result = folder_poll()
+    finally:
+        done.set()
+        writer.join()
+
+    assert result.received == [str(steady)]
+    assert result.waiting == [str(growing)]
+    assert growing.exists()
+    assert [i.display_name for i in InboxItem.objects.all()] == ["steady.pdf"]
 
 
 def test_a_file_received_but_not_moved_is_only_moved_next_time(watched, location):
@@ -142,23 +164,18 @@ def test_an_unknown_or_inactive_location_leaves_its_folder_alone(watched, locati
     assert (watched / "a.pdf").exists()
 
 
-def test_a_file_that_cannot_be_read_moves_to_failed_with_the_reason(watched, location, tmp_path):
+def test_a_file_that_cannot_be_read_moves_to_failed_with_the_reason(watched, location):
     result = folder.WatchResult()
-    missing = watched / "gone.pdf"
-    missing.write_bytes(b"")
-    missing.chmod(0o000)
-    try:
-        folder.receive_file(missing, location=location, folder=watched, result=result)
-    finally:
-        for path in watched.rglob("gone.pdf"):
-            path.chmod(0o600)
-    if os.geteuid() == 0:  # root reads anything: the empty file is simply quarantined
-        assert result.received == [str(missing)]
-        return
+    unreadable = watched / "odd.pdf"
+    unreadable.mkdir()  # reading it fails, whoever runs the tests
+
+    folder.receive_file(unreadable, location=location, folder=watched, result=result)
+
+    assert result.failed == [str(unreadable)]
     failed = watched / ".frontdesk" / "failed" / timezone.localdate().isoformat()
-    assert sorted(p.name for p in failed.iterdir()) == ["gone.pdf", "gone.pdf.reason.txt"]
-    assert (failed / "gone.pdf.reason.txt").read_text().startswith("The file could not be read")
-    assert InboxItem.objects.count() == 0
+    assert sorted(p.name for p in failed.iterdir()) == ["odd.pdf", "odd.pdf.reason.txt"]
+    assert (failed / "odd.pdf.reason.txt").read_text().startswith("The file could not be read")
+    assert InboxItem.objects.count() == 0 and Correspondence.objects.count() == 0
 
 
 def test_the_command_runs_one_pass(watched):
