@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import http.server
 import io
 import json
+import threading
 import time
+from typing import ClassVar
 
 import pytest
 from django.test import Client
@@ -38,6 +41,7 @@ from frontdesk.documents.intake.faxes import (
     fax_status_update,
     normalize_number,
 )
+from frontdesk.documents.intake_views import FORM_OVERHEAD
 from frontdesk.documents.models import Correspondence, Document, DocumentVersion, InboxItem
 from frontdesk.documents.services import document_limits
 from frontdesk.documents.sniff import sniff
@@ -374,3 +378,62 @@ def test_numbers_are_normalised():
     with pytest.raises(ValidationFailed):
         normalize_number("call me")
     assert "CONFIDENTIALITY NOTICE" in CONFIDENTIALITY_NOTICE
+
+
+def test_a_fax_larger_than_djangos_in_memory_limit_is_still_received(client, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 200  # the fax file itself is far larger
+    response = _post_fax(client, data=samples.pdf(pages=3))
+    assert response.status_code == 200
+    assert InboxItem.objects.get().blob.pages == 3
+
+
+def test_a_fax_over_the_inbox_size_limit_is_refused_before_reading(client, settings):
+    settings.FRONTDESK_DOCUMENT_MAX_BYTES = 10
+    data = b"%PDF-1.4\n" + b"0" * (FORM_OVERHEAD + 100)
+    response = _post_fax(client, data=data)
+    assert response.status_code == 413
+    assert InboxItem.objects.count() == 0
+
+
+class _Provider(http.server.BaseHTTPRequestHandler):
+    """A fax provider on loopback: keeps each request and answers a job id."""
+
+    received: ClassVar[list[tuple[dict[str, str], bytes]]] = []
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        type(self).received.append((dict(self.headers.items()), body))
+        answer = json.dumps({"id": "provider-job-77"}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(answer)))
+        self.end_headers()
+        self.wfile.write(answer)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_the_http_transport_posts_the_pdf_with_the_bearer_token(make_user, location, settings):
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Provider)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    _Provider.received = []
+    try:
+        settings.FRONTDESK_FAX_TRANSPORT = "http"
+        settings.FRONTDESK_FAX_HTTP_URL = f"http://127.0.0.1:{server.server_address[1]}/send"
+        settings.FRONTDESK_FAX_HTTP_TOKEN = "token-abc"
+        user = make_user(Role.FRONT_DESK, location)
+        row = document_send_fax(
+            actor=user, document_id=_chart_document(location).pk, to_number="+15555550142"
+        )
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert (row.status, row.external_id) == (CorrespondenceStatus.QUEUED, "provider-job-77")
+    ((headers, body),) = _Provider.received
+    assert headers["Authorization"] == "Bearer token-abc"
+    assert headers["Content-Type"].startswith("multipart/form-data; boundary=")
+    assert b'name="to"\r\n\r\n+15555550142\r\n' in body
+    assert f'name="reference"\r\n\r\ncorrespondence-{row.pk}\r\n'.encode() in body
+    assert b'filename="fax.pdf"\r\nContent-Type: application/pdf\r\n\r\n%PDF' in body
