@@ -290,8 +290,35 @@ def _correspondence(objects: dict[str, Any]) -> Any:
     return objects["correspondence"]
 
 
+# ...and a chart document of the sample patient with one version (its "send by fax" page).
+def _chart_document(objects: dict[str, Any]) -> Any:
+    from fpdf import FPDF
+
+    from frontdesk.documents import blobs
+    from frontdesk.documents.models import Document, DocumentVersion
+    from frontdesk.documents.services import document_limits
+    from frontdesk.documents.sniff import sniff
+
+    if "chart_document" not in objects:
+        pdf = FPDF()
+        pdf.add_page()
+        data = bytes(pdf.output())
+        blob, _ = blobs.blob_store(data, sniffed=sniff(data, **document_limits()))
+        document = Document.objects.create(
+            patient=objects["patient"],
+            location=objects["location"],
+            doc_type="consult_note",
+            title="Consult letter",
+            filed_by="code",
+        )
+        DocumentVersion.objects.create(document=document, number=1, blob=blob, pages=1)
+        objects["chart_document"] = document
+    return objects["chart_document"]
+
+
 SAMPLE_KWARGS.update(
     {
+        "documents:document_fax": lambda o: {"document_id": _chart_document(o).pk},
         "documents:correspondence_route": lambda o: {"pk": _correspondence(o).pk},
         "documents:correspondence_handled": lambda o: {"pk": _correspondence(o).pk},
     }

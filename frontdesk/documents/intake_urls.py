@@ -22,4 +22,5 @@ urlpatterns = [
         intake_views.correspondence_handled,
         name="correspondence_handled",
     ),
+    path("chart/<int:document_id>/fax/", intake_views.document_fax, name="document_fax"),
 ]

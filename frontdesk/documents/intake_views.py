@@ -17,19 +17,21 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.http.multipartparser import MultiPartParser, MultiPartParserError
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from frontdesk.accounts.decorators import public, requires
 from frontdesk.accounts.policy import A
-from frontdesk.core.errors import DomainError, NotFound
+from frontdesk.core.errors import DomainError, NotFound, PermissionDenied
+from frontdesk.core.queryset import get_restricted
 from frontdesk.documents.choices import Channel, Direction
 from frontdesk.documents.fax import SIGNATURE_HEADER, TIMESTAMP_HEADER, fax_signature_valid
 from frontdesk.documents.intake import correspondence, faxes
+from frontdesk.documents.models import Document
 
 # A fax file may be as large as the inbox takes, plus room for the form's other fields.
 FORM_OVERHEAD = 64 * 1024
@@ -210,3 +212,48 @@ def correspondence_handled(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, f"#{row.pk} marked handled.")
     return _back(request)
+
+
+# --- sending a chart document by fax ------------------------------------------------------------
+
+
+@requires(A.DOCUMENT_SEND)
+@require_http_methods(["GET", "POST"])
+def document_fax(request: HttpRequest, document_id: int) -> HttpResponse:
+    """The "send by fax" form of one chart document: number and cover note; POST sends it.
+
+    The page names the document by number, type, date and pages only (no patient on it).
+    """
+    user: Any = request.user
+    try:
+        document = get_restricted(
+            Document.objects.prefetch_related("versions"), user, A.DOCUMENT_SEND, pk=document_id
+        )
+    except NotFound:
+        raise Http404 from None
+    version = max(document.versions.all(), key=lambda v: v.number, default=None)
+    context: dict[str, Any] = {
+        "document": document,
+        "pages": version.pages if version is not None else 0,
+        "to_number": "",
+        "cover_note": "",
+        "error": "",
+        "sent": None,
+    }
+    status = 200
+    if request.method == "POST":
+        context["to_number"] = str(request.POST.get("to_number", ""))[:40]
+        context["cover_note"] = str(request.POST.get("cover_note", ""))[: faxes.MAX_NOTE + 1]
+        try:
+            context["sent"] = faxes.document_send_fax(
+                actor=user,
+                document_id=document.pk,
+                to_number=context["to_number"],
+                cover_note=context["cover_note"],
+            )
+        except (NotFound, PermissionDenied):
+            raise Http404 from None
+        except DomainError as exc:
+            context["error"] = exc.message
+            status = 422
+    return render(request, "documents/correspondence_fax.html", context, status=status)

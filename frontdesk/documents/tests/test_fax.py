@@ -437,3 +437,24 @@ def test_the_http_transport_posts_the_pdf_with_the_bearer_token(make_user, locat
     assert b'name="to"\r\n\r\n+15555550142\r\n' in body
     assert f'name="reference"\r\n\r\ncorrespondence-{row.pk}\r\n'.encode() in body
     assert b'filename="fax.pdf"\r\nContent-Type: application/pdf\r\n\r\n%PDF' in body
+
+
+def test_the_send_by_fax_page_sends_and_says_so(staff_client, location):
+    document = _chart_document(location)
+    client = staff_client(Role.FRONT_DESK)
+    url = reverse("documents:document_fax", args=[document.pk])
+
+    page = client.get(url)
+    assert page.status_code == 200
+    assert b"3 pages plus a cover sheet" in page.content
+    assert document.patient.last_name.encode() not in page.content
+
+    refused = client.post(url, {"to_number": "12", "cover_note": "Hello"})
+    assert refused.status_code == 422 and b"area code" in refused.content
+    assert Correspondence.objects.count() == 0
+
+    sent = client.post(url, {"to_number": "+1 555 555 0142", "cover_note": "Hello"})
+    row = Correspondence.objects.get()
+    assert sent.status_code == 200
+    assert f"Queued as #{row.pk} to +15555550142".encode() in sent.content
+    assert staff_client(Role.PROVIDER).get(url).status_code == 403
