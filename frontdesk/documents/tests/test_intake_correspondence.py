@@ -99,3 +99,39 @@ def test_a_provider_sees_the_log_without_the_buttons(staff_client, location):
     _row(location)
     page = staff_client(Role.PROVIDER).get(reverse("documents:correspondence"))
     assert page.status_code == 200 and b"Mark handled" not in page.content
+
+
+def test_a_printout_is_logged_and_audited(make_user, location):
+    from frontdesk.documents import blobs
+    from frontdesk.documents.intake.printlog import document_print_log
+    from frontdesk.documents.models import Document, DocumentVersion
+    from frontdesk.documents.services import document_limits
+    from frontdesk.documents.sniff import sniff
+    from frontdesk.documents.tests import samples
+    from tests.factories import PatientFactory
+
+    data = samples.pdf(pages=2)
+    blob, _ = blobs.blob_store(data, sniffed=sniff(data, **document_limits()))
+    document = Document.objects.create(
+        patient=PatientFactory(),
+        location=location,
+        doc_type="lab_result",
+        title="Lab",
+        filed_by="code",
+    )
+    DocumentVersion.objects.create(document=document, number=1, blob=blob, pages=2)
+    user = make_user(Role.FRONT_DESK, location)
+
+    row = document_print_log(actor=user, document_id=document.pk, recipient="Patient at the desk")
+
+    assert (row.direction, row.channel, row.status, row.pages, row.counterpart) == (
+        Direction.OUT,
+        Channel.PRINT,
+        CorrespondenceStatus.SENT,
+        2,
+        "Patient at the desk",
+    )
+    audit = AuditEvent.objects.get(action="print", object_type="correspondence")
+    assert (audit.patient_id, audit.actor_id) == (document.patient_id, user.pk)
+    with pytest.raises(PermissionDenied):
+        document_print_log(actor=make_user(Role.PROVIDER, location), document_id=document.pk)
