@@ -42,12 +42,16 @@ def _error(message: str, status: int) -> JsonResponse:
     return JsonResponse({"error": message}, status=status)
 
 
+def _content_length(request: HttpRequest) -> int:
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return 0
+
+
 def _signed_body(request: HttpRequest, limit: int) -> bytes | None:
     """The raw body when it is within ``limit`` and correctly signed; None otherwise."""
-    try:
-        length = int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        return None
+    length = _content_length(request)
     if length <= 0 or length > limit:
         return None
     # Read the stream ourselves: request.body refuses bodies over DATA_UPLOAD_MAX_MEMORY_SIZE.
@@ -66,7 +70,7 @@ def _signed_body(request: HttpRequest, limit: int) -> bytes | None:
 def fax_inbound(request: HttpRequest) -> JsonResponse:
     """An inbound fax: multipart ``file`` plus ``from``, ``to``, ``pages``, ``id``; signed."""
     limit = int(settings.FRONTDESK_DOCUMENT_MAX_BYTES) + FORM_OVERHEAD
-    if int(request.META.get("CONTENT_LENGTH") or 0) > limit:
+    if _content_length(request) > limit:
         return _error("The fax is larger than the inbox accepts.", 413)
     raw = _signed_body(request, limit)
     if raw is None:
@@ -191,7 +195,7 @@ def correspondence_route(request: HttpRequest, pk: int) -> HttpResponse:
             actor=request.user, correspondence_id=pk, user_id=request.POST.get("user")
         )
     except NotFound:
-        return HttpResponse("Not found.", status=404)
+        raise Http404 from None
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
@@ -206,7 +210,7 @@ def correspondence_handled(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         row = correspondence.correspondence_mark_handled(actor=request.user, correspondence_id=pk)
     except NotFound:
-        return HttpResponse("Not found.", status=404)
+        raise Http404 from None
     except DomainError as exc:
         messages.error(request, exc.message)
     else:

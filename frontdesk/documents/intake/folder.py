@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 
 from frontdesk.core.errors import DomainError
@@ -157,6 +157,13 @@ def receive_file(path: Path, *, location: Location, folder: Path, result: WatchR
         except DomainError as exc:
             _fail(path, folder, exc.message, result)
             return
+        except IntegrityError:
+            # Another poll took the same file in at the same moment: its row won, this wrote nothing.
+            recovered = correspondence_find(
+                channel=Channel.UPLOAD, direction=Direction.IN, external_id=external_id
+            )
+            if recovered is None:
+                raise
         except DatabaseError as exc:
             # Not moved: the database may be back at the next poll (the file stays in place).
             logger.error("Watched folder: %s not received (database): %s", path, exc)
@@ -164,6 +171,8 @@ def receive_file(path: Path, *, location: Location, folder: Path, result: WatchR
             return
     try:
         _move(path, folder, "done")
+    except FileNotFoundError:
+        pass  # moved meanwhile by the poll that received it
     except OSError as exc:
         # Received but not moved: the next poll recognises it and only moves it.
         logger.error("Watched folder: received %s but could not move it: %s", path, exc)

@@ -34,7 +34,7 @@ from typing import cast
 from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from frontdesk.audit.choices import AuditAction, AuditCategory
 from frontdesk.audit.services import audit_record
@@ -165,6 +165,21 @@ def mail_receive(*, raw: bytes, location: Location) -> tuple[Correspondence, boo
     )
     if existing is not None:
         return existing, False
+    try:
+        return _mail_store(message, raw=raw, location=location, message_id=message_id), True
+    except IntegrityError:
+        # Another poll took the same message in at the same moment: its row won, this wrote nothing.
+        found = correspondence_find(
+            channel=Channel.EMAIL, direction=Direction.IN, external_id=message_id
+        )
+        if found is None:
+            raise
+        return found, False
+
+
+def _mail_store(
+    message: EmailMessage, *, raw: bytes, location: Location, message_id: str
+) -> Correspondence:
     sender = parseaddr(str(message.get("From", "") or ""))[1] or str(message.get("From", ""))
     subject = str(message.get("Subject", "") or "")
     with transaction.atomic():
@@ -193,7 +208,7 @@ def mail_receive(*, raw: bytes, location: Location) -> tuple[Correspondence, boo
             object_id=row.pk,
             detail={"blob_id": eml.pk, "attachments": len(items), "size": len(raw)},
         )
-    return row, True
+    return row
 
 
 def _mail_location() -> Location:
