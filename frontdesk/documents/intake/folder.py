@@ -8,8 +8,9 @@ size and time did not change between two looks a pause apart.
 Each complete file goes through ``document_receive`` (source ``folder``) together with its
 correspondence row, in one transaction, and is then MOVED to ``<folder>/.frontdesk/done/<date>/``.
 Bad content is not a failure (it is a quarantined item, moved to done like any other); a failure is
-anything else (unreadable file, refused by the service, database down): the file moves to
-``.frontdesk/failed/<date>/`` with ``<name>.reason.txt`` beside it.
+anything else (an unreadable file, one the service refuses): the file moves to
+``.frontdesk/failed/<date>/`` with ``<name>.reason.txt`` beside it. When our side is not ready (the
+database is down, no document key is configured) the file stays where it is for the next poll.
 
 Crash-safe: the correspondence row's ``external_id`` is a hash of location, file name and content;
 a file received but not moved (a crash between the commit and the move) is recognised on the next
@@ -155,7 +156,12 @@ def receive_file(path: Path, *, location: Location, folder: Path, result: WatchR
                     external_id=external_id,
                 )
         except DomainError as exc:
-            _fail(path, folder, exc.message, result)
+            if exc.http_status >= 500:
+                # Our side is not ready (no document key in production): the file waits in place.
+                logger.error("Watched folder: %s not received: %s", path, exc.message)
+                result.errors.append(f"{path}: {exc.message}")
+            else:
+                _fail(path, folder, exc.message, result)
             return
         except IntegrityError:
             # Another poll took the same file in at the same moment: its row won, this wrote nothing.

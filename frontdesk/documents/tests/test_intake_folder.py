@@ -187,3 +187,18 @@ def test_the_command_runs_one_pass(watched):
     assert out.getvalue().splitlines() == [f"{letter}: received"]
     assert translate(["documents", "watch", "--once"]) == ["documents_watch", "--once"]
     assert translate(["documents", "fetch-mail"]) == ["documents_fetch_mail"]
+
+
+def test_files_wait_in_place_while_no_document_key_is_configured(watched, settings):
+    settings.PRODUCTION = True  # production without FRONTDESK_DOCUMENT_KEYS stores nothing
+    settings.FRONTDESK_DOCUMENT_KEYS = []
+    letter = watched / "letter.pdf"
+    letter.write_bytes(samples.pdf())
+    _old(letter)
+
+    result = folder_poll()
+
+    assert result.received == [] and result.failed == []
+    assert len(result.errors) == 1 and "FRONTDESK_DOCUMENT_KEYS" in result.errors[0]
+    assert letter.exists() and not (watched / ".frontdesk" / "failed").exists()
+    assert InboxItem.objects.count() == 0

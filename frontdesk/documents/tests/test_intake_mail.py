@@ -197,3 +197,19 @@ def test_the_command_fetches_once(mailbox):
     out = io.StringIO()
     call_command("documents_fetch_mail", stdout=out)
     assert out.getvalue().splitlines() == ["<letter-1@lab.example.com>: received"]
+
+
+def test_a_message_that_cannot_be_stored_stays_unread_for_the_next_poll(mailbox, settings):
+    uid = mailbox.add(_message(files=(("report.pdf", samples.pdf(), "application/pdf"),)))
+    settings.PRODUCTION = True  # production without FRONTDESK_DOCUMENT_KEYS stores nothing
+    settings.FRONTDESK_DOCUMENT_KEYS = []
+
+    result = mail_poll()
+
+    assert (result.received, result.failed) == ([], [str(uid)])
+    assert mailbox.flags(uid) == set()
+    assert Correspondence.objects.count() == 0 and InboxItem.objects.count() == 0
+
+    settings.PRODUCTION = False
+    assert mail_poll().received == ["<letter-1@lab.example.com>"]
+    assert mailbox.flags(uid) == {"\\Seen"}
