@@ -24,6 +24,8 @@ frontdesk codes import-hcpcs FILE
 frontdesk documents ingest PATH... [--source fax|scan|email|upload] [--location CODE]
 frontdesk documents rotate-keys
 frontdesk documents corpus --out DIR [--count N] [--seed S] [--force]
+frontdesk documents watch [--once]
+frontdesk documents fetch-mail
 frontdesk <any manage.py command>   e.g. frontdesk migrate, frontdesk runserver 127.0.0.1:8000
 """
 
@@ -55,6 +57,8 @@ TWO_WORD_COMMANDS = {
     ("documents", "ingest"): "documents_ingest",
     ("documents", "rotate-keys"): "documents_rotate_keys",
     ("documents", "corpus"): "documents_corpus",
+    ("documents", "watch"): "documents_watch",
+    ("documents", "fetch-mail"): "documents_fetch_mail",
 }
 
 
