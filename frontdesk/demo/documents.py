@@ -60,6 +60,7 @@ def documents_build(*, location: Location, seed: int, count: int = DEMO_DOCUMENT
 def documents_delete() -> int:
     """Remove the inbox and the chart documents (before the patients they name). Blobs stay:
     content-addressed ciphertext that nothing names any more."""
+    Correspondence.items.through.objects.all().delete()
     Correspondence.objects.all().delete()
     InboxSegment.objects.all().delete()
     DocumentVersion.objects.all().delete()

@@ -399,6 +399,12 @@ class Correspondence(TimeStampedModel):
     inbox_item = models.ForeignKey(
         InboxItem, on_delete=models.PROTECT, null=True, blank=True, related_name="correspondence"
     )
+    # Every inbox item the piece brought (an e-mail with three attachments: three), the first is
+    # also ``inbox_item``; and the whole e-mail as it arrived (.eml), kept like any file.
+    items = models.ManyToManyField(InboxItem, blank=True, related_name="arrivals")
+    message_blob = models.ForeignKey(
+        Blob, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     # The transport's own id (fax provider's job or message id, e-mail Message-ID): one row per id.
     external_id = models.CharField(max_length=200, blank=True)
     routed_to = models.ForeignKey(

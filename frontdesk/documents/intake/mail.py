@@ -198,6 +198,7 @@ def _mail_store(
             counterpart=sender,
             subject=subject,
             external_id=message_id,
+            message_blob=eml,
         )
         audit_record(
             actor=None,

@@ -9,7 +9,7 @@ from django.db import transaction
 from frontdesk.audit.choices import AuditAction, AuditCategory
 from frontdesk.audit.services import audit_record
 from frontdesk.documents.choices import CorrespondenceStatus, Direction
-from frontdesk.documents.models import Correspondence, InboxItem
+from frontdesk.documents.models import Blob, Correspondence, InboxItem
 from frontdesk.practice.models import Location
 
 
@@ -33,6 +33,7 @@ def correspondence_record_in(
     subject: str = "",
     external_id: str = "",
     pages: int | None = None,
+    message_blob: Blob | None = None,
 ) -> Correspondence:
     """Log one incoming piece (a fax, a message, a scanned file) that brought ``items``.
 
@@ -50,7 +51,10 @@ def correspondence_record_in(
         pages=pages if pages is not None else sum(item.blob.pages for item in items),
         inbox_item=items[0] if items else None,
         external_id=external_id[:200],
+        message_blob=message_blob,
     )
+    if items:
+        row.items.set(items)
     audit_record(
         actor=None,
         actor_name=f"document intake ({source})",

@@ -140,6 +140,8 @@ def test_a_poll_takes_each_unread_message_in_and_marks_it_read(mailbox, location
     kept = AuditEvent.objects.filter(object_type="correspondence_message", object_id=str(letter.pk))
     blob = Blob.objects.get(pk=kept.get().detail["blob_id"])
     assert blob_read(blob) == mailbox.messages[0].raw
+    assert letter.message_blob_id == blob.pk
+    assert sorted(letter.items.values_list("pk", flat=True)) == sorted(i.pk for i in items)
     # The message was fetched with PEEK (not marked read) and flagged only afterwards.
     fetches = [c for c in mailbox.commands if " UID FETCH " in c or " UID STORE " in c]
     assert [c.split(" ", 1)[1] for c in fetches] == [
