@@ -811,5 +811,6 @@ SAMPLE_KWARGS.update(
     {
         "documents:item": lambda o: {"item_id": _inbox_item(o).pk},
         "documents:download": lambda o: {"item_id": _inbox_item(o).pk},
+        "documents:cover_sheet": lambda o: {"patient_id": o["patient"].pk},
     }
 )

@@ -164,8 +164,12 @@ def inbox_item_segments(
     ):
         found[segment.item_id].append(segment)
     patients = sorted(
-        {s.patient_id for parts in found.values() for s in parts if s.status == SegmentStatus.FILED}
-        - {None}
+        {
+            s.patient_id
+            for parts in found.values()
+            for s in parts
+            if s.status == SegmentStatus.FILED and s.patient_id is not None
+        }
     )
     if audit and patients:
         with transaction.atomic():

@@ -187,3 +187,29 @@ def item_download(request: HttpRequest, item_id: int) -> HttpResponse:
     response["Content-Length"] = str(len(data))
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+@requires(A.DOCUMENT_RECEIVE)
+@require_GET
+def cover_sheet(request: HttpRequest, patient_id: int) -> HttpResponse:
+    """The patient's barcode cover sheet as a PDF (the type from ``?type=``; the patient's name on
+    it is one audited read)."""
+    from frontdesk.documents.choices import DocType
+    from frontdesk.documents.coversheet import cover_sheet_pdf
+    from frontdesk.patients.errors import PatientMerged
+    from frontdesk.patients.selectors import patient_get
+
+    doc_type = str(request.GET.get("type") or DocType.OTHER)
+    if doc_type not in DocType.values:
+        raise Http404
+    try:
+        patient = patient_get(user=_user(request), patient_id=patient_id)
+    except (NotFound, PatientMerged):
+        raise Http404 from None
+    response = HttpResponse(
+        cover_sheet_pdf(patient=patient, doc_type=doc_type), content_type="application/pdf"
+    )
+    response["Content-Disposition"] = f'inline; filename="cover-sheet-{patient.pk}-{doc_type}.pdf"'
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -50,8 +50,9 @@ def _run_worker_between_polls(page: Any, poll_path: str) -> None:
 def test_upload_a_fax_and_see_it_filed_by_itself(
     page: Any, live_server: Any, tmp_path: Any
 ) -> None:
-    location = LocationFactory(name="Zz Inbox Clinic")
-    assign(UserFactory(username="desk.zz", first_name="Dee", role=Role.FRONT_DESK), location)
+    location: Any = LocationFactory(name="Zz Inbox Clinic")
+    desk: Any = UserFactory(username="desk.zz", first_name="Dee", role=Role.FRONT_DESK)
+    assign(desk, location)
     owner = patient("Janeth", "Quillfeather", dt.date(1961, 3, 4))
     fax = tmp_path / "incoming-fax.tif"
     fax.write_bytes(fax_tiff(lab_lines("Janeth", "Quillfeather", "03/04/1961")))

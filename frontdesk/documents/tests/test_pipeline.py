@@ -381,3 +381,41 @@ def test_pages_that_are_images_make_a_pdf_when_filed() -> None:
     assert len(reader.pages) == 1
     assert version.blob.kind == "pdf"
     assert Image.open(io.BytesIO(blobs.blob_read(item.blob))).size[0] > 1000
+
+
+def test_a_printed_cover_sheet_scanned_with_pages_files_them_all(client) -> None:  # type: ignore[no-untyped-def]
+    import pypdfium2
+
+    from frontdesk.accounts.choices import Role
+    from frontdesk.audit.models import AuditEvent
+    from tests.factories import UserFactory, assign
+
+    location = LocationFactory()
+    clerk = assign(UserFactory(role=Role.FRONT_DESK), location)
+    owner = patient("Tamsin", "Oakenfold", dt.date(1969, 11, 12))
+    client.force_login(clerk)
+    before = AuditEvent.objects.filter(patient_id=owner.pk, action="read").count()
+
+    sheet = client.get(f"/documents/cover-sheet/{owner.pk}/", {"type": "intake_form"})
+
+    assert sheet.status_code == 200 and sheet["Content-Type"] == "application/pdf"
+    assert AuditEvent.objects.filter(patient_id=owner.pk, action="read").count() == before + 1
+    # The sheet printed, then scanned in front of two handwritten intake pages (images, no text).
+    pdf = pypdfium2.PdfDocument(sheet.content)
+    scanned = [pdf[0].render(scale=200 / 72).to_pil().convert("L")]
+    pdf.close()
+    scanned += [Image.new("L", scanned[0].size, 255) for _ in range(2)]
+    out = io.BytesIO()
+    scanned[0].save(out, format="TIFF", save_all=True, append_images=scanned[1:], dpi=(200, 200))
+    item = receive(location, out.getvalue(), name="scan.tif")
+
+    document_process(item_id=item.pk)
+
+    document = Document.objects.get()
+    assert (document.patient_id, document.doc_type, document.filed_by) == (
+        owner.pk,
+        DocType.INTAKE_FORM,
+        FiledBy.CODE,
+    )
+    assert document.versions.get().pages == 3
+    assert client.get(f"/documents/cover-sheet/{owner.pk}/", {"type": "bogus"}).status_code == 404
