@@ -14,6 +14,8 @@ NAVIGATION: list[tuple[str, str, str]] = [
     ("Waitlist", "waitlist:entries", "waitlist.manage"),
     ("Tasks", "notifications:tasks", "task.work"),
     ("Inbox", "documents:inbox", "document.view"),
+    ("Review queue", "documents:review_queue", "document.file"),
+    ("Correspondence", "documents:correspondence", "document.view"),
     ("Messages", "notifications:log", "message.view"),
     ("Chart prep", "chartprep:worklist", "readiness.view"),
     ("No-shows", "noshows:list", "noshow.work"),
@@ -92,6 +94,11 @@ BILLING_SECTIONS: frozenset[str] = frozenset(
     }
 )
 
+# The document inbox, its review queue and the correspondence log: one "Documents" menu.
+DOCUMENT_SECTIONS: frozenset[str] = frozenset(
+    {"documents:inbox", "documents:review_queue", "documents:correspondence"}
+)
+
 # Links in the session corner, for every logged-in user.
 ACCOUNT_LINKS: list[tuple[str, str]] = [
     ("Password", "accounts:password"),
@@ -121,6 +128,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         item["admin"] = url_name in ADMIN_SECTIONS
         item["money"] = url_name in MONEY_SECTIONS
         item["billing"] = url_name in BILLING_SECTIONS
+        item["documents"] = url_name in DOCUMENT_SECTIONS
         items.append(item)
     # The section the page belongs to: the longest entry URL the path starts with (a plain
     # prefix test would mark both "/scheduling/" and "/scheduling/setup/" as current).
@@ -131,9 +139,15 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     admin = [item for item in items if item["admin"]]
     money = [item for item in items if item["money"]]
     billing = [item for item in items if item["billing"]]
+    documents = [item for item in items if item["documents"]]
     menus = [
         {"label": label, "items": group, "current": any(item.get("current") for item in group)}
-        for label, group in (("Money", money), ("Billing", billing), ("Admin", admin))
+        for label, group in (
+            ("Documents", documents),
+            ("Money", money),
+            ("Billing", billing),
+            ("Admin", admin),
+        )
         if group
     ]
     return {
@@ -141,7 +155,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         "nav_work": [
             item
             for item in items
-            if not item["admin"] and not item["money"] and not item["billing"]
+            if not (item["admin"] or item["money"] or item["billing"] or item["documents"])
         ],
         "nav_admin": admin,
         "nav_menus": menus,

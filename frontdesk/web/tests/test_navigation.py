@@ -22,6 +22,7 @@ def test_a_manager_sees_the_work_on_the_bar_and_money_and_admin_as_menus(staff_c
         menu["label"]: [item["label"] for item in menu["items"]] for menu in context["nav_menus"]
     }
     assert menus == {
+        "Documents": ["Inbox", "Review queue", "Correspondence"],
         "Money": [
             "Statements",
             "Collections",
@@ -65,6 +66,7 @@ def test_the_front_desk_gets_its_drawer_in_the_money_menu_and_no_admin(staff_cli
         menu["label"]: [item["label"] for item in menu["items"]] for menu in context["nav_menus"]
     }
     assert menus == {
+        "Documents": ["Inbox", "Review queue", "Correspondence"],
         "Money": ["My drawer"],
         "Billing": ["Eligibility", "Codes", "Fee schedules"],
     }
@@ -80,6 +82,7 @@ def test_a_provider_enters_charges_from_the_billing_menu(staff_client: Any) -> N
 
 def test_a_nurse_has_no_money_menu(staff_client: Any) -> None:
     context = _nav(staff_client, Role.NURSE)
-    assert [menu["label"] for menu in context["nav_menus"]] == ["Admin"]  # emergency access
+    # The inbox for results (emergency access in Admin).
+    assert [menu["label"] for menu in context["nav_menus"]] == ["Documents", "Admin"]
     html = staff_client(Role.NURSE).get(reverse("web:home")).content.decode()
     assert "<summary>Money</summary>" not in html
