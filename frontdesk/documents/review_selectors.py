@@ -15,7 +15,18 @@ from datetime import datetime
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Case, Count, IntegerField, Max, Prefetch, Q, QuerySet, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    F,
+    IntegerField,
+    Max,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 
 from frontdesk.accounts.policy import A
 from frontdesk.audit.choices import AuditAction, AuditCategory, AuditOutcome
@@ -307,7 +318,14 @@ def patient_documents(
     documents = list(
         listed.select_related("filed_by_user", "assigned_to", "signed_off_by")
         .prefetch_related(Prefetch("versions", queryset=DocumentVersion.objects.order_by("number")))
-        .order_by("doc_type", "-document_date", "-pk")
+        .annotate(
+            category=Case(
+                *(When(doc_type=value, then=Value(n)) for n, value in enumerate(DocType.values)),
+                default=Value(len(DocType.values)),
+                output_field=IntegerField(),
+            )
+        )
+        .order_by("category", F("document_date").desc(nulls_last=True), "-pk")
     )
     if audit:
         _audit_read(
