@@ -35,7 +35,7 @@ from frontdesk.audit.services import audit_record
 from frontdesk.core.errors import NotFound, PermissionDenied
 from frontdesk.core.queryset import get_restricted
 from frontdesk.documents.blobs import blob_read
-from frontdesk.documents.choices import DocType, ItemStatus, SegmentStatus
+from frontdesk.documents.choices import DocType, ItemStatus, Kind, SegmentStatus
 from frontdesk.documents.errors import BlobCorrupt
 from frontdesk.documents.models import (
     Document,
@@ -246,14 +246,9 @@ def page_png(*, actor: Any, item_id: Any, index: Any) -> bytes:
             outcome=AuditOutcome.FAILURE,
         )
         raise
-    image = page_image(item=item, index=number, data=data)
-    image.thumbnail((PREVIEW_MAX, PREVIEW_MAX))
-    if image.mode not in ("RGB", "L", "1"):
-        image = image.convert("RGB")
-    out = io.BytesIO()
-    image.save(out, format="PNG", optimize=False)
+    picture = _png(page_image(item=item, index=number, data=data))
     _audit_read(actor, "inbox_item", item.pk, detail)
-    return out.getvalue()
+    return picture
 
 
 # --- The chart's documents ----------------------------------------------------------------------
@@ -369,7 +364,7 @@ def document_get(*, actor: Any, document_id: Any, audit: bool = True) -> Documen
 
 
 def document_version_read(
-    *, actor: Any, document_id: Any, number: Any
+    *, actor: Any, document_id: Any, number: Any, event: str = "download", page: Any = None
 ) -> tuple[DocumentVersion, bytes]:
     """One version's bytes, verified; audited as a read of the document (a failed one too)."""
     document: Document = get_restricted(
@@ -382,7 +377,15 @@ def document_version_read(
     )
     if version is None:
         raise NotFound()
-    detail = {"event": "download", "version": version.number, "blob_id": version.blob_id}
+    detail: dict[str, Any] = {"event": event, "version": version.number, "blob_id": version.blob_id}
+    if page is not None:
+        try:
+            page = int(page)
+        except (TypeError, ValueError):
+            raise NotFound() from None
+        if not 0 <= page < version.pages:
+            raise NotFound()
+        detail["page"] = page
     try:
         data = blob_read(version.blob)
     except BlobCorrupt as exc:
@@ -408,6 +411,43 @@ class Viewer:
     last_viewed_at: datetime
 
 
+def render_page(data: bytes, kind: str, index: int) -> Any:
+    """One page of a stored (already sniffed) file as a PIL image, as it is stored (not turned)."""
+    from PIL import Image
+
+    if kind == Kind.PDF:
+        import pypdfium2 as pdfium
+
+        pdf = pdfium.PdfDocument(data)
+        try:
+            page = pdf[index]
+            width, height = page.get_size()
+            scale = min(3.0, PREVIEW_MAX / max(width, height, 1))
+            return page.render(scale=scale).to_pil()
+        finally:
+            pdf.close()
+    image = Image.open(io.BytesIO(data))
+    image.seek(index)
+    return image.convert("RGB")
+
+
+def _png(image: Any) -> bytes:
+    image.thumbnail((PREVIEW_MAX, PREVIEW_MAX))
+    if image.mode not in ("RGB", "L", "1"):
+        image = image.convert("RGB")
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue()
+
+
+def version_page_png(*, actor: Any, document_id: Any, number: Any, index: Any) -> bytes:
+    """One page of a chart document's version as a PNG; audited as a read of the document."""
+    version, data = document_version_read(
+        actor=actor, document_id=document_id, number=number, event="preview", page=index
+    )
+    return _png(render_page(data, version.blob.kind, int(index)))
+
+
 def document_viewers(*, actor: Any, document_id: Any) -> list[Viewer]:
     """Who opened or downloaded the document, from the audit log: one row per person, the latest
     first. Scoped like the document itself."""
@@ -421,6 +461,7 @@ def document_viewers(*, actor: Any, document_id: Any) -> list[Viewer]:
             action=AuditAction.READ,
             outcome=AuditOutcome.SUCCESS,
         )
+        .exclude(detail__event="preview")  # the viewer's page pictures are part of its one view
         .values("actor_id", "actor_name", "actor_role")
         .annotate(views=Count("pk"), last=Max("occurred_at"))
         .order_by("-last")
@@ -443,4 +484,18 @@ def documents_to_sign(*, actor: Any) -> QuerySet[Document]:
         Document.objects.restrict(actor, A.DOCUMENT_SIGN)
         .filter(assigned_to=actor.pk, signed_off_at__isnull=True)
         .order_by("created_at", "pk")
+    )
+
+
+def sign_off_people(*, location_id: int) -> QuerySet[Any]:
+    """Active people who sign documents off and work at the location: who a part may be assigned to."""
+    from frontdesk.accounts.models import User
+    from frontdesk.accounts.policy import ALL_LOCATION_ROLES, POLICY
+
+    roles = [role for role, actions in POLICY.items() if A.DOCUMENT_SIGN in actions]
+    return (
+        User.objects.filter(is_active=True, is_service_account=False, role__in=roles)
+        .filter(Q(location_assignments__location_id=location_id) | Q(role__in=ALL_LOCATION_ROLES))
+        .distinct()
+        .order_by("last_name", "first_name", "pk")
     )

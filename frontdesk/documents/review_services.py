@@ -534,3 +534,49 @@ def document_new_version(
             patient_id=document.patient_id,
         )
     return version
+
+
+@transaction.atomic
+def segment_accept(
+    *,
+    actor: Any,
+    segment_id: int,
+    patient_id: Any,
+    doc_type: str,
+    title: str = "",
+    document_date: dt.date | None = None,
+    urgent: bool = False,
+    assigned_to_id: int | None = None,
+    work_queue: str | None = None,
+) -> Document:
+    """What Enter does on the indexing screen: save the part's fields and file it to the patient's
+    chart (``filing.segment_file``), in one transaction. The part's row is locked first, so when two
+    people accept the same part the second is told it was already filed (ValidationFailed)."""
+    if patient_id in (None, ""):
+        raise ValidationFailed("Choose the patient this document belongs to.", field="patient")
+    from frontdesk.documents.choices import FiledBy
+    from frontdesk.documents.filing import segment_file
+
+    segment = segment_update(
+        actor=actor,
+        segment_id=segment_id,
+        doc_type=doc_type,
+        title=title,
+        document_date=document_date,
+        patient_id=patient_id,
+        urgent=urgent,
+        assigned_to_id=assigned_to_id,
+        **({} if work_queue is None else {"work_queue": work_queue}),
+    )
+    return segment_file(
+        actor=actor,
+        segment_id=segment.pk,
+        patient_id=int(segment.patient_id),  # type: ignore[arg-type]
+        doc_type=segment.doc_type,
+        title=segment.title,
+        document_date=segment.document_date,
+        appointment_id=segment.appointment_id,
+        filed_by=FiledBy.PERSON,
+        urgent=segment.urgent,
+        assigned_to_id=segment.assigned_to_id,
+    )

@@ -1,6 +1,6 @@
 """Document inbox screens (ids only in URLs)."""
 
-from django.urls import path
+from django.urls import include, path
 
 from frontdesk.documents import views
 
@@ -11,4 +11,5 @@ urlpatterns = [
     path("upload/", views.upload, name="upload"),
     path("<int:item_id>/", views.item_detail, name="item"),
     path("<int:item_id>/download/", views.item_download, name="download"),
+    path("", include("frontdesk.documents.review_urls")),
 ]

@@ -6,374 +6,785 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('documents', '0001_inbox'),
-        ('patients', '0002_search_indexes'),
-        ('practice', '0001_initial'),
-        ('scheduling', '0004_appointment_type_estimate_codes'),
+        ("documents", "0001_inbox"),
+        ("patients", "0002_search_indexes"),
+        ("practice", "0001_initial"),
+        ("scheduling", "0004_appointment_type_estimate_codes"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Correspondence',
+            name="Correspondence",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('direction', models.CharField(choices=[('in', 'Incoming'), ('out', 'Outgoing')], max_length=3)),
-                ('channel', models.CharField(choices=[('fax', 'Fax'), ('email', 'E-mail'), ('mail', 'Mail'), ('print', 'Print'), ('upload', 'Upload / scan')], max_length=8)),
-                ('status', models.CharField(choices=[('received', 'Received'), ('queued', 'Queued'), ('sent', 'Sent'), ('failed', 'Failed'), ('handled', 'Handled')], max_length=8)),
-                ('counterpart', models.CharField(blank=True, max_length=200)),
-                ('subject', models.CharField(blank=True, max_length=200)),
-                ('pages', models.PositiveIntegerField(default=0)),
-                ('external_id', models.CharField(blank=True, max_length=200)),
-                ('routed_at', models.DateTimeField(blank=True, null=True)),
-                ('handled_at', models.DateTimeField(blank=True, null=True)),
-                ('error', models.TextField(blank=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "direction",
+                    models.CharField(
+                        choices=[("in", "Incoming"), ("out", "Outgoing")], max_length=3
+                    ),
+                ),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[
+                            ("fax", "Fax"),
+                            ("email", "E-mail"),
+                            ("mail", "Mail"),
+                            ("print", "Print"),
+                            ("upload", "Upload / scan"),
+                        ],
+                        max_length=8,
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("received", "Received"),
+                            ("queued", "Queued"),
+                            ("sent", "Sent"),
+                            ("failed", "Failed"),
+                            ("handled", "Handled"),
+                        ],
+                        max_length=8,
+                    ),
+                ),
+                ("counterpart", models.CharField(blank=True, max_length=200)),
+                ("subject", models.CharField(blank=True, max_length=200)),
+                ("pages", models.PositiveIntegerField(default=0)),
+                ("external_id", models.CharField(blank=True, max_length=200)),
+                ("routed_at", models.DateTimeField(blank=True, null=True)),
+                ("handled_at", models.DateTimeField(blank=True, null=True)),
+                ("error", models.TextField(blank=True)),
             ],
             options={
-                'ordering': ('-created_at', '-pk'),
+                "ordering": ("-created_at", "-pk"),
             },
         ),
         migrations.CreateModel(
-            name='Document',
+            name="Document",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('doc_type', models.CharField(choices=[('lab_result', 'Lab result'), ('imaging_report', 'Imaging report'), ('consult_note', 'Consult note / letter'), ('referral', 'Referral'), ('records_request', 'Records request'), ('prior_auth', 'Prior-authorization response'), ('insurance_card', 'Insurance card'), ('photo_id', 'Photo ID'), ('payer_letter', 'EOB / payer letter'), ('intake_form', 'Intake form'), ('encounter_form', 'Encounter form'), ('consent_form', 'Consent form'), ('other', 'Other')], max_length=16)),
-                ('title', models.CharField(max_length=200)),
-                ('document_date', models.DateField(blank=True, null=True)),
-                ('filed_by', models.CharField(choices=[('code', 'FrontDesk code on the page'), ('match', 'Certain patient match'), ('person', 'Indexed by a person')], max_length=8)),
-                ('urgent', models.BooleanField(default=False)),
-                ('signed_off_at', models.DateTimeField(blank=True, null=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "doc_type",
+                    models.CharField(
+                        choices=[
+                            ("lab_result", "Lab result"),
+                            ("imaging_report", "Imaging report"),
+                            ("consult_note", "Consult note / letter"),
+                            ("referral", "Referral"),
+                            ("records_request", "Records request"),
+                            ("prior_auth", "Prior-authorization response"),
+                            ("insurance_card", "Insurance card"),
+                            ("photo_id", "Photo ID"),
+                            ("payer_letter", "EOB / payer letter"),
+                            ("intake_form", "Intake form"),
+                            ("encounter_form", "Encounter form"),
+                            ("consent_form", "Consent form"),
+                            ("other", "Other"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("title", models.CharField(max_length=200)),
+                ("document_date", models.DateField(blank=True, null=True)),
+                (
+                    "filed_by",
+                    models.CharField(
+                        choices=[
+                            ("code", "FrontDesk code on the page"),
+                            ("match", "Certain patient match"),
+                            ("person", "Indexed by a person"),
+                        ],
+                        max_length=8,
+                    ),
+                ),
+                ("urgent", models.BooleanField(default=False)),
+                ("signed_off_at", models.DateTimeField(blank=True, null=True)),
             ],
             options={
-                'ordering': ('-document_date', '-pk'),
+                "ordering": ("-document_date", "-pk"),
             },
         ),
         migrations.CreateModel(
-            name='DocumentVersion',
+            name="DocumentVersion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveIntegerField()),
-                ('pages', models.PositiveIntegerField()),
-                ('text', models.TextField(blank=True)),
-                ('reason', models.CharField(blank=True, max_length=200)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.PositiveIntegerField()),
+                ("pages", models.PositiveIntegerField()),
+                ("text", models.TextField(blank=True)),
+                ("reason", models.CharField(blank=True, max_length=200)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'ordering': ('document', 'number'),
+                "ordering": ("document", "number"),
             },
         ),
         migrations.CreateModel(
-            name='InboxPage',
+            name="InboxPage",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('index', models.PositiveIntegerField()),
-                ('text', models.TextField(blank=True)),
-                ('text_source', models.CharField(default='ocr', max_length=8)),
-                ('ocr_confidence', models.FloatField(default=0)),
-                ('rotation', models.PositiveSmallIntegerField(default=0)),
-                ('codes', models.JSONField(blank=True, default=list)),
-                ('identifiers', models.JSONField(blank=True, default=dict)),
-                ('deleted', models.BooleanField(default=False)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("index", models.PositiveIntegerField()),
+                ("text", models.TextField(blank=True)),
+                ("text_source", models.CharField(default="ocr", max_length=8)),
+                ("ocr_confidence", models.FloatField(default=0)),
+                ("rotation", models.PositiveSmallIntegerField(default=0)),
+                ("codes", models.JSONField(blank=True, default=list)),
+                ("identifiers", models.JSONField(blank=True, default=dict)),
+                ("deleted", models.BooleanField(default=False)),
             ],
             options={
-                'ordering': ('item', 'index'),
+                "ordering": ("item", "index"),
             },
         ),
         migrations.CreateModel(
-            name='InboxSegment',
+            name="InboxSegment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('position', models.PositiveIntegerField()),
-                ('page_indexes', models.JSONField(default=list)),
-                ('doc_type', models.CharField(choices=[('lab_result', 'Lab result'), ('imaging_report', 'Imaging report'), ('consult_note', 'Consult note / letter'), ('referral', 'Referral'), ('records_request', 'Records request'), ('prior_auth', 'Prior-authorization response'), ('insurance_card', 'Insurance card'), ('photo_id', 'Photo ID'), ('payer_letter', 'EOB / payer letter'), ('intake_form', 'Intake form'), ('encounter_form', 'Encounter form'), ('consent_form', 'Consent form'), ('other', 'Other')], default='other', max_length=16)),
-                ('type_confidence', models.FloatField(default=0)),
-                ('type_reasons', models.JSONField(blank=True, default=list)),
-                ('title', models.CharField(blank=True, max_length=200)),
-                ('document_date', models.DateField(blank=True, null=True)),
-                ('match_score', models.FloatField(default=0)),
-                ('suggestions', models.JSONField(blank=True, default=list)),
-                ('match_reasons', models.JSONField(blank=True, default=list)),
-                ('status', models.CharField(choices=[('review', 'Waiting for review'), ('filed', 'Filed'), ('deleted', 'Deleted')], default='review', max_length=8)),
-                ('urgent', models.BooleanField(default=False)),
-                ('work_queue', models.CharField(blank=True, max_length=24)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("position", models.PositiveIntegerField()),
+                ("page_indexes", models.JSONField(default=list)),
+                (
+                    "doc_type",
+                    models.CharField(
+                        choices=[
+                            ("lab_result", "Lab result"),
+                            ("imaging_report", "Imaging report"),
+                            ("consult_note", "Consult note / letter"),
+                            ("referral", "Referral"),
+                            ("records_request", "Records request"),
+                            ("prior_auth", "Prior-authorization response"),
+                            ("insurance_card", "Insurance card"),
+                            ("photo_id", "Photo ID"),
+                            ("payer_letter", "EOB / payer letter"),
+                            ("intake_form", "Intake form"),
+                            ("encounter_form", "Encounter form"),
+                            ("consent_form", "Consent form"),
+                            ("other", "Other"),
+                        ],
+                        default="other",
+                        max_length=16,
+                    ),
+                ),
+                ("type_confidence", models.FloatField(default=0)),
+                ("type_reasons", models.JSONField(blank=True, default=list)),
+                ("title", models.CharField(blank=True, max_length=200)),
+                ("document_date", models.DateField(blank=True, null=True)),
+                ("match_score", models.FloatField(default=0)),
+                ("suggestions", models.JSONField(blank=True, default=list)),
+                ("match_reasons", models.JSONField(blank=True, default=list)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("review", "Waiting for review"),
+                            ("filed", "Filed"),
+                            ("deleted", "Deleted"),
+                        ],
+                        default="review",
+                        max_length=8,
+                    ),
+                ),
+                ("urgent", models.BooleanField(default=False)),
+                ("work_queue", models.CharField(blank=True, max_length=24)),
             ],
             options={
-                'ordering': ('item', 'position'),
+                "ordering": ("item", "position"),
             },
         ),
         migrations.RemoveConstraint(
-            model_name='inboxitem',
-            name='inbox_item_status_valid',
+            model_name="inboxitem",
+            name="inbox_item_status_valid",
         ),
         migrations.AddField(
-            model_name='inboxitem',
-            name='attempts',
+            model_name="inboxitem",
+            name="attempts",
             field=models.PositiveSmallIntegerField(default=0),
         ),
         migrations.AddField(
-            model_name='inboxitem',
-            name='deleted_reason',
+            model_name="inboxitem",
+            name="deleted_reason",
             field=models.TextField(blank=True),
         ),
         migrations.AddField(
-            model_name='inboxitem',
-            name='processed_at',
+            model_name="inboxitem",
+            name="processed_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='inboxitem',
-            name='processing_error',
+            model_name="inboxitem",
+            name="processing_error",
             field=models.TextField(blank=True),
         ),
         migrations.AddField(
-            model_name='inboxitem',
-            name='seconds',
+            model_name="inboxitem",
+            name="seconds",
             field=models.FloatField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='inboxitem',
-            name='stage',
-            field=models.CharField(choices=[('queued', 'Queued'), ('pages', 'Pages read'), ('done', 'Done'), ('failed', 'Failed')], default='queued', max_length=8),
+            model_name="inboxitem",
+            name="stage",
+            field=models.CharField(
+                choices=[
+                    ("queued", "Queued"),
+                    ("pages", "Pages read"),
+                    ("done", "Done"),
+                    ("failed", "Failed"),
+                ],
+                default="queued",
+                max_length=8,
+            ),
         ),
         migrations.AddField(
-            model_name='inboxitem',
-            name='urgent',
+            model_name="inboxitem",
+            name="urgent",
             field=models.BooleanField(default=False),
         ),
         migrations.AlterField(
-            model_name='inboxitem',
-            name='status',
-            field=models.CharField(choices=[('received', 'Received'), ('review', 'Waiting for review'), ('filed', 'Filed'), ('quarantined', 'Quarantined'), ('deleted', 'Deleted')], max_length=12),
+            model_name="inboxitem",
+            name="status",
+            field=models.CharField(
+                choices=[
+                    ("received", "Received"),
+                    ("review", "Waiting for review"),
+                    ("filed", "Filed"),
+                    ("quarantined", "Quarantined"),
+                    ("deleted", "Deleted"),
+                ],
+                max_length=12,
+            ),
         ),
         migrations.AddConstraint(
-            model_name='inboxitem',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['received', 'review', 'filed', 'quarantined', 'deleted'])), name='inbox_item_status_valid'),
+            model_name="inboxitem",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("status__in", ["received", "review", "filed", "quarantined", "deleted"])
+                ),
+                name="inbox_item_status_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='inboxitem',
-            constraint=models.CheckConstraint(condition=models.Q(('stage__in', ['queued', 'pages', 'done', 'failed'])), name='inbox_item_stage_valid'),
+            model_name="inboxitem",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("stage__in", ["queued", "pages", "done", "failed"])),
+                name="inbox_item_stage_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='inboxitem',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'deleted'), models.Q(('deleted_reason', ''), _negated=True)), models.Q(models.Q(('status', 'deleted'), _negated=True), ('deleted_reason', '')), _connector='OR'), name='inbox_item_deleted_iff_reason'),
+            model_name="inboxitem",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(
+                        ("status", "deleted"), models.Q(("deleted_reason", ""), _negated=True)
+                    ),
+                    models.Q(
+                        models.Q(("status", "deleted"), _negated=True), ("deleted_reason", "")
+                    ),
+                    _connector="OR",
+                ),
+                name="inbox_item_deleted_iff_reason",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='inboxitem',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status__in', ['filed', 'review']), _negated=True), ('stage__in', ['done', 'failed']), _connector='OR'), name='inbox_item_review_after_pipeline'),
+            model_name="inboxitem",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("status__in", ["filed", "review"]), _negated=True),
+                    ("stage__in", ["done", "failed"]),
+                    _connector="OR",
+                ),
+                name="inbox_item_review_after_pipeline",
+            ),
         ),
         migrations.AddField(
-            model_name='correspondence',
-            name='created_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="correspondence",
+            name="created_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='correspondence',
-            name='handled_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="correspondence",
+            name="handled_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='correspondence',
-            name='inbox_item',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='correspondence', to='documents.inboxitem'),
+            model_name="correspondence",
+            name="inbox_item",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="correspondence",
+                to="documents.inboxitem",
+            ),
         ),
         migrations.AddField(
-            model_name='correspondence',
-            name='location',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='practice.location'),
+            model_name="correspondence",
+            name="location",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="practice.location",
+            ),
         ),
         migrations.AddField(
-            model_name='correspondence',
-            name='patient',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='patients.patient'),
+            model_name="correspondence",
+            name="patient",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="patients.patient",
+            ),
         ),
         migrations.AddField(
-            model_name='correspondence',
-            name='routed_to',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="correspondence",
+            name="routed_to",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='document',
-            name='appointment',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='scheduling.appointment'),
+            model_name="document",
+            name="appointment",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to="scheduling.appointment",
+            ),
         ),
         migrations.AddField(
-            model_name='document',
-            name='assigned_to',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="document",
+            name="assigned_to",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='document',
-            name='filed_by_user',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="document",
+            name="filed_by_user",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='document',
-            name='location',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='practice.location'),
+            model_name="document",
+            name="location",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="practice.location",
+            ),
         ),
         migrations.AddField(
-            model_name='document',
-            name='patient',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='documents', to='patients.patient'),
+            model_name="document",
+            name="patient",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="documents",
+                to="patients.patient",
+            ),
         ),
         migrations.AddField(
-            model_name='document',
-            name='signed_off_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="document",
+            name="signed_off_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='document',
-            name='source_item',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='documents', to='documents.inboxitem'),
+            model_name="document",
+            name="source_item",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="documents",
+                to="documents.inboxitem",
+            ),
         ),
         migrations.AddField(
-            model_name='correspondence',
-            name='document',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='correspondence', to='documents.document'),
+            model_name="correspondence",
+            name="document",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="correspondence",
+                to="documents.document",
+            ),
         ),
         migrations.AddField(
-            model_name='documentversion',
-            name='blob',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='versions', to='documents.blob'),
+            model_name="documentversion",
+            name="blob",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="versions",
+                to="documents.blob",
+            ),
         ),
         migrations.AddField(
-            model_name='documentversion',
-            name='created_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="documentversion",
+            name="created_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='documentversion',
-            name='document',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='versions', to='documents.document'),
+            model_name="documentversion",
+            name="document",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="versions",
+                to="documents.document",
+            ),
         ),
         migrations.AddField(
-            model_name='inboxpage',
-            name='item',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='pages', to='documents.inboxitem'),
+            model_name="inboxpage",
+            name="item",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="pages",
+                to="documents.inboxitem",
+            ),
         ),
         migrations.AddField(
-            model_name='inboxsegment',
-            name='appointment',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='scheduling.appointment'),
+            model_name="inboxsegment",
+            name="appointment",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to="scheduling.appointment",
+            ),
         ),
         migrations.AddField(
-            model_name='inboxsegment',
-            name='assigned_to',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="inboxsegment",
+            name="assigned_to",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='inboxsegment',
-            name='document',
-            field=models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='segment', to='documents.document'),
+            model_name="inboxsegment",
+            name="document",
+            field=models.OneToOneField(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="segment",
+                to="documents.document",
+            ),
         ),
         migrations.AddField(
-            model_name='inboxsegment',
-            name='item',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='segments', to='documents.inboxitem'),
+            model_name="inboxsegment",
+            name="item",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="segments",
+                to="documents.inboxitem",
+            ),
         ),
         migrations.AddField(
-            model_name='inboxsegment',
-            name='patient',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='patients.patient'),
+            model_name="inboxsegment",
+            name="patient",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="patients.patient",
+            ),
         ),
         migrations.AddIndex(
-            model_name='document',
-            index=models.Index(fields=['patient', 'doc_type', 'document_date'], name='documents_d_patient_39eb30_idx'),
+            model_name="document",
+            index=models.Index(
+                fields=["patient", "doc_type", "document_date"],
+                name="documents_d_patient_39eb30_idx",
+            ),
         ),
         migrations.AddIndex(
-            model_name='document',
-            index=models.Index(fields=['assigned_to', 'signed_off_at'], name='documents_d_assigne_125adb_idx'),
+            model_name="document",
+            index=models.Index(
+                fields=["assigned_to", "signed_off_at"], name="documents_d_assigne_125adb_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='document',
-            constraint=models.CheckConstraint(condition=models.Q(('doc_type__in', ['lab_result', 'imaging_report', 'consult_note', 'referral', 'records_request', 'prior_auth', 'insurance_card', 'photo_id', 'payer_letter', 'intake_form', 'encounter_form', 'consent_form', 'other'])), name='document_type_valid'),
+            model_name="document",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "doc_type__in",
+                        [
+                            "lab_result",
+                            "imaging_report",
+                            "consult_note",
+                            "referral",
+                            "records_request",
+                            "prior_auth",
+                            "insurance_card",
+                            "photo_id",
+                            "payer_letter",
+                            "intake_form",
+                            "encounter_form",
+                            "consent_form",
+                            "other",
+                        ],
+                    )
+                ),
+                name="document_type_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='document',
-            constraint=models.CheckConstraint(condition=models.Q(('title', ''), _negated=True), name='document_title_given'),
+            model_name="document",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("title", ""), _negated=True), name="document_title_given"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='document',
-            constraint=models.CheckConstraint(condition=models.Q(('filed_by__in', ['code', 'match', 'person'])), name='document_filed_by_valid'),
+            model_name="document",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("filed_by__in", ["code", "match", "person"])),
+                name="document_filed_by_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='document',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('filed_by', 'person'), ('filed_by_user__isnull', False)), models.Q(models.Q(('filed_by', 'person'), _negated=True), ('filed_by_user__isnull', True)), _connector='OR'), name='document_person_filing_named'),
+            model_name="document",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("filed_by", "person"), ("filed_by_user__isnull", False)),
+                    models.Q(
+                        models.Q(("filed_by", "person"), _negated=True),
+                        ("filed_by_user__isnull", True),
+                    ),
+                    _connector="OR",
+                ),
+                name="document_person_filing_named",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='document',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('signed_off_at__isnull', True), ('signed_off_by__isnull', True)), models.Q(('signed_off_at__isnull', False), ('signed_off_by__isnull', False)), _connector='OR'), name='document_sign_off_whole'),
+            model_name="document",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("signed_off_at__isnull", True), ("signed_off_by__isnull", True)),
+                    models.Q(("signed_off_at__isnull", False), ("signed_off_by__isnull", False)),
+                    _connector="OR",
+                ),
+                name="document_sign_off_whole",
+            ),
         ),
         migrations.AddIndex(
-            model_name='correspondence',
-            index=models.Index(fields=['location', 'direction', 'created_at'], name='documents_c_locatio_9c4cad_idx'),
+            model_name="correspondence",
+            index=models.Index(
+                fields=["location", "direction", "created_at"],
+                name="documents_c_locatio_9c4cad_idx",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='correspondence',
-            constraint=models.CheckConstraint(condition=models.Q(('direction__in', ['in', 'out'])), name='correspondence_direction_valid'),
+            model_name="correspondence",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("direction__in", ["in", "out"])),
+                name="correspondence_direction_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='correspondence',
-            constraint=models.CheckConstraint(condition=models.Q(('channel__in', ['fax', 'email', 'mail', 'print', 'upload'])), name='correspondence_channel_valid'),
+            model_name="correspondence",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("channel__in", ["fax", "email", "mail", "print", "upload"])),
+                name="correspondence_channel_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='correspondence',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['received', 'queued', 'sent', 'failed', 'handled'])), name='correspondence_status_valid'),
+            model_name="correspondence",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("status__in", ["received", "queued", "sent", "failed", "handled"])
+                ),
+                name="correspondence_status_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='correspondence',
-            constraint=models.UniqueConstraint(condition=models.Q(('external_id', ''), _negated=True), fields=('channel', 'direction', 'external_id'), name='correspondence_external_id_once'),
+            model_name="correspondence",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("external_id", ""), _negated=True),
+                fields=("channel", "direction", "external_id"),
+                name="correspondence_external_id_once",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='correspondence',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('handled_at__isnull', True), ('handled_by__isnull', True)), ('handled_at__isnull', False), _connector='OR'), name='correspondence_handled_has_time'),
+            model_name="correspondence",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("handled_at__isnull", True), ("handled_by__isnull", True)),
+                    ("handled_at__isnull", False),
+                    _connector="OR",
+                ),
+                name="correspondence_handled_has_time",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='documentversion',
-            constraint=models.UniqueConstraint(fields=('document', 'number'), name='document_version_unique_number'),
+            model_name="documentversion",
+            constraint=models.UniqueConstraint(
+                fields=("document", "number"), name="document_version_unique_number"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='documentversion',
-            constraint=models.CheckConstraint(condition=models.Q(('number__gte', 1)), name='document_version_number_pos'),
+            model_name="documentversion",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("number__gte", 1)), name="document_version_number_pos"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='documentversion',
-            constraint=models.CheckConstraint(condition=models.Q(('pages__gte', 1)), name='document_version_has_pages'),
+            model_name="documentversion",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("pages__gte", 1)), name="document_version_has_pages"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='documentversion',
-            constraint=models.CheckConstraint(condition=models.Q(('number', 1), models.Q(('reason', ''), _negated=True), _connector='OR'), name='document_version_reason_given'),
+            model_name="documentversion",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("number", 1), models.Q(("reason", ""), _negated=True), _connector="OR"
+                ),
+                name="document_version_reason_given",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='inboxpage',
-            constraint=models.UniqueConstraint(fields=('item', 'index'), name='inbox_page_unique_index'),
+            model_name="inboxpage",
+            constraint=models.UniqueConstraint(
+                fields=("item", "index"), name="inbox_page_unique_index"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='inboxpage',
-            constraint=models.CheckConstraint(condition=models.Q(('rotation__in', [0, 90, 180, 270])), name='inbox_page_rotation_valid'),
+            model_name="inboxpage",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("rotation__in", [0, 90, 180, 270])),
+                name="inbox_page_rotation_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='inboxsegment',
-            constraint=models.UniqueConstraint(fields=('item', 'position'), name='inbox_segment_position'),
+            model_name="inboxsegment",
+            constraint=models.UniqueConstraint(
+                fields=("item", "position"), name="inbox_segment_position"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='inboxsegment',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['review', 'filed', 'deleted'])), name='inbox_segment_status_valid'),
+            model_name="inboxsegment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("status__in", ["review", "filed", "deleted"])),
+                name="inbox_segment_status_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='inboxsegment',
-            constraint=models.CheckConstraint(condition=models.Q(('doc_type__in', ['lab_result', 'imaging_report', 'consult_note', 'referral', 'records_request', 'prior_auth', 'insurance_card', 'photo_id', 'payer_letter', 'intake_form', 'encounter_form', 'consent_form', 'other'])), name='inbox_segment_type_valid'),
+            model_name="inboxsegment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "doc_type__in",
+                        [
+                            "lab_result",
+                            "imaging_report",
+                            "consult_note",
+                            "referral",
+                            "records_request",
+                            "prior_auth",
+                            "insurance_card",
+                            "photo_id",
+                            "payer_letter",
+                            "intake_form",
+                            "encounter_form",
+                            "consent_form",
+                            "other",
+                        ],
+                    )
+                ),
+                name="inbox_segment_type_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='inboxsegment',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'filed'), ('document__isnull', False), ('patient__isnull', False)), models.Q(models.Q(('status', 'filed'), _negated=True), ('document__isnull', True)), _connector='OR'), name='inbox_segment_filed_iff_document'),
+            model_name="inboxsegment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(
+                        ("status", "filed"), ("document__isnull", False), ("patient__isnull", False)
+                    ),
+                    models.Q(
+                        models.Q(("status", "filed"), _negated=True), ("document__isnull", True)
+                    ),
+                    _connector="OR",
+                ),
+                name="inbox_segment_filed_iff_document",
+            ),
         ),
     ]
