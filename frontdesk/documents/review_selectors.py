@@ -284,7 +284,7 @@ def document_search(queryset: QuerySet[Document], query: str) -> QuerySet[Docume
 class ChartDocuments:
     patient: Any
     categories: list[tuple[str, str, int]]  # (doc_type, label, count) for every type with documents
-    documents: list[Document]  # versions prefetched, newest date first
+    documents: list[Any]  # Document rows, versions prefetched, newest date first
     total: int
 
 
@@ -306,7 +306,7 @@ def patient_documents(
     categories = [
         (value, labels[value], counts[value]) for value in DocType.values if value in counts
     ]
-    listed = base
+    listed: QuerySet[Document] = base
     if doc_type:
         listed = listed.filter(doc_type=doc_type)
     listed = document_search(listed, query)

@@ -6,7 +6,6 @@ from frontdesk.documents import review_views as views
 
 urlpatterns = [
     path("review/", views.review_queue, name="review_queue"),
-    path("review/start/", views.review_start, name="review_start"),
     path("review/<int:segment_id>/", views.review_segment, name="review_segment"),
     path(
         "review/<int:segment_id>/patients/",

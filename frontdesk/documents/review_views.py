@@ -111,7 +111,14 @@ def _error(request: HttpRequest, exc: DomainError) -> None:
 def review_queue(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     filters = _filters(request.GET)
-    segments = list(selectors.review_queue(actor=user, **filters)[:500])
+    segments = list(
+        selectors.review_queue(
+            actor=user,
+            doc_type=filters["doc_type"],
+            work_queue=filters["work_queue"],
+            assigned=filters["assigned"],
+        )[:500]
+    )
     return render(
         request,
         "documents/review_queue.html",
@@ -122,18 +129,12 @@ def review_queue(request: HttpRequest) -> HttpResponse:
             "doc_types": DocType.choices,
             "work_queues": list(services.WORK_QUEUE_LABELS.items()),
             "can_file": user.can(A.DOCUMENT_FILE),
+            "start_url": _segment_url(segments[0].pk, filters) if segments else "",
             "to_sign": list(selectors.documents_to_sign(actor=user)[:50])
             if user.can(A.DOCUMENT_SIGN)
             else [],
         },
     )
-
-
-@requires(A.DOCUMENT_VIEW)
-@require_GET
-def review_start(request: HttpRequest) -> HttpResponse:
-    """The first part of the (filtered) queue; the queue itself when it is empty."""
-    return redirect(_next_url(request, None, _filters(request.GET)))
 
 
 # --- The indexing screen ------------------------------------------------------------------------
@@ -248,7 +249,7 @@ def _parse_date(raw: str) -> dt.date | None:
 def review_file(request: HttpRequest, segment_id: int) -> HttpResponse:
     """Enter: save and file the part, then the next part of the queue (same filters)."""
     post = request.POST
-    values = {
+    values: dict[str, Any] = {
         "patient": str(post.get("patient", "")).strip(),
         "doc_type": str(post.get("doc_type", "")),
         "title": str(post.get("title", "")),

@@ -64,11 +64,12 @@ def test_queue_lists_parts_without_patient_names_and_audits_nothing(client, cler
     assert client.get("/documents/review/?type=referral").context["segments"] == []
 
 
-def test_start_goes_to_the_first_part(client, clerk, packet):  # type: ignore[no-untyped-def]
+def test_start_links_to_the_first_part(client, clerk, packet):  # type: ignore[no-untyped-def]
     _, part, _, _ = packet
     client.force_login(clerk)
-    response = client.get("/documents/review/start/")
-    assert (response.status_code, response["Location"]) == (302, f"/documents/review/{part.pk}/")
+    response = client.get("/documents/review/?type=lab_result")
+    assert response.context["start_url"] == f"/documents/review/{part.pk}/?type=lab_result"
+    assert 'id="review-start"' in response.content.decode()
 
 
 def test_indexing_screen_shows_suggestions_keys_and_audits_one_read(client, clerk, packet):  # type: ignore[no-untyped-def]
