@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import re
+import threading
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -45,6 +46,7 @@ from frontdesk.documents.models import (
     InboxSegment,
 )
 
+_PDFIUM = threading.Lock()
 # The longest side of a page preview, in pixels (a readable page on a large screen).
 PREVIEW_MAX = 1600
 SEARCH_WORDS_MAX = 8
@@ -418,14 +420,15 @@ def render_page(data: bytes, kind: str, index: int) -> Any:
     if kind == Kind.PDF:
         import pypdfium2 as pdfium
 
-        pdf = pdfium.PdfDocument(data)
-        try:
-            page = pdf[index]
-            width, height = page.get_size()
-            scale = min(3.0, PREVIEW_MAX / max(width, height, 1))
-            return page.render(scale=scale).to_pil()
-        finally:
-            pdf.close()
+        with _PDFIUM:  # PDFium is not thread-safe: one rendering at a time in this process
+            pdf = pdfium.PdfDocument(data)
+            try:
+                page = pdf[index]
+                width, height = page.get_size()
+                scale = min(3.0, PREVIEW_MAX / max(width, height, 1))
+                return page.render(scale=scale).to_pil()
+            finally:
+                pdf.close()
     image = Image.open(io.BytesIO(data))
     image.seek(index)
     return image.convert("RGB")

@@ -11,6 +11,7 @@ import pytest
 from frontdesk.accounts.choices import Role
 from frontdesk.documents.models import Document, InboxItem, InboxSegment
 from frontdesk.documents.tests.review_samples import review_item, segment, suggestion
+from tests.browser.conftest import wait_for_server_idle
 from tests.factories import TEST_PASSWORD, LocationFactory, PatientFactory, UserFactory, assign
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -22,6 +23,16 @@ def log_in(page: Any) -> None:
     page.get_by_label("Password").fill(TEST_PASSWORD)
     page.get_by_role("button", name="Log in").click()
     page.get_by_role("heading", name="Good day, Ida").wait_for()
+
+
+def pictures_loaded(page: Any) -> None:
+    """The shown page's picture has arrived and the server is idle (on SQLite the live server and the
+    test share one in-memory database: the next write must not meet a picture's audit row)."""
+    page.wait_for_function(
+        "() => Array.from(document.querySelectorAll('.review-page.current img'))"
+        ".every(img => img.complete && img.naturalWidth > 0)"
+    )
+    wait_for_server_idle()
 
 
 def _desk() -> Any:
@@ -59,6 +70,7 @@ def test_index_one_from_the_review_queue_by_keyboard_only(page: Any, live_server
     page.keyboard.press("Escape")
     page.keyboard.press("u")
     assert page.locator("#doc-urgent").is_checked()
+    pictures_loaded(page)
     page.keyboard.press("Enter")
 
     page.get_by_role("heading", name="Review queue").wait_for()  # nothing else waits
@@ -94,17 +106,20 @@ def test_split_a_packet_and_file_each_half_to_its_patient(page: Any, live_server
     log_in(page)
     page.goto(f"/documents/review/{part.pk}/")
     page.get_by_text("Page 1 of 2").wait_for()
+    pictures_loaded(page)
 
     page.keyboard.press("s")  # split after page 1
     page.get_by_text("Split: the pages after page 1").wait_for()
     page.get_by_text("Page 1 of 1").wait_for()
     page.keyboard.press("1")
+    pictures_loaded(page)
     page.keyboard.press("Enter")
 
     later = InboxSegment.objects.exclude(pk=part.pk).get(item=item)
     page.wait_for_url(f"**/documents/review/{later.pk}/")
     page.get_by_text("Filed as chart document").wait_for()
     page.keyboard.press("2")
+    pictures_loaded(page)
     page.keyboard.press("Enter")
     page.get_by_role("heading", name="Review queue").wait_for()
 

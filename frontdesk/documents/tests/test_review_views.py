@@ -326,3 +326,53 @@ def test_other_locations_documents_are_404(client, make_user, location):  # type
     client.force_login(clerk)
     assert client.get(f"/documents/document/{document.pk}/").status_code == 404
     assert client.get(f"/documents/patient/{patient.pk}/").status_code == 404
+
+
+def test_enter_files_to_the_chosen_patient_and_opens_the_next_part(client, clerk, location, packet):  # type: ignore[no-untyped-def]
+    item, part, first, _ = packet
+    later = segment(review_item(location, text="Later fax"))
+    client.force_login(clerk)
+
+    response = client.post(
+        f"/documents/review/{part.pk}/file/",
+        {"patient": first.pk, "doc_type": "lab_result", "title": "Zz panel", "urgent": "1"},
+    )
+
+    assert (response.status_code, response["Location"]) == (302, f"/documents/review/{later.pk}/")
+    part.refresh_from_db()
+    document = part.document
+    assert (part.status, document.patient_id, document.doc_type, document.title) == (
+        "filed",
+        first.pk,
+        "lab_result",
+        "Zz panel",
+    )
+    assert (document.urgent, document.filed_by, document.filed_by_user_id) == (
+        True,
+        "person",
+        clerk.pk,
+    )
+    assert InboxItem.objects.get(pk=item.pk).status == "filed"
+
+    again = client.post(
+        f"/documents/review/{part.pk}/file/", {"patient": first.pk, "doc_type": "lab_result"}
+    )
+    assert again.status_code == 409
+    assert "already filed" in again.context["error"]
+    assert Document.objects.count() == 1
+
+
+def test_inbox_page_picture(client, clerk, packet):  # type: ignore[no-untyped-def]
+    item, _, _, _ = packet
+    client.force_login(clerk)
+    response = client.get(f"/documents/inbox/{item.pk}/page/2.png")
+    assert (response.status_code, response["Content-Type"]) == (200, "image/png")
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response.content[:8] == b"\x89PNG\r\n\x1a\n"
+    assert client.get(f"/documents/inbox/{item.pk}/page/3.png").status_code == 404
+    assert _audit_rows() == [("read", "inbox_item", str(item.pk))]
+    assert AuditEvent.objects.filter(object_type="inbox_item", action="read").get().detail == {
+        "blob_id": item.blob_id,
+        "page": 2,
+        "preview": True,
+    }
