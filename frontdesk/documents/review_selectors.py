@@ -263,8 +263,8 @@ def _words(query: str) -> list[str]:
 def _version_matches(word: str) -> QuerySet[DocumentVersion]:
     """Versions whose text holds ``word``: icontains, or PostgreSQL's full-text search (the simple
     configuration, the word as a prefix) where that runs."""
-    lexeme = re.sub(r"\W", "", word.lower())
-    if connection.vendor == "postgresql" and lexeme and lexeme == word.lower():
+    lexeme = word.lower()
+    if connection.vendor == "postgresql" and re.fullmatch(r"[a-z0-9]+", lexeme):
         from django.contrib.postgres.search import SearchQuery, SearchVector
 
         return DocumentVersion.objects.annotate(
