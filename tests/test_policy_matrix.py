@@ -787,7 +787,12 @@ SAMPLE_KWARGS.update(
         "documents:patient_documents": lambda o: {"patient_id": o["patient"].pk},
         **{
             f"documents:{name}": (lambda o: {"document_id": _chart_document(o).pk})
-            for name in ("document", "document_sign", "document_new_version")
+            for name in (
+                "document",
+                "document_sign",
+                "document_new_version",
+                "document_reassign",
+            )
         },
         "documents:document_version": lambda o: {"document_id": _chart_document(o).pk, "number": 1},
         "documents:document_page_png": lambda o: {

@@ -580,3 +580,31 @@ def segment_accept(
         urgent=segment.urgent,
         assigned_to_id=segment.assigned_to_id,
     )
+
+
+@transaction.atomic
+def document_reassign(*, actor: Any, document_id: int, patient_id: Any) -> Document:
+    """Move a misfiled chart document to the right patient; audited against both patients (the one
+    it left and the one it joined). Its versions and sign-off stay as they are."""
+    document = _document_locked(actor, document_id, A.DOCUMENT_FILE)
+    new_patient = _clean_patient(actor, patient_id)
+    if new_patient is None:
+        raise ValidationFailed("Choose the patient it belongs to.", field="patient")
+    old_patient = document.patient_id
+    if new_patient == old_patient:
+        raise ValidationFailed("It is already in that patient's chart.", field="patient")
+    document.patient_id = new_patient
+    document.save(update_fields=["patient", "updated_at"])
+    InboxSegment.objects.filter(document=document).update(
+        patient_id=new_patient, updated_at=timezone.now()
+    )
+    for patient, event in ((old_patient, "reassigned_away"), (new_patient, "reassigned_here")):
+        _audit(
+            actor,
+            AuditAction.UPDATE,
+            "document",
+            document.pk,
+            {"event": event, "from_patient_id": old_patient, "to_patient_id": new_patient},
+            patient_id=patient,
+        )
+    return document

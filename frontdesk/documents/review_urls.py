@@ -23,6 +23,7 @@ urlpatterns = [
     path("patient/<int:patient_id>/", views.patient_documents, name="patient_documents"),
     path("document/<int:document_id>/", views.document_detail, name="document"),
     path("document/<int:document_id>/sign/", views.document_sign, name="document_sign"),
+    path("document/<int:document_id>/reassign/", views.document_reassign, name="document_reassign"),
     path(
         "document/<int:document_id>/versions/",
         views.document_new_version,

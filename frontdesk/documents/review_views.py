@@ -643,3 +643,32 @@ def document_new_version(request: HttpRequest, document_id: int) -> HttpResponse
         return _document_page(request, document_id, error=exc.message, status=422)
     messages.success(request, f"Version {version.number} added; the earlier versions stay.")
     return redirect("documents:document", document_id=document_id)
+
+
+@requires(A.DOCUMENT_FILE)
+@require_POST
+def document_reassign(request: HttpRequest, document_id: int) -> HttpResponse:
+    """Move a misfiled document to the patient with the MRN typed (one the person may see)."""
+    from frontdesk.patients.models import Patient
+
+    user = _user(request)
+    mrn = str(request.POST.get("mrn", "")).strip()
+    patient = (
+        Patient.objects.restrict(user, A.PATIENT_VIEW).filter(mrn__iexact=mrn).first()
+        if mrn
+        else None
+    )
+    if patient is None:
+        return _document_page(
+            request, document_id, error="No patient you can see has that MRN.", status=422
+        )
+    try:
+        services.document_reassign(actor=user, document_id=document_id, patient_id=patient.pk)
+    except NotFound:
+        raise Http404 from None
+    except PermissionDenied:
+        raise Forbidden from None
+    except DomainError as exc:
+        return _document_page(request, document_id, error=exc.message, status=422)
+    messages.success(request, f"Moved to the chart of MRN {patient.mrn}.")
+    return redirect("documents:document", document_id=document_id)

@@ -400,3 +400,27 @@ def test_a_second_person_indexing_the_same_part_is_told_it_is_done(clerk, make_u
         rs.segment_update(actor=second, segment_id=part.pk, title="mine")
     assert caught.value.code == "deleted"
     assert InboxSegment.objects.get(pk=part.pk).title == ""
+
+
+def test_reassign_moves_a_misfiled_document_and_audits_both_patients(clerk, location):  # type: ignore[no-untyped-def]
+    wrong, right = PatientFactory(), PatientFactory()
+    item = review_item(location)
+    document = chart_document(wrong, location)
+    part = segment(item, patient=wrong, status=SegmentStatus.FILED, document=document)
+
+    rs.document_reassign(actor=clerk, document_id=document.pk, patient_id=right.pk)
+
+    document.refresh_from_db()
+    part.refresh_from_db()
+    assert (document.patient_id, part.patient_id) == (right.pk, right.pk)
+    rows = list(
+        AuditEvent.objects.filter(object_type="document").values_list("patient_id", "detail")
+    )
+    moved = {"from_patient_id": wrong.pk, "to_patient_id": right.pk}
+    assert rows == [
+        (wrong.pk, {"event": "reassigned_away", **moved}),
+        (right.pk, {"event": "reassigned_here", **moved}),
+    ]
+    with pytest.raises(ValidationFailed) as caught:
+        rs.document_reassign(actor=clerk, document_id=document.pk, patient_id=right.pk)
+    assert caught.value.field == "patient"

@@ -376,3 +376,19 @@ def test_inbox_page_picture(client, clerk, packet):  # type: ignore[no-untyped-d
         "page": 2,
         "preview": True,
     }
+
+
+def test_move_a_misfiled_document_by_mrn(client, clerk, location):  # type: ignore[no-untyped-def]
+    wrong, right = PatientFactory(), PatientFactory()
+    document = chart_document(wrong, location)
+    client.force_login(clerk)
+    response = client.post(f"/documents/document/{document.pk}/reassign/", {"mrn": "nobody"})
+    assert response.status_code == 422
+    assert response.context["error"] == "No patient you can see has that MRN."
+    response = client.post(f"/documents/document/{document.pk}/reassign/", {"mrn": right.mrn})
+    assert (response.status_code, response["Location"]) == (
+        302,
+        f"/documents/document/{document.pk}/",
+    )
+    document.refresh_from_db()
+    assert document.patient_id == right.pk
