@@ -368,7 +368,12 @@ def document_get(*, actor: Any, document_id: Any, audit: bool = True) -> Documen
 def document_version_read(
     *, actor: Any, document_id: Any, number: Any, event: str = "download", page: Any = None
 ) -> tuple[DocumentVersion, bytes]:
-    """One version's bytes, verified; audited as a read of the document (a failed one too)."""
+    """One version's bytes, verified and audited (a failed read too, outcome "failure").
+
+    ``event``: "download" (an attachment: audited as an export of the patient's document), "open"
+    (shown in the browser: a read of it), "preview" (a page picture inside the document's page, which
+    already audited the read of the patient: recorded against the document only).
+    """
     document: Document = get_restricted(
         Document.objects.all(), actor, A.DOCUMENT_VIEW, pk=document_id
     )
@@ -388,19 +393,28 @@ def document_version_read(
         if not 0 <= page < version.pages:
             raise NotFound()
         detail["page"] = page
+    action = AuditAction.EXPORT if event == "download" else AuditAction.READ
+    patient_id = None if event == "preview" else document.patient_id
+
+    def audit(extra: dict[str, Any], outcome: str = AuditOutcome.SUCCESS) -> None:
+        with transaction.atomic():
+            audit_record(
+                actor=actor,
+                action=action,
+                category=AuditCategory.DOCUMENTS,
+                patient_id=patient_id,
+                object_type="document",
+                object_id=document.pk,
+                outcome=outcome,
+                detail={**detail, **extra},
+            )
+
     try:
         data = blob_read(version.blob)
     except BlobCorrupt as exc:
-        _audit_read(
-            actor,
-            "document",
-            document.pk,
-            {**detail, "error": exc.code},
-            patient_id=document.patient_id,
-            outcome=AuditOutcome.FAILURE,
-        )
+        audit({"error": exc.code}, AuditOutcome.FAILURE)
         raise
-    _audit_read(actor, "document", document.pk, detail, patient_id=document.patient_id)
+    audit({})
     return version, data
 
 
@@ -452,7 +466,7 @@ def version_page_png(*, actor: Any, document_id: Any, number: Any, index: Any) -
 
 
 def document_viewers(*, actor: Any, document_id: Any) -> list[Viewer]:
-    """Who opened or downloaded the document, from the audit log: one row per person, the latest
+    """Who opened or downloaded the document, from the audit log (reads and exports): one row per person, the latest
     first. Scoped like the document itself."""
     document: Document = get_restricted(
         Document.objects.all(), actor, A.DOCUMENT_VIEW, pk=document_id
@@ -461,7 +475,7 @@ def document_viewers(*, actor: Any, document_id: Any) -> list[Viewer]:
         AuditEvent.objects.filter(
             object_type="document",
             object_id=str(document.pk),
-            action=AuditAction.READ,
+            action__in=[AuditAction.READ, AuditAction.EXPORT],
             outcome=AuditOutcome.SUCCESS,
         )
         .exclude(detail__event="preview")  # the viewer's page pictures are part of its one view

@@ -558,9 +558,15 @@ def document_detail(request: HttpRequest, document_id: int) -> HttpResponse:
 @requires(A.DOCUMENT_VIEW)
 @require_GET
 def document_version_download(request: HttpRequest, document_id: int, number: int) -> HttpResponse:
+    """A version's bytes: an attachment (audited as an export) or, with ?inline=1 for a PDF or an
+    image, shown in the browser (audited as a read)."""
+    wants_inline = request.GET.get("inline") == "1"
     try:
         version, data = selectors.document_version_read(
-            actor=_user(request), document_id=document_id, number=number
+            actor=_user(request),
+            document_id=document_id,
+            number=number,
+            event="open" if wants_inline else "download",
         )
     except NotFound:
         raise Http404 from None
@@ -572,7 +578,7 @@ def document_version_download(request: HttpRequest, document_id: int, number: in
             status=409,
         )
     kind = version.blob.kind
-    inline = request.GET.get("inline") == "1" and kind in INLINE_KINDS
+    inline = wants_inline and kind in INLINE_KINDS
     response = HttpResponse(data, content_type=CONTENT_TYPES.get(kind, CONTENT_TYPES[Kind.UNKNOWN]))
     extension = {"pdf": "pdf", "tiff": "tif", "jpeg": "jpg", "png": "png"}.get(kind, "bin")
     response["Content-Disposition"] = _disposition(

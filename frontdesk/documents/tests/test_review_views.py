@@ -316,7 +316,10 @@ def test_version_download_and_page_picture_headers(client, clerk, location):  # 
     events = list(
         AuditEvent.objects.filter(object_type="document").values_list("detail__event", flat=True)
     )
-    assert events == ["download", "download", "preview"]
+    assert events == ["download", "open", "preview"]
+    actions = AuditEvent.objects.filter(object_type="document").values_list("action", "patient_id")
+    patient_id = document.patient_id
+    assert list(actions) == [("export", patient_id), ("read", patient_id), ("read", None)]
 
 
 def test_other_locations_documents_are_404(client, make_user, location):  # type: ignore[no-untyped-def]
