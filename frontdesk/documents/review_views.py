@@ -416,9 +416,12 @@ def _page_action(request: HttpRequest, item_id: int, index: int, run: Any) -> Ht
         raise Forbidden from None
     except DomainError as exc:
         if request.headers.get("HX-Request"):
-            return render(
+            answer = render(
                 request, "documents/review_error.html", {"message": exc.message}, status=422
             )
+            answer["HX-Retarget"] = "#review-flash"  # the page stays; the message shows above
+            answer["HX-Reswap"] = "innerHTML"
+            return answer
         _error(request, exc)
         page = None
     if request.headers.get("HX-Request") and page is not None:

@@ -395,3 +395,18 @@ def test_move_a_misfiled_document_by_mrn(client, clerk, location):  # type: igno
     )
     document.refresh_from_db()
     assert document.patient_id == right.pk
+
+
+def test_a_page_action_refused_by_htmx_says_why_above_the_pages(client, clerk, location):  # type: ignore[no-untyped-def]
+    item = review_item(location)
+    part = segment(item)
+    client.force_login(clerk)
+    client.post(f"/documents/inbox/{item.pk}/page/0/delete/", {"segment": part.pk, "page": 1})
+    response = client.post(
+        f"/documents/inbox/{item.pk}/page/1/delete/",
+        {"segment": part.pk, "page": 2},
+        HTTP_HX_REQUEST="true",
+    )
+    assert response.status_code == 422
+    assert (response["HX-Retarget"], response["HX-Reswap"]) == ("#review-flash", "innerHTML")
+    assert "delete the whole part instead" in response.content.decode()
