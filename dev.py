@@ -80,24 +80,46 @@ def redis_url() -> str | None:
     return DEFAULT_REDIS_URL if port_open("127.0.0.1", 6379) else None
 
 
-def ensure_chromium() -> str | None:
-    """Return a Chromium binary for the browser tests, installing Debian's package when we may."""
-    for name in ("chromium", "chromium-browser", "google-chrome"):
+def ensure_debian_package(
+    binaries: tuple[str, ...], packages: tuple[str, ...], why: str
+) -> str | None:
+    """Return the first of ``binaries`` found, installing Debian's ``packages`` when we may."""
+    for name in binaries:
         found = shutil.which(name)
         if found:
             return found
     is_root = hasattr(os, "geteuid") and os.geteuid() == 0
     if is_root and shutil.which("apt-get"):
-        say("installing Debian's chromium for the browser tests")
+        say(f"installing Debian's {' '.join(packages)} {why}")
         quiet = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
         subprocess.run(["apt-get", "update", "-qq"], env=quiet, check=False)
-        subprocess.run(["apt-get", "install", "-y", "-qq", "chromium"], env=quiet, check=False)
-        return shutil.which("chromium")
+        subprocess.run(["apt-get", "install", "-y", "-qq", *packages], env=quiet, check=False)
+        return next((shutil.which(name) for name in binaries if shutil.which(name)), None)
     return None
+
+
+def ensure_chromium() -> str | None:
+    """Return a Chromium binary for the browser tests."""
+    return ensure_debian_package(
+        ("chromium", "chromium-browser", "google-chrome"), ("chromium",), "for the browser tests"
+    )
+
+
+def ensure_tesseract() -> str | None:
+    """Return Tesseract (the document inbox's OCR engine, with English and orientation data)."""
+    return ensure_debian_package(
+        ("tesseract",),
+        ("tesseract-ocr", "tesseract-ocr-eng", "tesseract-ocr-osd"),
+        "for reading scanned documents (OCR)",
+    )
 
 
 def cmd_run(args: list[str]) -> None:
     ensure_venv()
+    if not ensure_tesseract():
+        say(
+            "no Tesseract and cannot install it: scanned documents will wait for review unread (no OCR)"
+        )
     serve = subprocess.Popen([str(BIN / "frontdesk"), "serve", *args], cwd=ROOT)
 
     def forward(signum: int, frame: object) -> None:
@@ -147,6 +169,10 @@ def cmd_test(args: list[str]) -> None:
     else:
         say(
             "no Chromium and cannot install it (not root or no apt-get): browser tests will be SKIPPED"
+        )
+    if not ensure_tesseract():
+        say(
+            "no Tesseract and cannot install it: the OCR tests will FAIL (apt-get install tesseract-ocr)"
         )
     redis = redis_url()
     if redis:

@@ -23,6 +23,9 @@ frontdesk clearinghouse poll
 frontdesk codes import-hcpcs FILE
 frontdesk documents ingest PATH... [--source fax|scan|email|upload] [--location CODE]
 frontdesk documents rotate-keys
+frontdesk documents corpus --out DIR [--count N] [--seed S] [--force]
+frontdesk documents watch [--once]
+frontdesk documents fetch-mail
 frontdesk <any manage.py command>   e.g. frontdesk migrate, frontdesk runserver 127.0.0.1:8000
 """
 
@@ -53,6 +56,9 @@ TWO_WORD_COMMANDS = {
     ("codes", "import-hcpcs"): "codes_import_hcpcs",
     ("documents", "ingest"): "documents_ingest",
     ("documents", "rotate-keys"): "documents_rotate_keys",
+    ("documents", "corpus"): "documents_corpus",
+    ("documents", "watch"): "documents_watch",
+    ("documents", "fetch-mail"): "documents_fetch_mail",
 }
 
 

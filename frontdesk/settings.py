@@ -448,3 +448,48 @@ FRONTDESK_DOCUMENT_MAX_PIXELS = int(os.environ.get("FRONTDESK_DOCUMENT_MAX_PIXEL
 # them. Empty in development and tests: a key derived from SECRET_KEY (documents/blobs.py); in
 # production an empty list refuses to store or read documents (fails closed).
 FRONTDESK_DOCUMENT_KEYS = _env_list("FRONTDESK_DOCUMENT_KEYS")
+
+
+# --- ways into and out of the document inbox (frontdesk/documents/intake, documents/fax.py) ---
+def _env_map(name: str) -> dict[str, str]:
+    """``KEY=value,KEY2=value2`` as a dict (the first ``=`` splits; blanks skipped)."""
+    pairs = (item.split("=", 1) for item in _env_list(name) if "=" in item)
+    return {key.strip(): value.strip() for key, value in pairs if key.strip() and value.strip()}
+
+
+# Watched folders, location code -> folder (LOC1=/srv/scans,LOC2=/srv/fax-in). A file counts as
+# complete when it is older than the settle time or its size and time did not change between two
+# looks the pause apart; received files move to <folder>/.frontdesk/done/YYYY-MM-DD/.
+FRONTDESK_DOCUMENT_WATCH_DIRS = _env_map("FRONTDESK_DOCUMENT_WATCH_DIRS")
+FRONTDESK_DOCUMENT_WATCH_SETTLE_SECONDS = int(
+    os.environ.get("FRONTDESK_DOCUMENT_WATCH_SETTLE_SECONDS", "10")
+)
+FRONTDESK_DOCUMENT_WATCH_PAUSE_SECONDS = float(
+    os.environ.get("FRONTDESK_DOCUMENT_WATCH_PAUSE_SECONDS", "2")
+)
+# The documents mailbox: imaps://user:pass@host:993/INBOX (imap:// uses STARTTLS when offered and is
+# plain only to a loopback host), and the location whose inbox its attachments go to.
+FRONTDESK_DOCUMENT_IMAP_URL = os.environ.get("FRONTDESK_DOCUMENT_IMAP_URL", "").strip()
+FRONTDESK_DOCUMENT_IMAP_LOCATION = os.environ.get("FRONTDESK_DOCUMENT_IMAP_LOCATION", "").strip()
+# Fax: "test" (writes PDFs + JSON sidecars to DATA_DIR/fax-outbox) or "http" (generic provider:
+# multipart POST with a bearer token, answers {"id": ...}).
+FRONTDESK_FAX_TRANSPORT = os.environ.get("FRONTDESK_FAX_TRANSPORT", "test").strip().lower()
+FRONTDESK_FAX_HTTP_URL = os.environ.get("FRONTDESK_FAX_HTTP_URL", "").strip()
+FRONTDESK_FAX_HTTP_TOKEN = os.environ.get("FRONTDESK_FAX_HTTP_TOKEN", "").strip()
+FRONTDESK_FAX_OUTBOX = Path(
+    os.environ.get("FRONTDESK_FAX_OUTBOX") or DATA_DIR / "fax-outbox"
+).resolve()
+# Our fax number(s) -> location code (+15555550100=LOC1); an unknown number goes to the default.
+FRONTDESK_FAX_NUMBERS = _env_map("FRONTDESK_FAX_NUMBERS")
+FRONTDESK_FAX_DEFAULT_LOCATION = os.environ.get("FRONTDESK_FAX_DEFAULT_LOCATION", "").strip()
+FRONTDESK_FAX_FROM = os.environ.get("FRONTDESK_FAX_FROM", "").strip()
+# Secret of the fax webhooks (X-FrontDesk-Signature: sha256=<hex HMAC of timestamp "." body>).
+# Production without it: the webhooks refuse every request (fails closed).
+FRONTDESK_FAX_WEBHOOK_SECRET = (
+    os.environ.get("FRONTDESK_FAX_WEBHOOK_SECRET", "").strip()
+    if PRODUCTION
+    else _embedded_secret(
+        "fax_webhook_secret", "FRONTDESK_FAX_WEBHOOK_SECRET", lambda: secrets.token_hex(32)
+    )
+)
+FRONTDESK_FAX_WEBHOOK_WINDOW_SECONDS = 300

@@ -275,6 +275,56 @@ SAMPLE_KWARGS.update(
 )
 
 
+# Documents: an incoming fax in the sample location's correspondence log (route it, mark it handled).
+def _correspondence(objects: dict[str, Any]) -> Any:
+    from frontdesk.documents.models import Correspondence
+
+    if "correspondence" not in objects:
+        objects["correspondence"] = Correspondence.objects.create(
+            location=objects["location"],
+            direction="in",
+            channel="fax",
+            status="received",
+            counterpart="+15555550123",
+        )
+    return objects["correspondence"]
+
+
+# ...and a chart document of the sample patient with one version (its "send by fax" page).
+def _chart_document(objects: dict[str, Any]) -> Any:
+    from fpdf import FPDF
+
+    from frontdesk.documents import blobs
+    from frontdesk.documents.models import Document, DocumentVersion
+    from frontdesk.documents.services import document_limits
+    from frontdesk.documents.sniff import sniff
+
+    if "chart_document" not in objects:
+        pdf = FPDF()
+        pdf.add_page()
+        data = bytes(pdf.output())
+        blob, _ = blobs.blob_store(data, sniffed=sniff(data, **document_limits()))
+        document = Document.objects.create(
+            patient=objects["patient"],
+            location=objects["location"],
+            doc_type="consult_note",
+            title="Consult letter",
+            filed_by="code",
+        )
+        DocumentVersion.objects.create(document=document, number=1, blob=blob, pages=1)
+        objects["chart_document"] = document
+    return objects["chart_document"]
+
+
+SAMPLE_KWARGS.update(
+    {
+        "documents:document_fax": lambda o: {"document_id": _chart_document(o).pk},
+        "documents:correspondence_route": lambda o: {"pk": _correspondence(o).pk},
+        "documents:correspondence_handled": lambda o: {"pk": _correspondence(o).pk},
+    }
+)
+
+
 def _kwargs_for(route: Route, objects: dict[str, Any]) -> dict[str, Any]:
     if not route.converters:
         return {}
@@ -316,8 +366,26 @@ def test_every_parameterised_url_has_a_sample():
     assert missing == []
 
 
+# The fax provider's webhooks have no session to ride on: they are @public and authenticated by an
+# HMAC signature of timestamp and body instead of a CSRF token (documents/fax.py). They are the only
+# CSRF-exempt views; test_signed_webhooks_refuse_an_unsigned_post proves they write nothing unsigned.
+SIGNED_WEBHOOKS = {"documents:fax_inbound", "documents:fax_status"}
+
+
 def test_no_view_is_csrf_exempt():
-    assert [r.name for r in ROUTES if getattr(r.view, "csrf_exempt", False)] == []
+    exempt = {r.name for r in ROUTES if getattr(r.view, "csrf_exempt", False)}
+    assert exempt == SIGNED_WEBHOOKS
+    assert all(getattr(r.view, "is_public", False) for r in ROUTES if r.name in SIGNED_WEBHOOKS)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", sorted(SIGNED_WEBHOOKS))
+def test_signed_webhooks_refuse_an_unsigned_post(name, client):
+    _objects()
+    before = _snapshot()
+    response = client.post(reverse(name), {"id": "job-1", "status": "sent"})
+    assert response.status_code == 403
+    assert _snapshot() == before
 
 
 @pytest.mark.django_db

@@ -14,6 +14,7 @@ from frontdesk.audit.services import audit_record
 from frontdesk.core.errors import Conflict
 from frontdesk.demo.activity import ActivityStats, activity_build, activity_delete
 from frontdesk.demo.billing import BillingStats, billing_build, simulated_payer_forget
+from frontdesk.demo.documents import DocumentStats, documents_build, documents_delete
 from frontdesk.demo.money import MoneyStats, money_build, money_delete
 from frontdesk.demo.patients import PatientStats, patients_create
 from frontdesk.demo.practice import DEMO_LOGINS, DEMO_ORGANIZATION_NAME, DemoLogin, build_practice
@@ -44,6 +45,7 @@ class DemoResult:
     activity: ActivityStats = field(default_factory=ActivityStats)
     money: MoneyStats = field(default_factory=MoneyStats)
     billing: BillingStats = field(default_factory=BillingStats)
+    documents: DocumentStats = field(default_factory=DocumentStats)
 
 
 def demo_exists() -> bool:
@@ -95,6 +97,7 @@ def demo_load(
                 logins=DEMO_LOGINS,
             )
         if reset:
+            documents_delete()  # chart documents and inbox parts name patients
             money_delete()  # ledger entries and payments refer to appointments and patients
             simulated_payer_forget()  # answers to claims that no longer exist
             activity_delete()  # messages, replies, tasks and offers refer to appointments
@@ -108,6 +111,7 @@ def demo_load(
         activity = activity_build(seed=seed)
         money = money_build(seed=seed)
         billing = billing_build(seed=seed)
+        documents = documents_build(location=practice.locations[0], seed=seed)
         audit_record(
             actor=None,
             actor_name="system (demo loader)",
@@ -139,6 +143,7 @@ def demo_load(
                 "encounters": billing.encounters,
                 "claims_sent": billing.claims_sent,
                 "eligibility_checks": billing.eligibility_checks,
+                "inbox_documents": documents.received,
             },
         )
     return DemoResult(
@@ -150,4 +155,5 @@ def demo_load(
         activity=activity,
         money=money,
         billing=billing,
+        documents=documents,
     )

@@ -7,8 +7,10 @@ including a duplicate (``duplicate_of`` set) and quarantined content (``status``
 ``quarantine_code``/``quarantine_reason``): bad content never fails the request. The bytes are not
 served here; the staff screen's audited download is the way to them.
 
-``patient``, ``type``, ``confidence`` and ``reasons`` are the classification the pipeline will fill
-in (issue 7); until then they are null, null, null and an empty list.
+Status: ``received`` (queued or being read), ``filed`` (every part in a chart), ``review`` (waiting
+for a person), ``quarantined``, ``deleted``. ``patient``, ``type``, ``confidence`` and ``reasons``
+describe the document the pipeline made of the file: the patient only once filed; for a packet split
+into several documents they describe the first and ``parts`` lists every one.
 """
 
 from __future__ import annotations
@@ -29,14 +31,25 @@ from frontdesk.api.errors import READ_ERRORS, WRITE_ERRORS
 from frontdesk.api.schemas import ID_PATH, list_answer
 from frontdesk.core.errors import NotFound, ValidationFailed
 from frontdesk.documents import selectors, services
-from frontdesk.documents.choices import ItemStatus, Source
-from frontdesk.documents.models import InboxItem
+from frontdesk.documents.choices import ItemStatus, SegmentStatus, Source
+from frontdesk.documents.models import InboxItem, InboxSegment
 from frontdesk.practice.models import Location
 
 router = Router(tags=["documents"])
 
 MAX_LIMIT = 500
 SINCE_QUERY = Query(None, description="Received at or after (ISO 8601 with an offset)")
+
+
+class PartOut(Schema):
+    pages: list[int]
+    status: str
+    patient: str | None
+    type: str
+    confidence: float
+    reasons: list[str]
+    filed_by: str | None
+    document_id: str | None
 
 
 class DocumentOut(Schema):
@@ -57,6 +70,7 @@ class DocumentOut(Schema):
     type: str | None
     confidence: float | None
     reasons: list[str]
+    parts: list[PartOut]
 
 
 class DocumentList(Schema):
@@ -64,7 +78,23 @@ class DocumentList(Schema):
     count: int
 
 
-def _out(item: InboxItem) -> dict[str, Any]:
+def _part(segment: InboxSegment) -> dict[str, Any]:
+    filed = segment.status == SegmentStatus.FILED
+    return {
+        "pages": [index + 1 for index in segment.page_indexes],
+        "status": segment.status,
+        "patient": str(segment.patient_id) if filed and segment.patient_id else None,
+        "type": segment.doc_type,
+        "confidence": segment.type_confidence,
+        "reasons": [*segment.type_reasons, *segment.match_reasons],
+        "filed_by": segment.document.filed_by if filed and segment.document else None,
+        "document_id": str(segment.document_id) if segment.document_id else None,
+    }
+
+
+def _out(item: InboxItem, segments: list[InboxSegment] | None = None) -> dict[str, Any]:
+    parts = [_part(segment) for segment in segments or []]
+    first = parts[0] if parts else None
     return {
         "id": str(item.pk),
         "location_id": str(item.location_id),
@@ -79,11 +109,11 @@ def _out(item: InboxItem) -> dict[str, Any]:
         "quarantine_reason": item.quarantine_reason or None,
         "duplicate_of": str(item.duplicate_of_id) if item.duplicate_of_id else None,
         "received_at": item.received_at,
-        # Filled by the processing pipeline (classification, patient matching) when it lands.
-        "patient": None,
-        "type": None,
-        "confidence": None,
-        "reasons": [],
+        "patient": first["patient"] if first else None,
+        "type": first["type"] if first else None,
+        "confidence": first["confidence"] if first else None,
+        "reasons": first["reasons"] if first else [],
+        "parts": parts,
     }
 
 
@@ -96,8 +126,13 @@ def _out(item: InboxItem) -> dict[str, Any]:
 )
 def document_list(
     request: HttpRequest,
-    status: str = Query("", max_length=20, description="received or quarantined"),
+    status: str = Query(
+        "", max_length=20, description="received, review, filed, quarantined or deleted"
+    ),
     since: dt.datetime | None = SINCE_QUERY,
+    patient: int | None = Query(
+        None, ge=1, le=2**63 - 1, description="Items with a part filed to this patient"
+    ),
     location: int | None = Query(None, ge=1, le=2**63 - 1, description="One location's inbox"),
     limit: int = Query(100, ge=1, le=MAX_LIMIT),
 ) -> dict[str, Any]:
@@ -111,10 +146,18 @@ def document_list(
         place = Location.objects.restrict(user, A.DOCUMENT_VIEW).filter(pk=location).first()
         if place is None:
             raise NotFound()
-    items = selectors.inbox_item_list(
-        actor=user, location=place, status=status, since=since, limit=limit
+    items = list(
+        selectors.inbox_item_list(
+            actor=user,
+            location=place,
+            status=status,
+            since=since,
+            limit=limit,
+            patient_id=patient,
+        )
     )
-    return list_answer([_out(item) for item in items])
+    segments = selectors.inbox_item_segments(actor=user, items=items) if items else {}
+    return list_answer([_out(item, segments.get(item.pk)) for item in items])
 
 
 @router.get(
@@ -125,7 +168,9 @@ def document_list(
     operation_id="document_get",
 )
 def document_get(request: HttpRequest, document_id: int = Path(..., **ID_PATH)) -> dict[str, Any]:
-    return _out(selectors.inbox_item_get(actor=api_user(request), item_id=document_id))
+    user = api_user(request)
+    item = selectors.inbox_item_get(actor=user, item_id=document_id)
+    return _out(item, selectors.inbox_item_segments(actor=user, items=[item])[item.pk])
 
 
 def _upload(request: HttpRequest) -> tuple[str, str, bytes]:

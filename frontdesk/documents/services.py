@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -106,7 +107,15 @@ def document_receive(
                 "duplicate_of": first.pk if first is not None else None,
             },
         )
+        if item.status == ItemStatus.RECEIVED:
+            transaction.on_commit(partial(_enqueue_processing, item.pk))
     return item
+
+
+def _enqueue_processing(item_id: int) -> None:
+    from frontdesk.documents.tasks import document_process
+
+    document_process.enqueue(item_id)
 
 
 @dataclass(frozen=True)

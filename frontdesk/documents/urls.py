@@ -11,5 +11,6 @@ urlpatterns = [
     path("upload/", views.upload, name="upload"),
     path("<int:item_id>/", views.item_detail, name="item"),
     path("<int:item_id>/download/", views.item_download, name="download"),
+    path("", include("frontdesk.documents.intake_urls")),
     path("", include("frontdesk.documents.review_urls")),
 ]

@@ -1,8 +1,9 @@
 """Document inbox screens: a location's inbox (list, filter, upload), one item, its download.
 
 Thin: selectors read (scoped; the bytes only through the audited ``inbox_item_read_bytes``), the
-service receives. Ids only in URLs. No page here shows a patient, so none audits a patient read; each
-download is audited by the selector (a failed one too).
+service receives. Ids only in URLs. The inbox list shows no patient; an item's page shows the patients
+its parts were filed to, read through ``inbox_item_segments`` (one audit row per view, polls
+included). Each download is audited by the selector (a failed one too).
 """
 
 from __future__ import annotations
@@ -132,11 +133,21 @@ def upload(request: HttpRequest) -> HttpResponse:
 @requires(A.DOCUMENT_VIEW)
 @require_GET
 def item_detail(request: HttpRequest, item_id: int) -> HttpResponse:
+    """The item, and what the pipeline made of it; while it is being read, the outcome part polls
+    itself (htmx) until the item is filed or waits for review."""
+    user = _user(request)
     try:
-        item = selectors.inbox_item_get(actor=_user(request), item_id=item_id)
+        item = selectors.inbox_item_get(actor=user, item_id=item_id)
     except NotFound:
         raise Http404 from None
-    return render(request, "documents/item.html", {"item": item})
+    context = {
+        "item": item,
+        "segments": selectors.inbox_item_segments(actor=user, items=[item])[item.pk],
+        "processing": item.status == ItemStatus.RECEIVED,
+    }
+    if request.htmx and request.GET.get("part") == "outcome":  # type: ignore[attr-defined]
+        return render(request, "documents/_item_outcome.html", context)
+    return render(request, "documents/item.html", context)
 
 
 def _disposition(kind: str, name: str, pk: int) -> str:

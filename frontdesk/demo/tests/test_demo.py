@@ -125,9 +125,18 @@ def test_demo_builds_a_complete_synthetic_practice():
 
     # One summary row for the load; the money history went through the payment services, which
     # audit each charge, payment, void, refund, drawer and day close as the demo staff member.
-    events = list(AuditEvent.objects.filter(actor__isnull=True))
+    # The morning's faxes and scans arrived through document intake, each audited as an arrival.
+    arrivals = AuditEvent.objects.filter(actor__isnull=True, object_type="inbox_item")
+    assert arrivals.count() == result.documents.received == 16
+    assert set(arrivals.values_list("actor_name", flat=True)) <= {
+        "document intake (fax)",
+        "document intake (scan)",
+        "document intake (email)",
+    }
+    events = list(AuditEvent.objects.filter(actor__isnull=True).exclude(object_type="inbox_item"))
     assert len(events) == 1
     assert events[0].actor_name == "system (demo loader)"
+    assert events[0].detail["inbox_documents"] == 16
     assert events[0].detail["patients"] == 60
     assert events[0].detail["payments"] == result.money.payments > 0
     assert events[0].detail["closed_days"] == result.money.closed_days
@@ -156,7 +165,7 @@ def test_second_load_does_nothing():
 
     assert again.created is False
     assert (Patient.objects.count(), Coverage.objects.count(), User.objects.count()) == counts
-    assert AuditEvent.objects.filter(actor__isnull=True).count() == 1
+    assert AuditEvent.objects.filter(actor__isnull=True, object_type="demo_practice").count() == 1
 
 
 @pytest.mark.django_db
@@ -174,7 +183,8 @@ def test_same_seed_gives_same_patients_and_reset_rebuilds():
     ]
     assert Provider.objects.count() == 12
     assert Location.objects.count() == 3
-    assert AuditEvent.objects.filter(actor__isnull=True).count() == 2  # the two loads
+    loads = AuditEvent.objects.filter(actor__isnull=True, object_type="demo_practice")
+    assert loads.count() == 2  # the two loads
 
     demo_load(patients=40, seed=100, reset=True)
     assert _snapshot() != first

@@ -44,6 +44,7 @@ def _expected(item: InboxItem) -> dict[str, Any]:
         "type": None,
         "confidence": None,
         "reasons": [],
+        "parts": [],
     }
 
 
@@ -180,3 +181,38 @@ def test_upload_errors_write_nothing(location):  # type: ignore[no-untyped-def]
     assert list(no_file.json()["fields"]) == ["file"]
     assert (viewer.status_code, viewer.json()["code"]) == (403, "forbidden")
     assert InboxItem.objects.count() == 0
+
+
+def test_a_filed_item_answers_its_patient_type_and_parts_and_the_read_is_audited(location):  # type: ignore[no-untyped-def]
+    from frontdesk.audit.models import AuditEvent
+    from frontdesk.documents.pipeline import document_process
+    from frontdesk.documents.tests.test_pipeline import lab_lines, letter_pdf, patient
+
+    owner = patient("Janeth", "Quillfeather", dt.date(1961, 3, 4))
+    filed = _fax(
+        location, "lab.pdf", letter_pdf([lab_lines("Janeth", "Quillfeather", "03/04/1961")])
+    )
+    waiting = _fax(location, "other.pdf", samples.pdf())
+    document_process(item_id=filed.pk)
+    document_process(item_id=waiting.pk)
+    caller = key_client_for(Role.FRONT_DESK, location)
+    before = AuditEvent.objects.filter(object_type="inbox_item", action="read").count()
+
+    answer = caller.get("/api/v1/documents", {"patient": owner.pk})
+    review = caller.get("/api/v1/documents", {"status": "review"})
+
+    assert answer.status_code == 200
+    (item,) = answer.json()["items"]
+    assert (item["id"], item["status"], item["patient"], item["type"]) == (
+        str(filed.pk),
+        "filed",
+        str(owner.pk),
+        "lab_result",
+    )
+    assert item["parts"][0]["pages"] == [1]
+    assert item["parts"][0]["filed_by"] == "match"
+    assert "date of birth matches" in item["reasons"]
+    assert [i["id"] for i in review.json()["items"]] == [str(waiting.pk)]
+    assert review.json()["items"][0]["patient"] is None
+    # The list naming a patient is one audited read; the one naming nobody is not audited.
+    assert AuditEvent.objects.filter(object_type="inbox_item", action="read").count() == before + 1

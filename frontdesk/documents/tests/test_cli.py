@@ -120,9 +120,7 @@ def test_an_unknown_source_is_an_argument_error(tmp_path, location):
         _ingest(str(tmp_path / "x"), "--source", "pigeon")
 
 
-def test_the_help_says_wait_does_not_exist_yet():
+def test_the_help_describes_wait():
     from frontdesk.documents.management.commands.documents_ingest import Command
 
-    assert "(--wait, returning when the files are processed, comes with the processing" in (
-        Command.help
-    )
+    assert "with --wait the command processes them itself" in Command.help

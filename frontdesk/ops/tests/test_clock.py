@@ -21,6 +21,9 @@ EXPECTED = {
     "ops.housekeeping": dt.timedelta(hours=1),
     "ops.audit_chain_check": dt.timedelta(days=1),
     "waitlist.expire_offers": dt.timedelta(minutes=1),
+    "documents.watch": dt.timedelta(minutes=1),
+    "documents.fetch_mail": dt.timedelta(minutes=1),
+    "documents.requeue_stalled": dt.timedelta(minutes=5),
     "notifications.reminders_due": dt.timedelta(minutes=5),
     "notifications.messages_release": dt.timedelta(minutes=5),
     "chartprep.readiness_refresh": dt.timedelta(minutes=5),
@@ -89,6 +92,9 @@ def test_each_task_runs_once_per_interval():
             "frontdesk.chartprep.tasks.readiness_nightly",
             "frontdesk.chartprep.tasks.readiness_refresh",
             "frontdesk.clearinghouse.tasks.clearinghouse_inbox_poll",
+            "frontdesk.documents.tasks.documents_fetch_mail",
+            "frontdesk.documents.tasks.documents_requeue_stalled",
+            "frontdesk.documents.tasks.documents_watch",
             "frontdesk.eligibility.tasks.eligibility_nightly",
             "frontdesk.eligibility.tasks.eligibility_retry_due",
             "frontdesk.notifications.tasks.messages_release",
@@ -102,14 +108,18 @@ def test_each_task_runs_once_per_interval():
             "frontdesk.waitlist.tasks.waitlist_expire_offers",
         ]
     )
-    # Same minute again: nothing. Next minute: only the every-minute task.
+    # Same minute again: nothing. Next minute: only the every-minute tasks.
+    every_minute = ["documents.fetch_mail", "documents.watch", "waitlist.expire_offers"]
     assert clock_tick(now=_at("2026-11-26 10:00:59")) == []
-    assert clock_tick(now=_at("2026-11-26 10:01:00")) == ["waitlist.expire_offers"]
-    assert clock_tick(now=_at("2026-11-26 10:04:59")) == ["waitlist.expire_offers"]
+    assert sorted(clock_tick(now=_at("2026-11-26 10:01:00"))) == every_minute
+    assert sorted(clock_tick(now=_at("2026-11-26 10:04:59"))) == every_minute
     assert sorted(clock_tick(now=_at("2026-11-26 10:05:00"))) == [
         "chartprep.noshows_sweep",
         "chartprep.readiness_refresh",
         "clearinghouse.inbox_poll",
+        "documents.fetch_mail",
+        "documents.requeue_stalled",
+        "documents.watch",
         "eligibility.retry_due",
         "notifications.messages_release",
         "notifications.reminders_due",
@@ -120,6 +130,9 @@ def test_each_task_runs_once_per_interval():
         "chartprep.noshows_sweep",
         "chartprep.readiness_refresh",
         "clearinghouse.inbox_poll",
+        "documents.fetch_mail",
+        "documents.requeue_stalled",
+        "documents.watch",
         "eligibility.retry_due",
         "notifications.messages_release",
         "notifications.reminders_due",
@@ -130,7 +143,7 @@ def test_each_task_runs_once_per_interval():
         "statements.instalment_reminders",
         "waitlist.expire_offers",
     ]
-    assert DBTaskResult.objects.count() == 15 + 1 + 1 + 8 + 12
+    assert DBTaskResult.objects.count() == 18 + 3 + 3 + 11 + 15
     run = ClockRun.objects.get(task_name="ops.housekeeping", due_at=_at("2026-11-26 11:00"))
     assert DBTaskResult.objects.filter(pk=run.task_result_id).exists()
 
@@ -138,15 +151,18 @@ def test_each_task_runs_once_per_interval():
 @pytest.mark.django_db
 def test_a_clock_that_was_down_runs_each_task_once_not_every_missed_slot():
     clock_tick(now=_at("2026-11-26 10:00:00"))
-    assert clock_tick(now=_at("2026-11-26 10:30:00")) == [
-        "waitlist.expire_offers",
-        "notifications.reminders_due",
-        "notifications.messages_release",
-        "chartprep.readiness_refresh",
+    assert sorted(clock_tick(now=_at("2026-11-26 10:30:00"))) == [
         "chartprep.noshows_sweep",
+        "chartprep.readiness_refresh",
         "clearinghouse.inbox_poll",
+        "documents.fetch_mail",
+        "documents.requeue_stalled",
+        "documents.watch",
         "eligibility.retry_due",
+        "notifications.messages_release",
+        "notifications.reminders_due",
         "payments.reconcile",
+        "waitlist.expire_offers",
     ]
 
 

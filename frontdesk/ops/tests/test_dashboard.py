@@ -226,6 +226,9 @@ def test_clock_runs_their_results_and_overdue_tasks(packet_dir):
         **dict.fromkeys(
             (
                 "waitlist.expire_offers",
+                "documents.watch",
+                "documents.fetch_mail",
+                "documents.requeue_stalled",
                 "notifications.reminders_due",
                 "notifications.messages_release",
                 "chartprep.readiness_refresh",

@@ -106,5 +106,9 @@ class Command(BaseCommand):
             f"remittances posted; the last batch's answers arrive at the next inbox poll), "
             f"{billing.held} held by the scrubber, {billing.eligibility_checks} eligibility checks."
         )
+        self.stdout.write(
+            f"Documents: {result.documents.received} faxes and scans in the first location's inbox; "
+            "the background worker reads them (most file themselves, the rest wait for review)."
+        )
         if not options["no_logins"]:
             self.stdout.write(logins_table(result.logins))

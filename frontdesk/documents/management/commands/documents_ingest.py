@@ -1,4 +1,4 @@
-"""``frontdesk documents ingest PATH... [--source S] [--location CODE] [--user USERNAME]``."""
+"""``frontdesk documents ingest PATH... [--source S] [--location CODE] [--user USERNAME] [--wait]``."""
 
 from __future__ import annotations
 
@@ -20,8 +20,9 @@ class Command(BaseCommand):
     help = (
         "Put files into a location's document inbox, one line per file: received, duplicate of an "
         "earlier item, or quarantined with the reason. Files are judged by content; bad ones are "
-        "quarantined and kept, never refused. (--wait, returning when the files are processed, comes "
-        "with the processing pipeline; it does not exist yet.)"
+        "quarantined and kept, never refused. The files are queued for the pipeline like any other "
+        "arrival; with --wait the command processes them itself (a worker that picks one up meanwhile "
+        "is harmless: an item is processed once) and says how each ended: filed or waiting for review."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -41,6 +42,11 @@ class Command(BaseCommand):
             help="Ingest as this user (needs document.receive at the location); default: system. "
             "Required with --source upload.",
         )
+        parser.add_argument(
+            "--wait",
+            action="store_true",
+            help="Return only when the files are processed (filed, or waiting for review).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         location = self._location(options["location"])
@@ -55,6 +61,7 @@ class Command(BaseCommand):
         missing = [str(path) for path in paths if not path.is_file()]
         if missing:
             raise CommandError("No file at " + ", ".join(missing) + "; nothing was ingested.")
+        received: list[int] = []
         for path in paths:
             try:
                 item = document_receive(
@@ -75,6 +82,10 @@ class Command(BaseCommand):
             if item.is_quarantined and item.duplicate_of_id is not None:
                 outcome += f" (duplicate of #{item.duplicate_of_id})"
             self.stdout.write(f"{path}: #{item.pk} {outcome}")
+            received.append(item.pk)
+        if options["wait"]:
+            for item_id in received:
+                self.stdout.write(f"#{item_id} {_processed(item_id)}")
 
     def _location(self, raw_option: str | None) -> Location:
         if raw_option:
@@ -89,3 +100,26 @@ class Command(BaseCommand):
         if len(active) != 1:
             raise CommandError("Name the inbox's location with --location CODE.")
         return active[0]
+
+
+def _processed(item_id: int) -> str:
+    """Process one item (or find it processed) and say how it ended, with ids and codes only."""
+    from frontdesk.documents.pipeline import document_process
+    from frontdesk.documents.selectors import inbox_item_outcome
+
+    item = document_process(item_id=item_id)
+    if item is None:
+        return "is gone"
+    outcome = inbox_item_outcome(item_id=item_id)
+    parts = [outcome.status]
+    if outcome.error:
+        parts.append(f"({outcome.error})")
+    for segment in outcome.segments:
+        pages = f"pages {segment.pages[0] + 1}-{segment.pages[-1] + 1}"
+        if segment.auto_filed:
+            parts.append(
+                f"[{pages}: {segment.doc_type} filed to patient #{segment.patient_id} by {segment.filed_by}]"
+            )
+        else:
+            parts.append(f"[{pages}: {segment.doc_type} waiting for review]")
+    return " ".join(parts)

@@ -1,0 +1,395 @@
+"""Which patient a document is about: candidates with a score and the reasons, and when it is certain.
+
+The evidence is what the pages say (names, dates of birth, MRNs, member IDs, phone numbers; see
+``analysis/extract.py``). Candidates are found through the indexed keys the patients app keeps (name
+keys and sound-alike keys, MRN, member-ID keys, phone digits, date of birth), scored, and ranked.
+
+Filing to the wrong chart is a privacy breach, so ``certain`` is deliberately strict: the document
+names exactly one person; that person's last name and first name (or a known nickname) agree with
+one patient, together with a second identifier (date of birth, MRN or member ID); nothing on the
+document contradicts that patient (another date of birth, another patient's MRN); and no other
+patient fits nearly as well. Everything else goes to review with the ranked suggestions.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from rapidfuzz.distance import JaroWinkler, Levenshtein
+
+from frontdesk.patients.models import Coverage, Patient, PatientPhone
+from frontdesk.patients.nicknames import nickname_link, variants
+from frontdesk.patients.normalize import member_id_key, name_key, phonetic_key
+
+CANDIDATE_LIMIT = 200
+SUGGESTIONS = 5
+_WORD = re.compile(r"[A-Za-z][A-Za-z'\-]*")
+# A last name this long may be found on the page with one letter misread by OCR ("Fakelyorth").
+OCR_TOLERANT_LENGTH = 6
+
+
+def page_words(text: str) -> frozenset[str]:
+    """Name keys of the words on the pages, and of each two and three adjacent words (so that
+    "Van Der Berg" is found as "vanderberg")."""
+    keys = [name_key(word) for word in _WORD.findall(text or "")]
+    keys = [key for key in keys if len(key) >= 2]
+    found = set(keys)
+    for size in (2, 3):
+        found.update("".join(keys[i : i + size]) for i in range(len(keys) - size + 1))
+    return frozenset(found)
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What a document says about whom it is about (from its pages' identifiers)."""
+
+    names: tuple[tuple[str, str], ...] = ()  # (first, last)
+    dobs: frozenset[dt.date] = frozenset()
+    mrns: frozenset[str] = frozenset()
+    member_ids: frozenset[str] = frozenset()  # member_id_key()s
+    phones: frozenset[str] = frozenset()  # 10 digits
+    words: frozenset[str] = frozenset()  # page_words() of the text, to find a candidate's name
+
+    @classmethod
+    def from_json(cls, identifiers: list[dict[str, Any]], text: str = "") -> Evidence:
+        """Merge the identifiers JSON of several pages (as the pipeline stores them)."""
+        names: list[tuple[str, str]] = []
+        dobs: set[dt.date] = set()
+        mrns: set[str] = set()
+        members: set[str] = set()
+        phones: set[str] = set()
+        for ids in identifiers:
+            for name in ids.get("names", []):
+                pair = (str(name.get("first", "")), str(name.get("last", "")))
+                if pair[1] and pair not in names:
+                    names.append(pair)
+            for value in ids.get("dobs", []):
+                try:
+                    dobs.add(dt.date.fromisoformat(value))
+                except (TypeError, ValueError):
+                    continue
+            mrns.update(str(v).upper() for v in ids.get("mrns", []) if v)
+            members.update(member_id_key(str(v)) for v in ids.get("member_ids", []) if v)
+            phones.update(str(v)[-10:] for v in ids.get("phones", []) if v)
+        return cls(
+            names=tuple(names),
+            dobs=frozenset(dobs),
+            mrns=frozenset(mrns),
+            member_ids=frozenset(m for m in members if m),
+            phones=frozenset(phones),
+            words=page_words(text),
+        )
+
+    def is_empty(self) -> bool:
+        return not (self.names or self.dobs or self.mrns or self.member_ids or self.phones)
+
+    def identities(self) -> int:
+        """How many different people the names and birth dates point at (at least the larger).
+        Names that differ by an OCR slip ("Imaginham" / "Tmaginham") count as one person."""
+        people: list[tuple[str, str]] = []
+        for first, last in self.names:
+            person = (name_key(first)[:1], name_key(last))
+            if not person[1]:
+                continue
+            if not any(
+                known[0] == person[0] and JaroWinkler.similarity(known[1], person[1]) >= 0.85
+                for known in people
+            ):
+                people.append(person)
+        return max(len(people), len(self.dobs))
+
+
+@dataclass
+class Candidate:
+    patient_id: int
+    score: float
+    reasons: list[str]
+    name: str = "none"  # exact | nickname | ocr | close | initial | last_only | none
+    dob: bool | None = None  # None: the document gives no date of birth
+    mrn: bool = False
+    member_id: bool = False
+    phone: bool = False
+    conflicts: list[str] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "patient_id": self.patient_id,
+            "score": round(self.score, 3),
+            "reasons": self.reasons,
+        }
+
+    @property
+    def strong_name(self) -> bool:
+        # A last name with one letter misread counts only with an exact date of birth or MRN.
+        return self.name in ("exact", "nickname") or (
+            self.name == "ocr" and bool(self.dob or self.mrn)
+        )
+
+    @property
+    def second_identifier(self) -> bool:
+        return bool(self.dob or self.mrn or self.member_id)
+
+
+@dataclass
+class MatchResult:
+    candidates: list[Candidate]
+    certain: Candidate | None
+    reasons: list[str]  # why it was (or was not) certain
+
+    def suggestions(self) -> list[dict[str, Any]]:
+        return [c.as_json() for c in self.candidates[:SUGGESTIONS]]
+
+
+def _threshold() -> float:
+    return float(getattr(settings, "FRONTDESK_DOCUMENT_AUTOFILE_THRESHOLD", 0.7))
+
+
+def _candidate_ids(evidence: Evidence) -> set[int]:
+    live = Patient.objects.filter(merged_into__isnull=True)
+    ids: set[int] = set()
+    if evidence.mrns:
+        ids.update(live.filter(mrn__in=evidence.mrns).values_list("pk", flat=True))
+    if evidence.member_ids:
+        ids.update(
+            Coverage.objects.filter(
+                member_id_key__in=evidence.member_ids, patient__merged_into__isnull=True
+            ).values_list("patient_id", flat=True)
+        )
+    if evidence.phones:
+        ids.update(
+            PatientPhone.objects.filter(
+                digits__in=evidence.phones, patient__merged_into__isnull=True
+            ).values_list("patient_id", flat=True)
+        )
+    if evidence.dobs:
+        ids.update(
+            live.filter(date_of_birth__in=evidence.dobs).values_list("pk", flat=True)[
+                :CANDIDATE_LIMIT
+            ]
+        )
+    lasts = {name_key(last) for _first, last in evidence.names} - {""}
+    sounds = {phonetic_key(last) for _first, last in evidence.names} - {""}
+    if lasts:
+        ids.update(
+            live.filter(last_name_key__in=lasts).values_list("pk", flat=True)[:CANDIDATE_LIMIT]
+        )
+        ids.update(
+            live.filter(previous_last_name__in=[last for _f, last in evidence.names]).values_list(
+                "pk", flat=True
+            )[:CANDIDATE_LIMIT]
+        )
+    if sounds:
+        ids.update(
+            live.filter(last_name_phonetic__in=sounds).values_list("pk", flat=True)[
+                :CANDIDATE_LIMIT
+            ]
+        )
+    return ids
+
+
+def _first_name_grade(said: str, patient: Patient) -> tuple[str, float]:
+    said_key = name_key(said)
+    if not said_key:
+        return "none", 0.0
+    keys = {name_key(patient.first_name), name_key(patient.preferred_name)} - {""}
+    if said_key in keys:
+        return "exact", 1.0
+    for known in (patient.first_name, patient.preferred_name):
+        if known and nickname_link(said_key, name_key(known)):
+            return "nickname", 0.95
+    if len(said_key) == 1 and any(key.startswith(said_key) for key in keys):
+        return "initial", 0.55
+    best = max((JaroWinkler.similarity(said_key, key) for key in keys), default=0.0)
+    if best >= 0.92:
+        return "close", 0.8
+    return "none", 0.0
+
+
+def _last_name_grade(said: str, patient: Patient) -> float:
+    said_key = name_key(said)
+    if not said_key:
+        return 0.0
+    if said_key in {patient.last_name_key, name_key(patient.previous_last_name)}:
+        return 1.0
+    similarity = JaroWinkler.similarity(said_key, patient.last_name_key)
+    if similarity >= 0.93:
+        return 0.8
+    if phonetic_key(said) and phonetic_key(said) == patient.last_name_phonetic:
+        return 0.7
+    return 0.0
+
+
+def _first_name_keys(patient: Patient) -> set[str]:
+    keys = {name_key(patient.first_name), name_key(patient.preferred_name)} - {""}
+    for key in list(keys):
+        keys.update(variants(key))
+    return keys
+
+
+def _name_on_page(patient: Patient, words: frozenset[str]) -> str:
+    """ "exact" when the patient's last and first name (or a nickname) are words on the page, "ocr"
+    when the last name is there with one letter misread, "" otherwise."""
+    if not _first_name_keys(patient) & words:
+        return ""
+    lasts = {patient.last_name_key, name_key(patient.previous_last_name)} - {""}
+    if lasts & words:
+        return "exact"
+    for last in lasts:
+        if len(last) < OCR_TOLERANT_LENGTH:
+            continue
+        for word in words:
+            if (
+                abs(len(word) - len(last)) <= 1
+                and word[:1] == last[:1]
+                and Levenshtein.distance(word, last, score_cutoff=1) <= 1
+            ):
+                return "ocr"
+    return ""
+
+
+def _grade(patient: Patient, evidence: Evidence, members: set[str], phones: set[str]) -> Candidate:
+    reasons: list[str] = []
+    conflicts: list[str] = []
+    grade_name, name_score = "none", 0.0
+    for first, last in evidence.names:
+        last_score = _last_name_grade(last, patient)
+        if not last_score:
+            continue
+        first_grade, first_score = _first_name_grade(first, patient)
+        score = 0.5 * last_score + 0.5 * first_score
+        if score > name_score:
+            name_score = score
+            if last_score == 1.0 and first_grade in ("exact", "nickname"):
+                grade_name = first_grade
+            elif first_grade == "none":
+                grade_name = "last_only"
+            elif first_grade == "initial":
+                grade_name = "initial"
+            else:
+                grade_name = "close"
+    # The page's words can confirm a name the extractor missed or read imperfectly, never
+    # overrule a name it read: a document that names someone else is not this patient's.
+    if grade_name in ("close", "initial", "last_only") or (not evidence.names and evidence.words):
+        found = _name_on_page(patient, evidence.words)
+        if found:
+            grade_name, name_score = found, (1.0 if found == "exact" else 0.9)
+            reasons.append(
+                "name found on the page"
+                if found == "exact"
+                else "name found on the page with one letter misread"
+            )
+    if grade_name == "exact":
+        if "name found on the page" not in reasons:
+            reasons.append("name matches")
+    elif grade_name == "nickname":
+        reasons.append("name matches (nickname)")
+    elif grade_name in ("close", "initial"):
+        reasons.append("name is close")
+    elif grade_name == "last_only":
+        reasons.append("last name only")
+    dob: bool | None = None
+    if evidence.dobs:
+        dob = patient.date_of_birth in evidence.dobs
+        reasons.append("date of birth matches" if dob else "date of birth differs")
+        if not dob:
+            conflicts.append("date of birth differs")
+        elif len(evidence.dobs) > 1:
+            conflicts.append("the document gives more than one date of birth")
+    mrn = patient.mrn.upper() in evidence.mrns
+    if mrn:
+        reasons.append("MRN matches")
+    elif evidence.mrns:
+        conflicts.append("another MRN on the document")
+    member = bool(members)
+    if member:
+        reasons.append("member ID matches")
+    phone = bool(phones)
+    if phone:
+        reasons.append("phone matches")
+    score = 0.45 * name_score
+    score += 0.35 if dob else 0.0
+    score += 0.3 if mrn else 0.0
+    score += 0.25 if member else 0.0
+    score += 0.1 if phone else 0.0
+    if dob is False:
+        score *= 0.35
+    if evidence.mrns and not mrn:
+        score *= 0.5
+    return Candidate(
+        patient_id=patient.pk,
+        score=min(score, 1.0),
+        reasons=reasons,
+        name=grade_name,
+        dob=dob,
+        mrn=mrn,
+        member_id=member,
+        phone=phone,
+        conflicts=conflicts,
+    )
+
+
+def match(evidence: Evidence) -> MatchResult:
+    """Rank the patients the evidence could be about and say whether one is certain."""
+    if evidence.is_empty():
+        return MatchResult([], None, ["no patient identifiers found on the document"])
+    ids = _candidate_ids(evidence)
+    if not ids:
+        return MatchResult([], None, ["no patient of the practice matches what the document says"])
+    patients = list(
+        Patient.objects.filter(pk__in=ids).only(
+            "pk",
+            "mrn",
+            "first_name",
+            "preferred_name",
+            "last_name",
+            "previous_last_name",
+            "last_name_key",
+            "last_name_phonetic",
+            "date_of_birth",
+        )
+    )
+    member_hits: dict[int, set[str]] = {}
+    for patient_id, key in Coverage.objects.filter(
+        patient_id__in=ids, member_id_key__in=evidence.member_ids
+    ).values_list("patient_id", "member_id_key"):
+        member_hits.setdefault(patient_id, set()).add(key)
+    phone_hits: dict[int, set[str]] = {}
+    for patient_id, digits in PatientPhone.objects.filter(
+        patient_id__in=ids, digits__in=evidence.phones
+    ).values_list("patient_id", "digits"):
+        phone_hits.setdefault(patient_id, set()).add(digits)
+    candidates = [
+        _grade(p, evidence, member_hits.get(p.pk, set()), phone_hits.get(p.pk, set()))
+        for p in patients
+    ]
+    candidates = [c for c in candidates if c.score > 0.05]
+    candidates.sort(key=lambda c: (-c.score, c.patient_id))
+    return MatchResult(candidates, *_certainty(candidates, evidence))
+
+
+def _certainty(
+    candidates: list[Candidate], evidence: Evidence
+) -> tuple[Candidate | None, list[str]]:
+    if not candidates:
+        return None, ["no patient of the practice matches what the document says"]
+    top = candidates[0]
+    if evidence.identities() > 1:
+        return None, ["the document names more than one person"]
+    if not top.strong_name:
+        return None, ["no patient's full name matches the document"]
+    if not top.second_identifier:
+        return None, ["the name matches but no date of birth, MRN or member ID confirms it"]
+    if top.conflicts:
+        return None, [f"not certain: {conflict}" for conflict in top.conflicts]
+    rivals = [c for c in candidates[1:] if c.strong_name and c.second_identifier]
+    if rivals:
+        return None, ["more than one patient matches the name and another identifier"]
+    if len(candidates) > 1 and candidates[1].score > top.score - 0.25:
+        return None, ["another patient matches nearly as well"]
+    if top.score < _threshold():
+        return None, [f"match score {top.score:.2f} is under the auto-file threshold"]
+    return top, [*top.reasons, "unique match"]

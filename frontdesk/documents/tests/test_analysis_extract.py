@@ -1,0 +1,251 @@
+"""documents.analysis.extract: labelled identifiers, OCR slips, and no identifiers from senders."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from frontdesk.documents.analysis.extract import Identifiers, PersonName, extract, parse_name
+
+TODAY = date(2026, 1, 15)
+
+
+def names(text: str) -> list[tuple[str, str]]:
+    return [(name.first, name.last) for name in extract(text, today=TODAY).names]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "DOB: 03/04/1961",
+        "DOB:03/04/1961",
+        "D0B 3/4/61",
+        "dob - 03-04-1961",
+        "D.O.B.: 1961-03-04",
+        "Date of Birth: March 4, 1961",
+        "DATE OF BIRTH   Mar. 4 1961",
+        "Birth Date 04-Mar-1961",
+        "Birthdate: 4 March 1961",
+        "DOB ; O3/O4/l961",
+        "OOB: 03/04/1961",
+        "DO8: 03/04/1961",
+        "D O B: 03 / 04 / 1961",
+        "Date of Birth\n03/04/1961",
+    ],
+)
+def test_dates_of_birth(text: str) -> None:
+    assert extract(text, today=TODAY).dobs == [date(1961, 3, 4)]
+
+
+def test_two_digit_birth_years_are_never_in_the_future() -> None:
+    assert extract("DOB 1/2/24", today=TODAY).dobs == [date(2024, 1, 2)]
+    assert extract("DOB 1/2/27", today=TODAY).dobs == [date(1927, 1, 2)]
+
+
+def test_impossible_dates_are_ignored() -> None:
+    assert extract("DOB: 13/45/1961   DOB: 02/30/1961", today=TODAY).dobs == []
+    assert extract("DOB: 01/02/2030", today=TODAY).dobs == []  # not born yet
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Patient: DOE, JANE", ("Jane", "Doe")),
+        ("PATIENT:DOE,JANE Q", ("Jane", "Doe")),
+        ("Patient Name: Jane Q. Doe", ("Jane", "Doe")),
+        ("PATIENT NAME   JANE DOE", ("Jane", "Doe")),
+        ("Name: DOE, JANE   DOB: 03/04/1961", ("Jane", "Doe")),
+        ("Pt Name; O'BRIEN-SMITH, MARY", ("Mary", "O'Brien-Smith")),
+        ("RE: Jane Doe   DOB 03/04/1961", ("Jane", "Doe")),
+        ("Re: Records request for DOE, JANE", ("Jane", "Doe")),
+        ("Member: JANE DOE", ("Jane", "Doe")),
+        ("Member Name  Jane Doe", ("Jane", "Doe")),
+        ("Member Name JANE Q DOE", ("Jane", "Doe")),
+        ("Patient: Jane Doe F 54", ("Jane", "Doe")),
+        ("Subscriber: Mr. John Doe Jr.", ("John", "Doe")),
+        ("Patient: McTest, Zelda", ("Zelda", "McTest")),
+        ("Last Name: DOE    First Name: JANE", ("Jane", "Doe")),
+        ("Name:\nDOE, JANE", ("Jane", "Doe")),
+        ("Collected: 10/01/2025 Patient: TESTPATIENT, ZELDA", ("Zelda", "Testpatient")),
+        ("Member: ZELDA TESTPATIENT Member ID: XYZ123456789", ("Zelda", "Testpatient")),
+        ("Patient Name: Otto Exampleman Date of Birth: 07/08/1955", ("Otto", "Exampleman")),
+        ("Patient Name: Otto Exampleman _ Date of Birth", ("Otto", "Exampleman")),
+        ("RE: Jane Doe, date of birth 01/02/1970", ("Jane", "Doe")),
+        ("Patient: Jane Doe Sex F Age: 54", ("Jane", "Doe")),
+    ],
+)
+def test_patient_names(text: str, expected: tuple[str, str]) -> None:
+    assert names(text) == [expected]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Ordering Physician: Dr. Alan Sample, MD",
+        "From: Dr. Alan Sample",
+        "Provider Name: Alan Sample",
+        "Physician Name: Alan Sample",
+        "Name: Dr. Alan Sample",
+        "Patient: Alan Sample, MD",
+        "Referring: Alan Sample DO",
+        "Dear Dr. Sample, thank you for seeing Jane Doe.",
+        "New patient: Yes",
+        "Name: ______________",
+        "Please print your name clearly.",
+        "PATIENT NAME AND DATE OF BIRTH MUST MATCH",
+        "Patient name and date of birth must match the card.",
+    ],
+)
+def test_no_patient_names_from_doctors_senders_or_prose(text: str) -> None:
+    assert names(text) == []
+
+
+def test_patient_labels_come_before_member_and_subscriber() -> None:
+    text = "Subscriber: John Doe\nMember: Jim Doe\nPatient: DOE, JANE\nRE: Jane Doe"
+    found = extract(text, today=TODAY)
+    assert [(n.first, n.last) for n in found.names] == [
+        ("Jane", "Doe"),
+        ("Jim", "Doe"),
+        ("John", "Doe"),
+    ]
+    assert found.names[0] == PersonName(first="Jane", last="Doe", raw="DOE, JANE")
+
+
+def test_the_first_patients_birth_date_comes_first() -> None:
+    text = (
+        "Subscriber: DOE, JOHN\nDOB: 01/01/1950\n\nPatient: DOE, JANE\nDOB: 02/02/1980\n"
+        "Relationship to subscriber: child"
+    )
+    found = extract(text, today=TODAY)
+    assert [(n.first, n.last) for n in found.names] == [("Jane", "Doe"), ("John", "Doe")]
+    assert found.dobs == [date(1980, 2, 2), date(1950, 1, 1)]
+    assert found.key() == ("doe", "j", date(1980, 2, 2))
+
+
+def test_parse_name_orders() -> None:
+    assert parse_name("DOE, JANE Q") == PersonName("Jane", "Doe", "DOE, JANE Q")
+    assert parse_name("Jane Q. Doe") == PersonName("Jane", "Doe", "Jane Q. Doe")
+    assert parse_name("Ana de la Cruz") == PersonName("Ana", "De La Cruz", "Ana de la Cruz")
+    assert parse_name("J. Doe") == PersonName("J", "Doe", "J. Doe")
+    assert parse_name("Doe") is None
+    assert parse_name("Dr. Jane Doe") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("MRN: M0001234", ["M0001234"]),
+        ("MRN M 000 1234", ["M0001234"]),
+        ("Chart: MO001234", ["M0001234"]),
+        ("mrn: m000l234", ["M0001234"]),
+        ("MRN: M0001234 (also M0001234)", ["M0001234"]),
+        ("M0001234 and M0005678", ["M0001234", "M0005678"]),
+        ("M12345678", []),
+        ("Model M1234567X", []),
+        ("MOOIOOI", []),
+        ("MRN: 0001234", []),
+    ],
+)
+def test_mrns(text: str, expected: list[str]) -> None:
+    assert extract(text, today=TODAY).mrns == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Member ID: XYZ 123-456-789   Group #: 4455", ["XYZ123456789"]),
+        ("Member ID XYZ123456789", ["XYZ123456789"]),
+        ("ID #: w123456789", ["W123456789"]),
+        ("ID#W123456789", ["W123456789"]),
+        ("Member !D: W123456789", ["W123456789"]),
+        ("Member lD W123456789", ["W123456789"]),
+        ("Policy #: ab-99887766", ["AB99887766"]),
+        ("Policy Number: 99887766 Effective 01/01/2025", ["99887766"]),
+        ("Subscriber ID: ABC12345  Group: 999", ["ABC12345"]),
+        ("Tax ID #: 12-3456789", []),
+        ("NPI ID #: 1234567890", []),
+        ("Member ID: NONE", []),
+        ("Patient ID: M0001234", []),
+    ],
+)
+def test_member_ids(text: str, expected: list[str]) -> None:
+    assert extract(text, today=TODAY).member_ids == expected
+
+
+def test_phones_are_the_patients_not_the_senders() -> None:
+    text = """Zzyzx Medical Group
+100 Example Road   Phone (555) 234-1111   Fax (555) 234-2222
+Patient: DOE, JANE   DOB: 01/02/1970
+Home phone: (555) 234-5678   Cell: 555.234.5679
+Work: 5552345670
+Fax: (555) 234-9999
+Ordering physician: Dr. Sample (555) 234-3333
+Account 12/01/2025 total 555 234"""
+    assert extract(text, today=TODAY).phones == ["5552345678", "5552345679", "5552345670"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "DOS: 10/01/2025",
+        "Date of service 10/1/25",
+        "Exam date: 2025-10-01",
+        "Visit Date: Oct 1, 2025",
+        "Collected: 10/01/2025 08:15",
+        "Collection date 1 October 2025",
+        "Date of Service: 1O/O1/2O25",
+    ],
+)
+def test_service_dates(text: str) -> None:
+    assert extract(text, today=TODAY).service_dates == [date(2025, 10, 1)]
+
+
+def test_sender() -> None:
+    assert extract("FAX\nFrom: Lakeside Imaging Center   To: FrontDesk").sender == (
+        "Lakeside Imaging Center"
+    )
+    letter = "CONFIDENTIAL FAX\nZzyzx Example Laboratory\n100 Example Road\nPatient: DOE, JANE"
+    assert extract(letter).sender == "Zzyzx Example Laboratory"
+    assert extract("Patient: DOE, JANE\nSome Medical Group").sender is None
+
+
+def test_letterhead_and_sender_block_give_no_identifiers() -> None:
+    text = """Zzyzx Medical Group
+Dr. Alan Sample, MD   NPI ID #: 1234567890
+100 Example Road, Springfield   (555) 234-1111   Fax (555) 234-2222
+From: Dr. Alan Sample   Phone: (555) 234-3333
+
+Dear colleague,
+thank you for your letter of 10/01/2025 about our mutual patient."""
+    found = extract(text, today=TODAY)
+    assert found.is_empty()
+    assert found.key() is None
+    assert found.sender == "Dr. Alan Sample"
+
+
+def test_all_caps_ocr_page() -> None:
+    text = (
+        "RE:TESTPATIENT, ZELDA   D0B:O3/04/1961\n"
+        "MEMBER ID:XYZ 987654321\n"
+        "DATE OF SERVICE:11/02/2025"
+    )
+    found = extract(text, today=TODAY)
+    assert found == Identifiers(
+        names=[PersonName("Zelda", "Testpatient", "TESTPATIENT, ZELDA")],
+        dobs=[date(1961, 3, 4)],
+        mrns=[],
+        member_ids=["XYZ987654321"],
+        phones=[],
+        service_dates=[date(2025, 11, 2)],
+        sender=None,
+    )
+    assert found.key() == ("testpatient", "z", date(1961, 3, 4))
+    assert not found.is_empty()
+
+
+def test_key_with_partial_identity() -> None:
+    assert extract("Patient: DOE, JANE").key() == ("doe", "j", None)
+    assert extract("DOB: 01/02/1970").key() == (None, None, date(1970, 1, 2))
+    assert Identifiers().key() is None
+    assert Identifiers().is_empty()
