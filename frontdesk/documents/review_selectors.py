@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import io
 import re
-import threading
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -36,7 +35,7 @@ from frontdesk.audit.services import audit_record
 from frontdesk.core.errors import NotFound, PermissionDenied
 from frontdesk.core.queryset import get_restricted
 from frontdesk.documents.blobs import blob_read
-from frontdesk.documents.choices import DocType, ItemStatus, Kind, SegmentStatus
+from frontdesk.documents.choices import DocType, ItemStatus, SegmentStatus
 from frontdesk.documents.errors import BlobCorrupt
 from frontdesk.documents.models import (
     Document,
@@ -46,7 +45,7 @@ from frontdesk.documents.models import (
     InboxSegment,
 )
 
-_PDFIUM = threading.Lock()
+PREVIEW_DPI = 150
 # The longest side of a page preview, in pixels (a readable page on a large screen).
 PREVIEW_MAX = 1600
 SEARCH_WORDS_MAX = 8
@@ -428,24 +427,14 @@ class Viewer:
 
 
 def render_page(data: bytes, kind: str, index: int) -> Any:
-    """One page of a stored (already sniffed) file as a PIL image, as it is stored (not turned)."""
-    from PIL import Image
+    """One page of a stored (already sniffed) file as a PIL image, as it is stored (not turned).
+    The pipeline's renderer: it holds the process-wide PDFium lock (PDFium is not thread-safe)."""
+    from frontdesk.documents.analysis.pages import render_page as render
 
-    if kind == Kind.PDF:
-        import pypdfium2 as pdfium
-
-        with _PDFIUM:  # PDFium is not thread-safe: one rendering at a time in this process
-            pdf = pdfium.PdfDocument(data)
-            try:
-                page = pdf[index]
-                width, height = page.get_size()
-                scale = min(3.0, PREVIEW_MAX / max(width, height, 1))
-                return page.render(scale=scale).to_pil()
-            finally:
-                pdf.close()
-    image = Image.open(io.BytesIO(data))
-    image.seek(index)
-    return image.convert("RGB")
+    try:
+        return render(data, kind, index, dpi=PREVIEW_DPI).image
+    except IndexError:
+        raise NotFound() from None
 
 
 def _png(image: Any) -> bytes:
