@@ -197,6 +197,8 @@ def _segment_page(
             "searched": bool(query),
             "current_page": current,
             "page_count": page_count,
+            "page_url_base": _segment_url(review.segment.pk, filters)
+            + ("&" if _filter_query(filters) else "?"),
             "doc_types": DocType.choices,
             "work_queues": list(services.WORK_QUEUE_LABELS.items()),
             "assignees": selectors.sign_off_people(location_id=review.item.location_id),

@@ -84,6 +84,7 @@ def test_indexing_screen_shows_suggestions_keys_and_audits_one_read(client, cler
     assert "93%" in html and "name, date of birth" in html
     assert f'value="{first.pk}" checked' in html  # the best suggestion is pre-chosen
     assert html.count('<figure id="page-') == 3
+    assert f'id="page-next" href="/documents/review/{part.pk}/?page=2"' in html  # no-JS paging
     assert f"/documents/inbox/{item.pk}/page/0.png?r=0" in html
     assert "Split after the page shown" in html and "File and next" in html
     assert 'src="/static/documents/review.js"' in html

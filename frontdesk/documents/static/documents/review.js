@@ -2,7 +2,8 @@
 //
 // Every action is a plain form or link on the page (it all works without this file); the keys only
 // press them. Keys are ignored while typing in a field, except Enter (files) and Esc (leaves the
-// field). On the indexing screen the pages show one at a time (j/k); rotating and deleting a page
+// field). On the indexing screen the pages show one at a time (j/k, or the Previous / Next links,
+// which reload with ?page= without this file); rotating and deleting a page
 // are htmx swaps of that page, so what was chosen in the form stays.
 (function () {
   "use strict";
@@ -43,6 +44,9 @@
     if (indicator) { indicator.textContent = "Page " + number + " of " + all.length; }
     var splitAt = $("#split-at");
     if (splitAt) { splitAt.value = String(Math.min(number, all.length - 1) || 1); }
+    var prev = $("#page-prev"), next = $("#page-next");
+    if (prev) { prev.hidden = number <= 1; }
+    if (next) { next.hidden = number >= all.length; }
   }
 
   function currentFigure() {
@@ -170,13 +174,19 @@
 
   function init() {
     var box = pages();
-    if (box) {
-      box.classList.add("js-paged");
-      showPage(currentNumber());
-    }
+    if (box) { showPage(currentNumber()); }
     numberChoices();
     var toggle = $("#keys-toggle");
     if (toggle) { toggle.addEventListener("click", toggleKeys); }
+    [["#page-prev", -1], ["#page-next", 1]].forEach(function (pair) {
+      var link = $(pair[0]);
+      if (link) {
+        link.addEventListener("click", function (event) {
+          event.preventDefault();
+          showPage(currentNumber() + pair[1]);
+        });
+      }
+    });
     // Keys work straight away: the page, not a field, has the focus.
     if (document.activeElement && document.activeElement !== document.body && box) {
       document.activeElement.blur();
