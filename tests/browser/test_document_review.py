@@ -61,6 +61,7 @@ def test_index_one_from_the_review_queue_by_keyboard_only(page: Any, live_server
     page.keyboard.press("Enter")  # start indexing
     page.wait_for_url(f"**/documents/review/{part.pk}/")
     page.get_by_text("Page 1 of 2").wait_for()
+    pictures_loaded(page)  # one picture request at a time (SQLite in memory: one writer)
     page.keyboard.press("j")
     page.get_by_text("Page 2 of 2").wait_for()
     page.keyboard.press("2")  # the second suggestion
