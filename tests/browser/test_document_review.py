@@ -76,6 +76,7 @@ def test_index_one_from_the_review_queue_by_keyboard_only(page: Any, live_server
 
     page.get_by_role("heading", name="Review queue").wait_for()  # nothing else waits
     page.get_by_text("Filed as chart document").wait_for()
+    wait_for_server_idle()
     document = Document.objects.get()
     assert (document.patient_id, document.doc_type, document.urgent, document.filed_by) == (
         likely.pk,
@@ -116,13 +117,14 @@ def test_split_a_packet_and_file_each_half_to_its_patient(page: Any, live_server
     pictures_loaded(page)
     page.keyboard.press("Enter")
 
-    later = InboxSegment.objects.exclude(pk=part.pk).get(item=item)
-    page.wait_for_url(f"**/documents/review/{later.pk}/")
     page.get_by_text("Filed as chart document").wait_for()
+    pictures_loaded(page)  # and the server idle before the test reads the database
+    later = InboxSegment.objects.exclude(pk=part.pk).get(item=item)
+    assert page.url.endswith(f"/documents/review/{later.pk}/")
     page.keyboard.press("2")
-    pictures_loaded(page)
     page.keyboard.press("Enter")
     page.get_by_role("heading", name="Review queue").wait_for()
+    wait_for_server_idle()
 
     filed = list(
         Document.objects.order_by("pk").values_list("patient_id", "doc_type", "source_item_id")
