@@ -814,3 +814,60 @@ SAMPLE_KWARGS.update(
         "documents:cover_sheet": lambda o: {"patient_id": o["patient"].pk},
     }
 )
+
+
+# Document review and the chart: a part of a two-page fax waiting for review at the sample location,
+# and a chart document of the sample patient.
+def _review_segment(objects: dict[str, Any]) -> Any:
+    if "review_segment" not in objects:
+        from frontdesk.documents.tests.review_samples import review_item, segment
+
+        item = review_item(objects["location"], pages=2, text="Policy review fax")
+        objects["review_segment"] = segment(item)
+    return objects["review_segment"]
+
+
+def _chart_document(objects: dict[str, Any]) -> Any:
+    if "chart_document" not in objects:
+        from frontdesk.documents.tests.review_samples import chart_document
+
+        objects["chart_document"] = chart_document(objects["patient"], objects["location"])
+    return objects["chart_document"]
+
+
+SAMPLE_KWARGS.update(
+    {
+        **{
+            f"documents:{name}": (lambda o: {"segment_id": _review_segment(o).pk})
+            for name in (
+                "review_segment",
+                "review_patient_search",
+                "review_file",
+                "review_split",
+                "review_merge",
+                "review_delete",
+            )
+        },
+        **{
+            f"documents:{name}": (lambda o: {"item_id": _review_segment(o).item_id, "index": 0})
+            for name in ("page_png", "page_rotate", "page_delete")
+        },
+        "documents:item_delete": lambda o: {"item_id": _review_segment(o).item_id},
+        "documents:patient_documents": lambda o: {"patient_id": o["patient"].pk},
+        **{
+            f"documents:{name}": (lambda o: {"document_id": _chart_document(o).pk})
+            for name in (
+                "document",
+                "document_sign",
+                "document_new_version",
+                "document_reassign",
+            )
+        },
+        "documents:document_version": lambda o: {"document_id": _chart_document(o).pk, "number": 1},
+        "documents:document_page_png": lambda o: {
+            "document_id": _chart_document(o).pk,
+            "number": 1,
+            "index": 0,
+        },
+    }
+)

@@ -13,4 +13,5 @@ urlpatterns = [
     path("<int:item_id>/download/", views.item_download, name="download"),
     path("cover-sheet/<int:patient_id>/", views.cover_sheet, name="cover_sheet"),
     path("", include("frontdesk.documents.intake_urls")),
+    path("", include("frontdesk.documents.review_urls")),
 ]
