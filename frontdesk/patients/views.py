@@ -264,6 +264,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_view_coverage": user.can(A.COVERAGE_VIEW),
             "can_waitlist": user.can(A.WAITLIST_MANAGE) and patient.is_active,
             "can_view_account": user.can(A.LEDGER_VIEW),
+            "can_view_documents": user.can(A.DOCUMENT_VIEW),
         },
     )
 
