@@ -13,9 +13,10 @@ outcome of every item is scored against the labels (``corpus/score.py``).
 
     export FRONTDESK_DATA_DIR=/tmp/fd-docbench
     python manage.py migrate && python -m frontdesk.cli demo
-    python benchmarks/documents_pipeline.py [--count 320] [--seed 7] [--workers 2] [--json OUT]
+    python benchmarks/documents_pipeline.py --fresh [--count 320] [--seed 7] [--workers 2] [--json OUT]
 
-Run it on a fresh data folder: the documents are filed into the demo charts.
+Use a data folder of its own: the documents are filed into the demo charts. ``--fresh`` empties the
+inbox first (the demo's own morning faxes too) and reuses a corpus generated there before.
 """
 
 from __future__ import annotations
