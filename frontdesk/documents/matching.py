@@ -171,7 +171,9 @@ def _candidate_ids(evidence: Evidence) -> set[int]:
                 :CANDIDATE_LIMIT
             ]
         )
-    lasts = {name_key(last) for _first, last in evidence.names} - {""}
+    # A name written "LAST FIRST" without a comma was read as first "Last", last "First": the
+    # first names are looked up as last names too (they must then match exactly, see _grade).
+    lasts = {name_key(part) for pair in evidence.names for part in pair} - {""}
     sounds = {phonetic_key(last) for _first, last in evidence.names} - {""}
     if lasts:
         ids.update(
@@ -223,6 +225,17 @@ def _last_name_grade(said: str, patient: Patient) -> float:
     return 0.0
 
 
+def _swapped_exact(first: str, last: str, patient: Patient) -> bool:
+    """Whether "``first`` ``last``" is the patient's name written last name first without a
+    comma ("PSEUDOTON RACHEL"): both words must be the patient's last and first name exactly."""
+    first_key, last_key = name_key(first), name_key(last)
+    if not first_key or not last_key or first_key == last_key:
+        return False
+    lasts = {patient.last_name_key, name_key(patient.previous_last_name)} - {""}
+    firsts = {name_key(patient.first_name), name_key(patient.preferred_name)} - {""}
+    return first_key in lasts and last_key in firsts
+
+
 def _first_name_keys(patient: Patient) -> set[str]:
     keys = {name_key(patient.first_name), name_key(patient.preferred_name)} - {""}
     for key in list(keys):
@@ -271,6 +284,12 @@ def _grade(patient: Patient, evidence: Evidence, members: set[str], phones: set[
                 grade_name = "initial"
             else:
                 grade_name = "close"
+    if grade_name != "exact":
+        for first, last in evidence.names:
+            if _swapped_exact(first, last, patient):
+                grade_name, name_score = "exact", 1.0
+                reasons.append("name matches (written last name first)")
+                break
     # The page's words can confirm a name the extractor missed or read imperfectly, never
     # overrule a name it read: a document that names someone else is not this patient's.
     if grade_name in ("close", "initial", "last_only") or (not evidence.names and evidence.words):

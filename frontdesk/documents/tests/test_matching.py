@@ -1,0 +1,74 @@
+"""documents.matching: names written last name first, and the safety rules that still refuse."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from frontdesk.documents.matching import Evidence, match
+from frontdesk.patients.normalize import name_search_columns
+from tests.factories import PatientFactory
+
+pytestmark = pytest.mark.django_db
+
+DOB = dt.date(1971, 5, 6)
+OTHER_DOB = dt.date(1980, 9, 10)
+
+
+def patient(first: str, last: str, dob: dt.date):  # type: ignore[no-untyped-def]
+    return PatientFactory(
+        first_name=first, last_name=last, date_of_birth=dob, **name_search_columns(first, last)
+    )
+
+
+def swapped(last: str, first: str, *dobs: dt.date) -> Evidence:
+    """What the extractor gives for "PATIENT: LAST FIRST": first "Last", last "First"."""
+    return Evidence(names=((last, first),), dobs=frozenset(dobs))
+
+
+def test_a_name_written_last_name_first_without_a_comma_files_with_its_birth_date() -> None:
+    quincy = patient("Quincy", "Zzfakeperson", DOB)
+    result = match(swapped("ZZFAKEPERSON", "QUINCY", DOB))
+    assert result.certain is not None
+    assert result.certain.patient_id == quincy.pk
+    assert "name matches (written last name first)" in result.certain.reasons
+
+
+def test_swapped_namesakes_are_told_apart_only_by_their_birth_date() -> None:
+    first = patient("Quincy", "Zzfakeperson", DOB)
+    patient("Quincy", "Zzfakeperson", OTHER_DOB)
+    result = match(swapped("ZZFAKEPERSON", "QUINCY", DOB))
+    assert result.certain is not None and result.certain.patient_id == first.pk
+    # A third birth date: neither namesake.
+    assert match(swapped("ZZFAKEPERSON", "QUINCY", dt.date(1990, 1, 2))).certain is None
+    # No birth date: the name alone never files.
+    assert match(swapped("ZZFAKEPERSON", "QUINCY")).certain is None
+
+
+def test_swapped_name_with_another_first_name_and_the_same_birth_date_is_refused() -> None:
+    patient("Quincy", "Zzfakeperson", DOB)
+    ursula = patient("Ursula", "Zzfakeperson", DOB)
+    result = match(swapped("ZZFAKEPERSON", "VERA", DOB))
+    assert result.certain is None
+    certain = match(swapped("ZZFAKEPERSON", "URSULA", DOB)).certain
+    assert certain is not None and certain.patient_id == ursula.pk
+
+
+def test_a_non_patient_with_a_patients_surname_and_birth_date_is_refused() -> None:
+    patient("Quincy", "Zzfakeperson", DOB)
+    assert match(swapped("ZZFAKEPERSON", "WALTER", DOB)).certain is None
+    assert match(Evidence(names=(("Walter", "Zzfakeperson"),), dobs=frozenset({DOB}))).certain is None
+    # Half of the swap is not enough: the words must be the last and the first name exactly.
+    assert match(swapped("ZZFAKEPERSN", "QUINCY", DOB)).certain is None
+
+
+def test_a_document_naming_a_second_person_is_refused_even_when_one_name_is_swapped() -> None:
+    patient("Quincy", "Zzfakeperson", DOB)
+    patient("Ravi", "Yyexampleton", OTHER_DOB)
+    evidence = Evidence(
+        names=(("ZZFAKEPERSON", "QUINCY"), ("Ravi", "Yyexampleton")), dobs=frozenset({DOB})
+    )
+    result = match(evidence)
+    assert result.certain is None
+    assert result.reasons == ["the document names more than one person"]
