@@ -27,6 +27,7 @@ service years are 20xx.
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, field
 from datetime import date
@@ -259,6 +260,10 @@ _STOP = {
     "on",
     "about",
     "regarding",
+    # a form's column heading read as a value ("Patient: name (last, first)")
+    "first",
+    "last",
+    "middle",
 }
 _NOT_NAMES = {
     "yes",
@@ -480,7 +485,7 @@ def _id_card_names(lines: list[str]) -> list[tuple[int, int, PersonName]]:
     dob_lines = [n for n, line in enumerate(lines) if _DOB_LABEL.search(line)]
     texts = [(n, line) for n, line in enumerate(lines) if line.strip()]
     found = []
-    for (number, line), (_, below) in zip(texts, texts[1:], strict=False):
+    for (number, line), (_, below) in itertools.pairwise(texts):
         last, first = _caps_line(line), _caps_line(below)
         if not last or not first or len(last) != 1 or len(first[0]) < 2:
             continue
@@ -495,7 +500,7 @@ def _id_card_names(lines: list[str]) -> list[tuple[int, int, PersonName]]:
 # --- dates ----------------------------------------------------------------------------------------
 
 _DOB_LABEL = re.compile(
-    r"(?<![A-Za-z0-9])(?:[do]\s?\.?\s?[o0]\s?\.?\s?[b8](?:[rt!](?![a-z0-9]))?(?![a-z0-9])\.?|"
+    r"(?<![A-Za-z0-9])(?:[do]\s?[.,]?\s?[o0]\s?[.,]?\s?[b8](?:[rt!](?![a-z0-9]))?(?![a-z0-9])\.?|"
     r"date\s*of\s*birth|birth\s*date|birthdate|born)\s*[:;#.!\-]?"
     # "(DOB 1961-02-09)" with the D read as a zero: only at the start of a line or in brackets,
     # before a date

@@ -342,3 +342,10 @@ def test_a_name_ends_at_a_dash_between_spaces() -> None:
 def test_member_ids_with_signs_ocr_reads_for_letters() -> None:
     found = extract("Member ID: X\u00a5Z987654   Policy #: \u00a7Q12345", today=TODAY)
     assert found.member_ids == ["XYZ987654", "SQ12345"]
+
+
+def test_ocr_commas_in_the_birth_date_label_and_headings_that_are_no_name() -> None:
+    found = extract("Pt name: Fakename, Zora R. D,O.B. 10/5/77", today=TODAY)
+    assert [(n.first, n.last) for n in found.names] == [("Zora", "Fakename")]
+    assert found.dobs == [date(1977, 10, 5)]
+    assert names("Patient: name (last, first) __ Date of birth") == []
