@@ -387,7 +387,33 @@ def match(evidence: Evidence) -> MatchResult:
     ]
     candidates = [c for c in candidates if c.score > 0.05]
     candidates.sort(key=lambda c: (-c.score, c.patient_id))
-    return MatchResult(candidates, *_certainty(candidates, evidence))
+    certain, reasons = _certainty(candidates, evidence)
+    if certain is not None:
+        others = _other_patients_named(evidence.words, certain.patient_id)
+        if others:
+            certain, reasons = None, ["the document also names another patient of the practice"]
+    return MatchResult(candidates, certain, reasons)
+
+
+def _other_patients_named(words: frozenset[str], patient_id: int) -> list[int]:
+    """Patients other than ``patient_id`` whose first and last name stand next to each other on the
+    pages ("Cynthia Testworth", "TESTWORTH, CYNTHIA"), found even where the extractor missed the
+    label (a misread "Narne:"): a page about someone else in the segment, or a doctor who shares a
+    patient's name. Either way the document is not certainly about one patient."""
+    lasts = [word for word in words if len(word) >= 3]
+    if not lasts:
+        return []
+    named = []
+    for pk, first, preferred, last in (
+        Patient.objects.filter(merged_into__isnull=True, last_name_key__in=lasts)
+        .exclude(pk=patient_id)
+        .values_list("pk", "first_name", "preferred_name", "last_name_key")
+    ):
+        for given in {name_key(first), name_key(preferred)} - {""}:
+            if given + last in words or last + given in words:
+                named.append(pk)
+                break
+    return named
 
 
 def _certainty(

@@ -58,7 +58,9 @@ def test_swapped_name_with_another_first_name_and_the_same_birth_date_is_refused
 def test_a_non_patient_with_a_patients_surname_and_birth_date_is_refused() -> None:
     patient("Quincy", "Zzfakeperson", DOB)
     assert match(swapped("ZZFAKEPERSON", "WALTER", DOB)).certain is None
-    assert match(Evidence(names=(("Walter", "Zzfakeperson"),), dobs=frozenset({DOB}))).certain is None
+    assert (
+        match(Evidence(names=(("Walter", "Zzfakeperson"),), dobs=frozenset({DOB}))).certain is None
+    )
     # Half of the swap is not enough: the words must be the last and the first name exactly.
     assert match(swapped("ZZFAKEPERSN", "QUINCY", DOB)).certain is None
 
@@ -72,3 +74,37 @@ def test_a_document_naming_a_second_person_is_refused_even_when_one_name_is_swap
     result = match(evidence)
     assert result.certain is None
     assert result.reasons == ["the document names more than one person"]
+
+
+def _letter(names: tuple[tuple[str, str], ...], text: str) -> Evidence:
+    return Evidence.from_json(
+        [{"names": [{"first": f, "last": la} for f, la in names], "dobs": [DOB.isoformat()]}],
+        text=text,
+    )
+
+
+def test_a_page_naming_another_patient_the_extractor_missed_stops_the_filing() -> None:
+    quincy = patient("Quincy", "Zzfakeperson", DOB)
+    patient("Cynthia", "Yyexampleton", OTHER_DOB)
+    alone = _letter((("Quincy", "Zzfakeperson"),), "Name: Quincy Zzfakeperson DOB 05/06/1971")
+    certain = match(alone).certain
+    assert certain is not None and certain.patient_id == quincy.pk
+    # The next page's label was misread ("Narne:"): its patient is still named on the pages.
+    for other in ("Narne: Cynthia Yyexampleton", "Narne: YYEXAMPLETON, CYNTHIA R"):
+        evidence = _letter(
+            (("Quincy", "Zzfakeperson"),),
+            f"Name: Quincy Zzfakeperson DOB 05/06/1971\n{other} Date of birth 10/09/1980",
+        )
+        result = match(evidence)
+        assert result.certain is None
+        assert result.reasons == ["the document also names another patient of the practice"]
+
+
+def test_a_letter_about_one_patient_from_a_doctor_who_shares_a_patients_name_is_refused() -> None:
+    patient("Quincy", "Zzfakeperson", DOB)
+    patient("Alan", "Xxsampleton", OTHER_DOB)  # a patient, and also the name of the sender
+    text = "Dr. Alan Xxsampleton, MD\nRe: Quincy Zzfakeperson (DOB 05/06/1971)\nDear colleague,"
+    assert match(_letter((("Quincy", "Zzfakeperson"),), text)).certain is None
+    # The same surname alone, with another first name, is no other person of the practice.
+    text = "Dr. Beth Xxsampleton, MD\nRe: Quincy Zzfakeperson (DOB 05/06/1971)\nDear colleague,"
+    assert match(_letter((("Quincy", "Zzfakeperson"),), text)).certain is not None
