@@ -133,7 +133,10 @@ def test_sixteen_bit_grey_scan_is_scaled_not_clipped() -> None:
 
 def _dark(image: Image.Image) -> set[tuple[int, int]]:
     return {
-        (x, y) for y in range(image.height) for x in range(image.width) if image.getpixel((x, y)) < 128
+        (x, y)
+        for y in range(image.height)
+        for x in range(image.width)
+        if image.getpixel((x, y)) < 128
     }
 
 
