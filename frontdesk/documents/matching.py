@@ -353,9 +353,12 @@ def _grade(patient: Patient, evidence: Evidence, members: set[str], phones: set[
 
 def match(evidence: Evidence) -> MatchResult:
     """Rank the patients the evidence could be about and say whether one is certain."""
-    if evidence.is_empty():
+    # Patients whose first and last name stand side by side on the pages are candidates too (a
+    # name whose label OCR misread); their name alone never files (a second identifier is needed).
+    named = _patients_named(evidence.words)
+    if evidence.is_empty() and not named:
         return MatchResult([], None, ["no patient identifiers found on the document"])
-    ids = _candidate_ids(evidence)
+    ids = _candidate_ids(evidence) | set(named)
     if not ids:
         return MatchResult([], None, ["no patient of the practice matches what the document says"])
     patients = list(
@@ -389,30 +392,39 @@ def match(evidence: Evidence) -> MatchResult:
     candidates.sort(key=lambda c: (-c.score, c.patient_id))
     certain, reasons = _certainty(candidates, evidence)
     if certain is not None:
-        others = _other_patients_named(evidence.words, certain.patient_id)
-        if others:
+        # A namesake (the same first and last name) is no other person on the page: the date of
+        # birth told them apart above.
+        own = named.get(certain.patient_id) or _name_pairs(
+            Patient.objects.get(pk=certain.patient_id)
+        )
+        if any(not pairs <= own for pk, pairs in named.items() if pk != certain.patient_id):
             certain, reasons = None, ["the document also names another patient of the practice"]
     return MatchResult(candidates, certain, reasons)
 
 
-def _other_patients_named(words: frozenset[str], patient_id: int) -> list[int]:
-    """Patients other than ``patient_id`` whose first and last name stand next to each other on the
-    pages ("Cynthia Testworth", "TESTWORTH, CYNTHIA"), found even where the extractor missed the
-    label (a misread "Narne:"): a page about someone else in the segment, or a doctor who shares a
-    patient's name. Either way the document is not certainly about one patient."""
+def _name_pairs(patient: Patient) -> set[tuple[str, str]]:
+    return {
+        (given, patient.last_name_key)
+        for given in {name_key(patient.first_name), name_key(patient.preferred_name)} - {""}
+    }
+
+
+def _patients_named(words: frozenset[str]) -> dict[int, set[tuple[str, str]]]:
+    """Patients whose first and last name stand next to each other on the pages ("Cynthia
+    Testworth", "TESTWORTH, CYNTHIA"), with the (first, last) name keys found, even where the
+    extractor missed the label (a misread "Narne:"). Besides the patient a document is about, such a
+    name is a page about someone else in the segment, or a doctor who shares a patient's name:
+    either way the document is not certainly about one patient."""
     lasts = [word for word in words if len(word) >= 3]
+    named: dict[int, set[tuple[str, str]]] = {}
     if not lasts:
-        return []
-    named = []
-    for pk, first, preferred, last in (
-        Patient.objects.filter(merged_into__isnull=True, last_name_key__in=lasts)
-        .exclude(pk=patient_id)
-        .values_list("pk", "first_name", "preferred_name", "last_name_key")
-    ):
+        return named
+    for pk, first, preferred, last in Patient.objects.filter(
+        merged_into__isnull=True, last_name_key__in=lasts
+    ).values_list("pk", "first_name", "preferred_name", "last_name_key"):
         for given in {name_key(first), name_key(preferred)} - {""}:
             if given + last in words or last + given in words:
-                named.append(pk)
-                break
+                named.setdefault(pk, set()).add((given, last))
     return named
 
 

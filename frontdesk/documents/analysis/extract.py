@@ -634,6 +634,8 @@ _SENDER_LINE = re.compile(
 
 def _phones(lines: list[str], first_patient_line: int | None) -> list[str]:
     found: list[str] = []
+    if first_patient_line is None:
+        return found  # a page naming no patient: its numbers are the sender's ("Fux (518) ...")
     for number, line in enumerate(lines):
         if first_patient_line is not None and number < first_patient_line:
             continue  # the letterhead

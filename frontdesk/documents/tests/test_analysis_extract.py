@@ -349,3 +349,10 @@ def test_ocr_commas_in_the_birth_date_label_and_headings_that_are_no_name() -> N
     assert [(n.first, n.last) for n in found.names] == [("Zora", "Fakename")]
     assert found.dobs == [date(1977, 10, 5)]
     assert names("Patient: name (last, first) __ Date of birth") == []
+
+
+def test_a_page_naming_no_patient_gives_no_phone_numbers() -> None:
+    page = "EXAMPLE ORTHOPEDICS\nTel (555) 234-5678   Fux (555) 234-5679\nReason: knee pain"
+    assert extract(page, today=TODAY).phones == []
+    page = "Patient: Zora Fakename\nHome phone: (555) 234-5678"
+    assert extract(page, today=TODAY).phones == ["5552345678"]

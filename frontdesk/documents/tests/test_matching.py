@@ -108,3 +108,20 @@ def test_a_letter_about_one_patient_from_a_doctor_who_shares_a_patients_name_is_
     # The same surname alone, with another first name, is no other person of the practice.
     text = "Dr. Beth Xxsampleton, MD\nRe: Quincy Zzfakeperson (DOB 05/06/1971)\nDear colleague,"
     assert match(_letter((("Quincy", "Zzfakeperson"),), text)).certain is not None
+
+
+def test_a_patient_named_on_the_page_without_a_label_is_suggested_but_never_filed_by_name() -> None:
+    quincy = patient("Quincy", "Zzfakeperson", DOB)
+    text = "REFERRAL\nPatlent narne (last, first)   Date of birth\nZzfakeperson, Quincy   5/6/71"
+    result = match(Evidence.from_json([{}], text=text))
+    assert [c.patient_id for c in result.candidates] == [quincy.pk]
+    assert result.certain is None
+    assert match(Evidence.from_json([{}], text="Nothing about anyone")).candidates == []
+
+
+def test_a_namesake_is_not_another_person_named_on_the_page() -> None:
+    quincy = patient("Quincy", "Zzfakeperson", DOB)
+    patient("Quincy", "Zzfakeperson", OTHER_DOB)  # same name, told apart by the birth date
+    text = "Name: Quincy Zzfakeperson DOB 05/06/1971"
+    certain = match(_letter((("Quincy", "Zzfakeperson"),), text)).certain
+    assert certain is not None and certain.patient_id == quincy.pk
