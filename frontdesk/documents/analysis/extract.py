@@ -174,7 +174,8 @@ def _lines(text: str) -> list[str]:
 
 # (label regex, priority, needs a separator). Lower priority numbers are listed first.
 _NAME_LABELS: list[tuple[str, int]] = [
-    (r"patient'?s?\s*(?:full\s*|legal\s*)?name", 0),
+    # OCR reads "Patient name" as "Patiant name", "Patlant nama"
+    (r"pat[il1][ae]nt'?s?\s*(?:full\s*|legal\s*)?nam[ea]", 0),
     (r"pt\.?\s*name", 0),
     (r"patient", 0),
     (r"re", 1),
@@ -190,7 +191,7 @@ _NAME_LABEL = re.compile(
     # Not inside a word; OCR often puts a quote or a speck before a label ("‘Name:").
     r"(?<![A-Za-z0-9])(?P<label>"
     + "|".join(f"(?:{label})" for label, _ in _NAME_LABELS)
-    + r")(?:\s?\((?:last|first|middle|mi|,|\s)+\))?"  # "Patient name (last, first)"
+    + r")(?:\s?\((?:last|first|middle|mi|,|\s)+\)(?:\s?first\))?)?"  # "Patient name (last, first)"
     + r"(?P<sep>\s*[:;]\s*|\s{2,}|\s(?=(?-i:[A-Z][A-Z'\-]+,?\s+[A-Z]))|(?<=\))\s*)",
     re.IGNORECASE | re.MULTILINE,
 )
@@ -408,7 +409,18 @@ def _names(lines: list[str]) -> tuple[list[PersonName], int | None, int | None]:
                 )
                 if not card:
                     continue
-            if not value.strip() and number + 1 < len(lines) and not re.search(r"[0-9]", rest):
+            # "Patient name (last, first)  Date of birth" / "Patient Name:  DOB:": a form's
+            # heading, its values on the next line (not "PATIENT NAME AND DATE ... MUST MATCH")
+            header = (
+                " " in label.strip()
+                and (")" in match.group(0) or ":" in sep)
+                and parse_name(value) is None
+            )
+            if (
+                (not value.strip() or header)
+                and number + 1 < len(lines)
+                and not re.search(r"[0-9]", rest)
+            ):
                 # A form: the value under its label (the label's line names other fields only,
                 # "Patient name (last, first)   Date of birth   Phone"); its first column.
                 following = re.split(r"\s{2,}|\s*[|\[\]{}]\s*", lines[number + 1].strip())

@@ -356,3 +356,19 @@ def test_a_page_naming_no_patient_gives_no_phone_numbers() -> None:
     assert extract(page, today=TODAY).phones == []
     page = "Patient: Zora Fakename\nHome phone: (555) 234-5678"
     assert extract(page, today=TODAY).phones == ["5552345678"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Patiant name (last first) i Date of birth Phone\n[ Fakename, Zora 1977-10-05 | (555) 201",
+        "Patient name (last, first) first) Date\n| Fakename, Zora | 10/5/1977",
+        "Patient Name: Date of Birth:\nFakename, Zora   10/05/1977",
+    ],
+)
+def test_an_ocr_d_form_heading_with_its_values_on_the_next_line(text: str) -> None:
+    assert names(text) == [("Zora", "Fakename")]
+
+
+def test_a_sentence_about_names_is_no_heading() -> None:
+    assert names("PATIENT NAME AND DATE OF BIRTH MUST MATCH\nZora Fakename") == []
