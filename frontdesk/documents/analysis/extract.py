@@ -176,7 +176,7 @@ def _lines(text: str) -> list[str]:
 _NAME_LABELS: list[tuple[str, int]] = [
     # OCR reads "Patient name" as "Patiant name", "Patlant nama"
     (r"pat[il1][ae]nt'?s?\s*(?:full\s*|legal\s*)?nam[ea]", 0),
-    (r"pt\.?\s*name", 0),
+    (r"p[ty]\.?\s*name", 0),  # OCR's "Py name"
     (r"patient", 0),
     (r"re", 1),
     (r"(?:full\s*|legal\s*)?name", 2),
@@ -215,7 +215,7 @@ _VALUE_END = re.compile(
     # a column gap, a digit or a sign no name holds (a dash between spaces too), a date-of-birth
     # label with or without colon,
     # or a known label word followed by its colon ("Member ID:", "Date of Birth:", "Exam Date:")
-    r"\s{2,}|[0-9(#|/@_~=\u2013\u2014]|\s-+\s|\b[do]\.?\s?[o0]\.?\s?[b8]\b|\bdate\s+of\s+birth\b|\bbirth\s*date\b"
+    r"\s{2,}|[0-9(#|/@_~=\u2013\u2014]|\s-+\s|\b[do][.,]?\s?[o0][.,]?\s?[b8]\b|\bdate\s+of\s+birth\b|\bbirth\s*date\b"
     rf"|\b(?:{_LABEL_WORD})\b[^:;\n]{{0,20}}[:;#]",
     re.IGNORECASE,
 )
@@ -516,7 +516,9 @@ _DOB_LABEL = re.compile(
     r"date\s*of\s*birth|birth\s*date|birthdate|born)\s*[:;#.!\-]?"
     # "(DOB 1961-02-09)" with the D read as a zero: only at the start of a line or in brackets,
     # before a date
-    r"|(?:(?<=[({\[])|^)0[o0][b8](?=\s?[:;]?\s?[0-9])",
+    r"|(?:(?<=[({\[])|^)0[o0][b8](?=\s?[:;]?\s?[0-9])"
+    # "0.0.8. 11/04/2025": the dotted form, before a date
+    r"|(?<![A-Za-z0-9.])0\.[o0]\.[b8]\.?(?=\s?[0-9])",
     re.IGNORECASE,
 )
 _SERVICE_LABEL = re.compile(

@@ -372,3 +372,13 @@ def test_an_ocr_d_form_heading_with_its_values_on_the_next_line(text: str) -> No
 
 def test_a_sentence_about_names_is_no_heading() -> None:
     assert names("PATIENT NAME AND DATE OF BIRTH MUST MATCH\nZora Fakename") == []
+
+
+def test_more_ocr_d_labels_py_name_and_dotted_zero_dob() -> None:
+    found = extract("Pt name: Fakename, Zora M. 0.0.8. 10/05/1977", today=TODAY)
+    assert [(n.first, n.last) for n in found.names] == [("Zora", "Fakename")]
+    assert found.dobs == [date(1977, 10, 5)]
+    found = extract("Py name: Fakename, Zora D.O,B. 05-OCT-1977", today=TODAY)
+    assert [(n.first, n.last) for n in found.names] == [("Zora", "Fakename")]
+    assert found.dobs == [date(1977, 10, 5)]
+    assert extract("Version 1.0.8 10/05/1977", today=TODAY).dobs == []
