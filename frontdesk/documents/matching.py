@@ -108,7 +108,7 @@ class Candidate:
     patient_id: int
     score: float
     reasons: list[str]
-    name: str = "none"  # exact | nickname | ocr | close | initial | last_only | none
+    name: str = "none"  # exact | nickname | ocr | ocr_first | close | initial | last_only | none
     dob: bool | None = None  # None: the document gives no date of birth
     mrn: bool = False
     member_id: bool = False
@@ -125,8 +125,9 @@ class Candidate:
     @property
     def strong_name(self) -> bool:
         # A last name with one letter misread counts only with an exact date of birth or MRN.
+        # So does a first name with one letter misread ("Liatn"), with the exact last name.
         return self.name in ("exact", "nickname") or (
-            self.name == "ocr" and bool(self.dob or self.mrn)
+            self.name in ("ocr", "ocr_first") and bool(self.dob or self.mrn)
         )
 
     @property
@@ -264,7 +265,30 @@ def _name_on_page(patient: Patient, words: frozenset[str]) -> str:
     return ""
 
 
-def _grade(patient: Patient, evidence: Evidence, members: set[str], phones: set[str]) -> Candidate:
+def _first_name_misread(said: str, patient: Patient, practice_names: set[tuple[str, str]]) -> bool:
+    """Whether ``said`` is the patient's first name with one letter misread by OCR ("Liatn" for
+    Liam, "Cynthla" for Cynthia): both at least 4 letters, the same first letter, one edit apart, and
+    no patient of the practice has that name exactly (then it is that person's name, not a slip)."""
+    said_key = name_key(said)
+    if len(said_key) < 4 or (said_key, patient.last_name_key) in practice_names:
+        return False
+    for known in {name_key(patient.first_name), name_key(patient.preferred_name)} - {""}:
+        if (
+            len(known) >= 4
+            and known[:1] == said_key[:1]
+            and Levenshtein.distance(said_key, known, score_cutoff=1) <= 1
+        ):
+            return True
+    return False
+
+
+def _grade(
+    patient: Patient,
+    evidence: Evidence,
+    members: set[str],
+    phones: set[str],
+    practice_names: set[tuple[str, str]] | None = None,
+) -> Candidate:
     reasons: list[str] = []
     conflicts: list[str] = []
     grade_name, name_score = "none", 0.0
@@ -284,6 +308,14 @@ def _grade(patient: Patient, evidence: Evidence, members: set[str], phones: set[
                 grade_name = "initial"
             else:
                 grade_name = "close"
+    if grade_name in ("close", "last_only") and practice_names is not None:
+        for first, last in evidence.names:
+            if _last_name_grade(last, patient) == 1.0 and _first_name_misread(
+                first, patient, practice_names
+            ):
+                grade_name, name_score = "ocr_first", 0.9
+                reasons.append("first name found with one letter misread")
+                break
     if grade_name != "exact":
         for first, last in evidence.names:
             if _swapped_exact(first, last, patient):
@@ -384,8 +416,17 @@ def match(evidence: Evidence) -> MatchResult:
         patient_id__in=ids, digits__in=evidence.phones
     ).values_list("patient_id", "digits"):
         phone_hits.setdefault(patient_id, set()).add(digits)
+    # Every patient with a last name on the document is a candidate: their exact names tell an OCR
+    # slip in a first name from the name of another person of the practice.
+    practice_names = {
+        (key, p.last_name_key)
+        for p in patients
+        for key in {name_key(p.first_name), name_key(p.preferred_name)} - {""}
+    }
     candidates = [
-        _grade(p, evidence, member_hits.get(p.pk, set()), phone_hits.get(p.pk, set()))
+        _grade(
+            p, evidence, member_hits.get(p.pk, set()), phone_hits.get(p.pk, set()), practice_names
+        )
         for p in patients
     ]
     candidates = [c for c in candidates if c.score > 0.05]

@@ -125,3 +125,32 @@ def test_a_namesake_is_not_another_person_named_on_the_page() -> None:
     text = "Name: Quincy Zzfakeperson DOB 05/06/1971"
     certain = match(_letter((("Quincy", "Zzfakeperson"),), text)).certain
     assert certain is not None and certain.patient_id == quincy.pk
+
+
+def _named(first: str, last: str, dob: dt.date | None = DOB) -> Evidence:
+    return Evidence(names=((first, last),), dobs=frozenset({dob}) if dob else frozenset())
+
+
+def test_a_first_name_with_one_letter_misread_files_only_with_the_exact_birth_date() -> None:
+    cynthia = patient("Cynthia", "Zzfakeperson", DOB)
+    certain = match(_named("Cynthla", "Zzfakeperson")).certain
+    assert certain is not None and certain.patient_id == cynthia.pk
+    assert "first name found with one letter misread" in certain.reasons
+    assert match(_named("Cynthla", "Zzfakeperson", None)).certain is None  # no birth date
+    assert match(_named("Cynthla", "Zzfakeperson", OTHER_DOB)).certain is None
+    assert match(_named("Cyntxla", "Zzfakeperson")).certain is None  # two letters off
+    assert match(_named("Cynthla", "Zzfakepersen")).certain is None  # and the last name too
+
+
+def test_a_misread_first_name_that_is_another_patients_name_is_that_person() -> None:
+    patient("Amanda", "Zzfakeperson", DOB)
+    patient("Ananda", "Zzfakeperson", OTHER_DOB)
+    # "Ananda" is a patient of the practice (born another day): no slip for Amanda.
+    assert match(_named("Ananda", "Zzfakeperson")).certain is None
+
+
+def test_a_misread_first_name_close_to_two_siblings_born_the_same_day_is_refused() -> None:
+    patient("Marla", "Zzfakeperson", DOB)
+    patient("Maria", "Zzfakeperson", DOB)
+    result = match(_named("Marja", "Zzfakeperson"))
+    assert result.certain is None
