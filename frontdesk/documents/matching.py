@@ -108,7 +108,7 @@ class Candidate:
     patient_id: int
     score: float
     reasons: list[str]
-    name: str = "none"  # exact | nickname | ocr | close | initial | last_only | none
+    name: str = "none"  # exact | nickname | ocr | ocr_first | close | initial | last_only | none
     dob: bool | None = None  # None: the document gives no date of birth
     mrn: bool = False
     member_id: bool = False
@@ -125,8 +125,9 @@ class Candidate:
     @property
     def strong_name(self) -> bool:
         # A last name with one letter misread counts only with an exact date of birth or MRN.
+        # So does a first name with one letter misread ("Liatn"), with the exact last name.
         return self.name in ("exact", "nickname") or (
-            self.name == "ocr" and bool(self.dob or self.mrn)
+            self.name in ("ocr", "ocr_first") and bool(self.dob or self.mrn)
         )
 
     @property
@@ -171,7 +172,9 @@ def _candidate_ids(evidence: Evidence) -> set[int]:
                 :CANDIDATE_LIMIT
             ]
         )
-    lasts = {name_key(last) for _first, last in evidence.names} - {""}
+    # A name written "LAST FIRST" without a comma was read as first "Last", last "First": the
+    # first names are looked up as last names too (they must then match exactly, see _grade).
+    lasts = {name_key(part) for pair in evidence.names for part in pair} - {""}
     sounds = {phonetic_key(last) for _first, last in evidence.names} - {""}
     if lasts:
         ids.update(
@@ -223,6 +226,17 @@ def _last_name_grade(said: str, patient: Patient) -> float:
     return 0.0
 
 
+def _swapped_exact(first: str, last: str, patient: Patient) -> bool:
+    """Whether "``first`` ``last``" is the patient's name written last name first without a
+    comma ("PSEUDOTON RACHEL"): both words must be the patient's last and first name exactly."""
+    first_key, last_key = name_key(first), name_key(last)
+    if not first_key or not last_key or first_key == last_key:
+        return False
+    lasts = {patient.last_name_key, name_key(patient.previous_last_name)} - {""}
+    firsts = {name_key(patient.first_name), name_key(patient.preferred_name)} - {""}
+    return first_key in lasts and last_key in firsts
+
+
 def _first_name_keys(patient: Patient) -> set[str]:
     keys = {name_key(patient.first_name), name_key(patient.preferred_name)} - {""}
     for key in list(keys):
@@ -251,7 +265,30 @@ def _name_on_page(patient: Patient, words: frozenset[str]) -> str:
     return ""
 
 
-def _grade(patient: Patient, evidence: Evidence, members: set[str], phones: set[str]) -> Candidate:
+def _first_name_misread(said: str, patient: Patient, practice_names: set[tuple[str, str]]) -> bool:
+    """Whether ``said`` is the patient's first name with one letter misread by OCR ("Liatn" for
+    Liam, "Cynthla" for Cynthia): both at least 4 letters, the same first letter, one edit apart, and
+    no patient of the practice has that name exactly (then it is that person's name, not a slip)."""
+    said_key = name_key(said)
+    if len(said_key) < 4 or (said_key, patient.last_name_key) in practice_names:
+        return False
+    for known in {name_key(patient.first_name), name_key(patient.preferred_name)} - {""}:
+        if (
+            len(known) >= 4
+            and known[:1] == said_key[:1]
+            and Levenshtein.distance(said_key, known, score_cutoff=1) <= 1
+        ):
+            return True
+    return False
+
+
+def _grade(
+    patient: Patient,
+    evidence: Evidence,
+    members: set[str],
+    phones: set[str],
+    practice_names: set[tuple[str, str]] | None = None,
+) -> Candidate:
     reasons: list[str] = []
     conflicts: list[str] = []
     grade_name, name_score = "none", 0.0
@@ -271,6 +308,20 @@ def _grade(patient: Patient, evidence: Evidence, members: set[str], phones: set[
                 grade_name = "initial"
             else:
                 grade_name = "close"
+    if grade_name in ("close", "last_only") and practice_names is not None:
+        for first, last in evidence.names:
+            if _last_name_grade(last, patient) == 1.0 and _first_name_misread(
+                first, patient, practice_names
+            ):
+                grade_name, name_score = "ocr_first", 0.9
+                reasons.append("first name found with one letter misread")
+                break
+    if grade_name != "exact":
+        for first, last in evidence.names:
+            if _swapped_exact(first, last, patient):
+                grade_name, name_score = "exact", 1.0
+                reasons.append("name matches (written last name first)")
+                break
     # The page's words can confirm a name the extractor missed or read imperfectly, never
     # overrule a name it read: a document that names someone else is not this patient's.
     if grade_name in ("close", "initial", "last_only") or (not evidence.names and evidence.words):
@@ -334,9 +385,12 @@ def _grade(patient: Patient, evidence: Evidence, members: set[str], phones: set[
 
 def match(evidence: Evidence) -> MatchResult:
     """Rank the patients the evidence could be about and say whether one is certain."""
-    if evidence.is_empty():
+    # Patients whose first and last name stand side by side on the pages are candidates too (a
+    # name whose label OCR misread); their name alone never files (a second identifier is needed).
+    named = _patients_named(evidence.words)
+    if evidence.is_empty() and not named:
         return MatchResult([], None, ["no patient identifiers found on the document"])
-    ids = _candidate_ids(evidence)
+    ids = _candidate_ids(evidence) | set(named)
     if not ids:
         return MatchResult([], None, ["no patient of the practice matches what the document says"])
     patients = list(
@@ -362,13 +416,57 @@ def match(evidence: Evidence) -> MatchResult:
         patient_id__in=ids, digits__in=evidence.phones
     ).values_list("patient_id", "digits"):
         phone_hits.setdefault(patient_id, set()).add(digits)
+    # Every patient with a last name on the document is a candidate: their exact names tell an OCR
+    # slip in a first name from the name of another person of the practice.
+    practice_names = {
+        (key, p.last_name_key)
+        for p in patients
+        for key in {name_key(p.first_name), name_key(p.preferred_name)} - {""}
+    }
     candidates = [
-        _grade(p, evidence, member_hits.get(p.pk, set()), phone_hits.get(p.pk, set()))
+        _grade(
+            p, evidence, member_hits.get(p.pk, set()), phone_hits.get(p.pk, set()), practice_names
+        )
         for p in patients
     ]
     candidates = [c for c in candidates if c.score > 0.05]
     candidates.sort(key=lambda c: (-c.score, c.patient_id))
-    return MatchResult(candidates, *_certainty(candidates, evidence))
+    certain, reasons = _certainty(candidates, evidence)
+    if certain is not None:
+        # A namesake (the same first and last name) is no other person on the page: the date of
+        # birth told them apart above.
+        own = named.get(certain.patient_id) or _name_pairs(
+            Patient.objects.get(pk=certain.patient_id)
+        )
+        if any(not pairs <= own for pk, pairs in named.items() if pk != certain.patient_id):
+            certain, reasons = None, ["the document also names another patient of the practice"]
+    return MatchResult(candidates, certain, reasons)
+
+
+def _name_pairs(patient: Patient) -> set[tuple[str, str]]:
+    return {
+        (given, patient.last_name_key)
+        for given in {name_key(patient.first_name), name_key(patient.preferred_name)} - {""}
+    }
+
+
+def _patients_named(words: frozenset[str]) -> dict[int, set[tuple[str, str]]]:
+    """Patients whose first and last name stand next to each other on the pages ("Cynthia
+    Testworth", "TESTWORTH, CYNTHIA"), with the (first, last) name keys found, even where the
+    extractor missed the label (a misread "Narne:"). Besides the patient a document is about, such a
+    name is a page about someone else in the segment, or a doctor who shares a patient's name:
+    either way the document is not certainly about one patient."""
+    lasts = [word for word in words if len(word) >= 3]
+    named: dict[int, set[tuple[str, str]]] = {}
+    if not lasts:
+        return named
+    for pk, first, preferred, last in Patient.objects.filter(
+        merged_into__isnull=True, last_name_key__in=lasts
+    ).values_list("pk", "first_name", "preferred_name", "last_name_key"):
+        for given in {name_key(first), name_key(preferred)} - {""}:
+            if given + last in words or last + given in words:
+                named.setdefault(pk, set()).add((given, last))
+    return named
 
 
 def _certainty(

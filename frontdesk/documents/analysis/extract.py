@@ -27,6 +27,7 @@ service years are 20xx.
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, field
 from datetime import date
@@ -54,6 +55,8 @@ _MONTH = (
     r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
 )
 _D = r"[0-9OoQlI|]"
+# A three-letter month as OCR may give it: letters, or 0 for O/D ("0EC", "N0V", "0CT").
+_OCR_MONTH = r"[A-Za-z0][A-Za-z0][A-Za-z0]"
 _DATE = re.compile(
     # 1961-03-04
     rf"(?<![0-9A-Za-z])(?P<iso>(?:19|20)\d\d)\s?-\s?(?P<im>{_D}{{1,2}})\s?-\s?(?P<id>{_D}{{1,2}})(?![0-9])"
@@ -62,15 +65,33 @@ _DATE = re.compile(
     rf"(?P<y>{_D}{{4}}|{_D}{{2}})(?![0-9])"
     # March 4, 1961
     rf"|(?<![A-Za-z]){_MONTH}\s*(?P<md>\d{{1,2}})(?:st|nd|rd|th)?,?\s*(?P<my>\d{{4}})(?![0-9])"
-    # 4 March 1961, 04-Mar-1961
-    rf"|(?<![0-9A-Za-z])(?P<dm>\d{{1,2}})[\s-]?(?P<mon2>jan|feb|mar|apr|may|jun|jul|aug|sep|oct"
-    rf"|nov|dec)[a-z]*\.?[\s-]?,?\s*(?P<dy>\d{{4}})(?![0-9])",
+    # 4 March 1961, 04-Mar-1961, OCR's "13 .JAN-1991", "01-0EC- 2008", "20-FUN-1973"
+    rf"|(?<![0-9A-Za-z])(?P<dm>{_D}{{1,2}})\s?[\s.\-]?\s?(?P<mon2>{_OCR_MONTH})[a-z]*\.?\s?[\s.\-]?"
+    rf",?\s*(?P<dy>{_D}{{4}})(?![0-9])",
     re.IGNORECASE,
 )
 
 
 def _digits(text: str) -> str:
     return text.translate(_OCR_DIGITS)
+
+
+_MONTH_OCR_LETTERS = str.maketrans({"0": "o"})
+
+
+def _ocr_month(raw: str) -> int | None:
+    """The month a three-letter abbreviation stands for, allowing one misread letter when only one
+    month is that close ("0EC" and "DEG" are December, "FUN" is June; "MAX" could be March or May
+    and is no month)."""
+    token = raw.lower().translate(_MONTH_OCR_LETTERS)
+    if token in _MONTHS:
+        return _MONTHS[token]
+    close = [
+        month
+        for name, month in _MONTHS.items()
+        if sum(a != b for a, b in zip(name, token, strict=True)) == 1
+    ]
+    return close[0] if len(close) == 1 else None
 
 
 def _year(raw: str, *, birth: bool, today: date) -> int:
@@ -91,6 +112,13 @@ def _make_date(year: int, month: int, day: int) -> date | None:
 
 
 def _parse_date(match: re.Match[str], *, birth: bool, today: date) -> date | None:
+    try:
+        return _parse_date_groups(match, birth=birth, today=today)
+    except ValueError:  # a letter the pattern let through (it ignores case) that is no digit
+        return None
+
+
+def _parse_date_groups(match: re.Match[str], *, birth: bool, today: date) -> date | None:
     groups = match.groupdict()
     if groups["iso"]:
         return _make_date(
@@ -106,8 +134,10 @@ def _parse_date(match: re.Match[str], *, birth: bool, today: date) -> date | Non
         month = _MONTHS[groups["mon"][:3].lower()]
         return _make_date(int(groups["my"]), month, int(groups["md"]))
     if groups["mon2"]:
-        month = _MONTHS[groups["mon2"][:3].lower()]
-        return _make_date(int(groups["dy"]), month, int(groups["dm"]))
+        month2 = _ocr_month(groups["mon2"])
+        if month2 is None:
+            return None
+        return _make_date(int(_digits(groups["dy"])), month2, int(_digits(groups["dm"])))
     return None
 
 
@@ -144,8 +174,9 @@ def _lines(text: str) -> list[str]:
 
 # (label regex, priority, needs a separator). Lower priority numbers are listed first.
 _NAME_LABELS: list[tuple[str, int]] = [
-    (r"patient'?s?\s*(?:full\s*|legal\s*)?name", 0),
-    (r"pt\.?\s*name", 0),
+    # OCR reads "Patient name" as "Patiant name", "Patlant nama"
+    (r"pat[il1][ae]nt'?s?\s*(?:full\s*|legal\s*)?nam[ea]", 0),
+    (r"p[ty]\.?\s*name", 0),  # OCR's "Py name"
     (r"patient", 0),
     (r"re", 1),
     (r"(?:full\s*|legal\s*)?name", 2),
@@ -157,9 +188,11 @@ _NAME_LABELS: list[tuple[str, int]] = [
     (r"insured", 4),
 ]
 _NAME_LABEL = re.compile(
-    r"(?:(?<=^)|(?<=\s)|(?<=[|,]))(?P<label>"
+    # Not inside a word; OCR often puts a quote or a speck before a label ("‘Name:").
+    r"(?<![A-Za-z0-9])(?P<label>"
     + "|".join(f"(?:{label})" for label, _ in _NAME_LABELS)
-    + r")(?P<sep>\s*[:;]\s*|\s{2,}|\s(?=(?-i:[A-Z][A-Z'\-]+,?\s+[A-Z])))",
+    + r")(?:\s?\((?:last|first|middle|mi|,|\s)+\)(?:\s?first\))?)?"  # "Patient name (last, first)"
+    + r"(?P<sep>\s*[:;]\s*|\s{2,}|\s(?=(?-i:[A-Z][A-Z'\-]+,?\s+[A-Z]))|(?<=\))\s*)",
     re.IGNORECASE | re.MULTILINE,
 )
 _PRIORITY = [
@@ -167,16 +200,22 @@ _PRIORITY = [
 ]
 # Labels that stand for a field only at the start of a line or of a column (after 2+ spaces).
 _STRICT = re.compile(r"^(?:re|(?:full\s*|legal\s*)?name)$", re.IGNORECASE)
+# One-word labels that stand before a card's all-caps name without a colon ("Member  JANE DOE").
+_CARD_LABEL = re.compile(r"^(?:member|subscriber|insured)$", re.IGNORECASE)
+# Marks OCR leaves at the start of a line: quotes, specks, bars.
+_JUNK = re.compile(r"[^A-Za-z0-9]+")
 # A value ends at the next field.
 _LABEL_WORD = (
     r"date|birth|mrn|sex|gender|age|dos|member|id|acct|account|phone|tel|ssn|chart|insurance|"
     r"policy|group|address|home|cell|mobile|sub(?:scriber)?|ins(?:ured)?|plan|payer|claim|"
     r"provider|physician|ordering|referring|patient|pt|exam|visit|service|collected"
 )
+_FIELD_WORD = re.compile(rf"\b(?:{_LABEL_WORD})\b", re.IGNORECASE)
 _VALUE_END = re.compile(
-    # a column gap, a digit or a sign no name holds, a date-of-birth label with or without colon,
+    # a column gap, a digit or a sign no name holds (a dash between spaces too), a date-of-birth
+    # label with or without colon,
     # or a known label word followed by its colon ("Member ID:", "Date of Birth:", "Exam Date:")
-    r"\s{2,}|[0-9(#|/@_~=]|\b[do]\.?\s?[o0]\.?\s?[b8]\b|\bdate\s+of\s+birth\b|\bbirth\s*date\b"
+    r"\s{2,}|[0-9(#|/@_~=\u2013\u2014]|\s-+\s|\b[do][.,]?\s?[o0][.,]?\s?[b8]\b|\bdate\s+of\s+birth\b|\bbirth\s*date\b"
     rf"|\b(?:{_LABEL_WORD})\b[^:;\n]{{0,20}}[:;#]",
     re.IGNORECASE,
 )
@@ -222,6 +261,10 @@ _STOP = {
     "on",
     "about",
     "regarding",
+    # a form's column heading read as a value ("Patient: name (last, first)")
+    "first",
+    "last",
+    "middle",
 }
 _NOT_NAMES = {
     "yes",
@@ -281,6 +324,11 @@ def parse_name(raw: str) -> PersonName | None:
         return None
     if "," in value:
         last_part, _, first_part = value.partition(",")
+        before = _tokens(last_part)
+        if len(before) >= 2 and len(before[-1]) == 1 and len(_tokens(first_part)) == 1:
+            # "Elizabeth C, Fictionski": no last name ends in an initial; OCR read a period as
+            # a comma. Read as "Elizabeth C. Fictionski".
+            return parse_name(f"{last_part} {first_part}".replace(",", " "))
         last_tokens, first_tokens = _tokens(last_part), _tokens(first_part)
         stops = [i for i, token in enumerate(last_tokens) if token.lower() in _STOP]
         if stops:  # "Records request for DOE, JANE"
@@ -343,17 +391,42 @@ def _names(lines: list[str]) -> tuple[list[PersonName], int | None, int | None]:
         for match in _NAME_LABEL.finditer(line):
             label, sep = match.group("label"), match.group("sep")
             prefix = line[: match.start()]
-            if _STRICT.match(label) and prefix.strip() and not prefix.endswith("  "):
+            line_start = not _JUNK.sub("", prefix)
+            if _STRICT.match(label) and not line_start and not prefix.endswith("  "):
                 continue
-            if ":" not in sep and ";" not in sep and " " not in label.strip():
-                continue  # a one-word label needs its colon ("Patient DOE" is prose)
             rest = line[match.end() :]
             end = _VALUE_END.search(rest)
             value = rest[: end.start()] if end else rest
-            if not value.strip() and number + 1 < len(lines) and not rest.strip():
-                following = lines[number + 1].strip()  # a form: the value under its label
-                end = _VALUE_END.search(following)
-                value = following[: end.start()] if end else following
+            if ":" not in sep and ";" not in sep and " " not in label.strip():
+                # A one-word label needs its colon ("Patient DOE" is prose), except a card's
+                # "Member  JANE DOE" at the start of a line.
+                card = (
+                    line_start
+                    and _CARD_LABEL.match(label)
+                    and value.strip().isupper()
+                    and _plain_caps_name(value)
+                    and not _FIELD_WORD.search(value)  # "Member ID XQ123"
+                )
+                if not card:
+                    continue
+            # "Patient name (last, first)  Date of birth" / "Patient Name:  DOB:": a form's
+            # heading, its values on the next line (not "PATIENT NAME AND DATE ... MUST MATCH")
+            header = (
+                " " in label.strip()
+                and (")" in match.group(0) or ":" in sep)
+                and parse_name(value) is None
+            )
+            if (
+                (not value.strip() or header)
+                and number + 1 < len(lines)
+                and not re.search(r"[0-9]", rest)
+            ):
+                # A form: the value under its label (the label's line names other fields only,
+                # "Patient name (last, first)   Date of birth   Phone"); its first column.
+                following = re.split(r"\s{2,}|\s*[|\[\]{}]\s*", lines[number + 1].strip())
+                first_column = next((part for part in following if part.strip()), "")
+                end = _VALUE_END.search(first_column)
+                value = first_column[: end.start()] if end else first_column
             if sep == " " and not _plain_caps_name(value):
                 continue  # "PATIENT NAME AND DATE OF BIRTH MUST MATCH" is a sentence
             name = parse_name(value)
@@ -363,6 +436,8 @@ def _names(lines: list[str]) -> tuple[list[PersonName], int | None, int | None]:
             if first_line is None or number < first_line:
                 first_line = number
     found.extend(_split_names(lines))
+    if not found:
+        found.extend(_id_card_names(lines))
     found.sort(key=lambda item: (item[0], item[1]))
     names: list[PersonName] = []
     keys: set[tuple[str, str]] = set()
@@ -396,11 +471,54 @@ def _split_names(lines: list[str]) -> list[tuple[int, int, PersonName]]:
     return found
 
 
+_ID_CARD = re.compile(
+    r"\b(?:driver'?s?\s*licen[cs]e|licen[cs]e|identification\s*card|state\s*id|id\s*card)\b",
+    re.IGNORECASE,
+)
+_CAPS_WORD = re.compile(r"[A-Z][A-Z'\-]+")
+_ID_CARD_NOT_NAMES = {"dob", "sex", "exp", "iss", "class", "dl", "id", "hgt", "eyes", "end", "rstr"}
+
+
+def _caps_line(line: str) -> list[str] | None:
+    """The words of a line that is only all-caps words (a card's name line), else None."""
+    words = _JUNK.sub(" ", line).split()
+    if not 1 <= len(words) <= 3 or not all(_CAPS_WORD.fullmatch(w) or len(w) == 1 for w in words):
+        return None
+    if not _CAPS_WORD.fullmatch(words[0]) or words[0].lower() in _ID_CARD_NOT_NAMES:
+        return None
+    return words
+
+
+def _id_card_names(lines: list[str]) -> list[tuple[int, int, PersonName]]:
+    """A driver's licence or ID card's unlabelled name: the last name alone on a line in capitals,
+    the first name (and initials) on the next, within three lines of the date of birth."""
+    if not any(_ID_CARD.search(line) for line in lines):
+        return []
+    dob_lines = [n for n, line in enumerate(lines) if _DOB_LABEL.search(line)]
+    texts = [(n, line) for n, line in enumerate(lines) if line.strip()]
+    found = []
+    for (number, line), (_, below) in itertools.pairwise(texts):
+        last, first = _caps_line(line), _caps_line(below)
+        if not last or not first or len(last) != 1 or len(first[0]) < 2:
+            continue
+        if not any(abs(number - dob) <= 3 for dob in dob_lines):
+            continue
+        name = parse_name(f"{last[0]}, {' '.join(first)}")
+        if name is not None:
+            found.append((5, number * 1000, name))
+    return found
+
+
 # --- dates ----------------------------------------------------------------------------------------
 
 _DOB_LABEL = re.compile(
-    r"(?<![A-Za-z0-9])(?:[do]\s?\.?\s?[o0]\s?\.?\s?[b8](?![a-z0-9])\.?|date\s*of\s*birth|birth\s*date|"
-    r"birthdate|born)\s*[:;#.\-]?",
+    r"(?<![A-Za-z0-9])(?:[do]\s?[.,]?\s?[o0]\s?[.,]?\s?[b8](?:[rt!](?![a-z0-9]))?(?![a-z0-9])\.?|"
+    r"date\s*of\s*birth|birth\s*date|birthdate|born)\s*[:;#.!\-]?"
+    # "(DOB 1961-02-09)" with the D read as a zero: only at the start of a line or in brackets,
+    # before a date
+    r"|(?:(?<=[({\[])|^)0[o0][b8](?=\s?[:;]?\s?[0-9])"
+    # "0.0.8. 11/04/2025": the dotted form, before a date
+    r"|(?<![A-Za-z0-9.])0\.[o0]\.[b8]\.?(?=\s?[0-9])",
     re.IGNORECASE,
 )
 _SERVICE_LABEL = re.compile(
@@ -421,8 +539,9 @@ def _labelled_dates(
         for match in label.finditer(line):
             window = line[match.end() : match.end() + 32]
             found = _first_date(window, birth=birth, today=today)
-            if found is None and not window.strip() and number + 1 < len(lines):
-                found = _first_date(lines[number + 1][:32], birth=birth, today=today)
+            if found is None and not re.search(r"[0-9]", window) and number + 1 < len(lines):
+                # A form: the value under its label (the label's line names other fields only).
+                found = _first_date(lines[number + 1][:48], birth=birth, today=today)
             if found is not None and all(found != seen for _, seen in dates):
                 dates.append((number, found))
     return dates
@@ -480,6 +599,8 @@ _NOT_MEMBER_BEFORE = {
     "state",
     "fax",
 }
+# Signs OCR reads instead of the letters of an id ("X¥Z123", "§AB123").
+_ID_LOOKALIKES = str.maketrans({"\u00a5": "Y", "\u00a7": "S", "$": "S", "\u20ac": "E"})
 _ID_CHUNK = re.compile(r"[A-Za-z0-9][A-Za-z0-9\-]*")
 
 
@@ -491,6 +612,7 @@ def _member_ids(lines: list[str]) -> list[str]:
             if before in _NOT_MEMBER_BEFORE:
                 continue
             rest = re.split(r"\s{2,}", line[match.end() :].strip(), maxsplit=1)[0]
+            rest = rest.translate(_ID_LOOKALIKES)
             chunks: list[str] = []
             for chunk in rest.split(" "):
                 if not _ID_CHUNK.fullmatch(chunk):
@@ -526,6 +648,8 @@ _SENDER_LINE = re.compile(
 
 def _phones(lines: list[str], first_patient_line: int | None) -> list[str]:
     found: list[str] = []
+    if first_patient_line is None:
+        return found  # a page naming no patient: its numbers are the sender's ("Fux (518) ...")
     for number, line in enumerate(lines):
         if first_patient_line is not None and number < first_patient_line:
             continue  # the letterhead

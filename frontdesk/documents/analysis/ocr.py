@@ -2,8 +2,8 @@
 
 What happens to a page:
 
-1. Cleaning: a page that looks like a fax or a 1-bit scan (many isolated specks) gets a 3x3 median
-   filter, which removes the specks and keeps 200 dpi strokes.
+1. Cleaning: a black-and-white page (a fax) has had its specks removed by ``pages.despeckle`` at its
+   own resolution; a grey page that still has many isolated specks gets a 3x3 median filter.
 2. Skew up to 3 degrees is measured on a quarter-size copy (the angle whose row profile is the
    sharpest) and corrected; it costs well under 0.1 s and lifts fax confidence a lot.
 3. The page is read as it is. A page read with high confidence (and not as vertical lines, which
@@ -29,8 +29,8 @@ from dataclasses import dataclass
 from PIL import Image, ImageFilter, ImageOps
 
 # High enough that a page read this well is not rotated: upside-down or sideways text reads at
-# 15-35, a clean upright page at 85-95, a noisy fax at 60-90.
-_CONFIDENT = 80.0
+# 15-35, a clean upright page at 85-95, a despeckled 204x98 dpi fax at 65-85.
+_CONFIDENT = 65.0
 _CONFIDENT_WORDS = 8
 # Below this a horizontal reading is garbage: the page is probably upside down.
 _GARBLED = 50.0

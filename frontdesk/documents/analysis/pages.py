@@ -16,7 +16,7 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from PIL import Image, ImageOps
+from PIL import Image, ImageChops, ImageFilter, ImageOps
 
 # PDFium is not thread-safe: no two threads may call into it at once (pypdfium2's documentation).
 # Every call here holds this lock, so a threaded worker or benchmark cannot crash it.
@@ -28,6 +28,8 @@ KINDS = ("pdf", "tiff", "jpeg", "png")
 # no more than ~2800 px on its long side for OCR and barcodes; a poster-sized PDF page is rendered
 # smaller, and its Page.dpi says so).
 _MAX_SIDE_INCHES = 14
+# Dark pixels a speck of fax noise has at most (a 204x98 dpi fax's specks are 1-4 pixels).
+_SPECK_PIXELS = 4
 
 
 @dataclass
@@ -98,10 +100,34 @@ def _to_grey(image: Image.Image) -> Image.Image:
     return image.convert("L")
 
 
+def despeckle(grey: Image.Image) -> Image.Image:
+    """Remove isolated specks (fax line noise) from a black-and-white page, keeping the strokes.
+
+    A speck is a dark blob of at most ``_SPECK_PIXELS`` pixels within a 3x3 square, with no ink in
+    the ring of pixels around that square: a connected component too small to be part of a letter.
+    Dots, periods and stroke ends touch or are bigger than that and stay (a median filter, by
+    contrast, thins the strokes of a 98 dpi fax).
+    """
+    ink = grey.point(lambda v: 1 if v < 128 else 0)
+    around5 = ink.filter(ImageFilter.Kernel((5, 5), [1] * 25, scale=1))
+    around3 = ink.filter(ImageFilter.Kernel((3, 3), [1] * 9, scale=1))
+    ring_empty = ImageChops.subtract(around5, around3).point(lambda v: 1 if v == 0 else 0)
+    small = around3.point(lambda v: 1 if v <= _SPECK_PIXELS else 0)
+    # On 0/1 images "darker" (the minimum) is a logical and.
+    speck = ImageChops.darker(ImageChops.darker(ink, ring_empty), small)
+    return ImageChops.add(grey, speck.point(lambda v: 255 if v else 0))
+
+
 def _normalise(image: Image.Image, dpi: int) -> tuple[Image.Image, int]:
-    """Grey, square pixels, at most ~``dpi`` (when the resolution is known) and bounded in size."""
+    """Grey, square pixels, at most ~``dpi`` (when the resolution is known) and bounded in size.
+
+    A black-and-white image (a fax) is despeckled first, at its own resolution.
+    """
     resolution = _image_dpi(image)
+    bilevel = image.mode == "1"
     grey = _to_grey(image)
+    if bilevel:
+        grey = despeckle(grey)
     width, height = grey.size
     if resolution is not None:
         x_dpi, y_dpi = resolution

@@ -155,3 +155,23 @@ def test_nothing_recognisable_is_other() -> None:
     result = classify(letter)
     assert result.doc_type == "other"
     assert result.reasons == ["no document type's key phrases found"]
+
+
+def test_a_specialists_letter_back_is_a_consult_note_even_when_it_mentions_lab_results() -> None:
+    text = (
+        "EXAMPLE HEART ASSOCIATES\nDr. Zed Sample, MD\n\nDear Dr. Alpha Example,\n"
+        "Re: Zora Fakename (DOB 10/05/1977)\n"
+        "On examination the patient was in no acute distress and vital signs were within normal "
+        "limits. We reviewed the recent laboratory results together. I have recommended a trial "
+        "of diet. A copy of this letter has been sent to the patient.\n"
+    )
+    assert classify(text).doc_type == "consult_note"
+
+
+def test_a_referral_form_asking_for_a_consultation_is_a_referral() -> None:
+    text = (
+        "EXAMPLE ORTHOPEDICS\nREFERRAL / CONSULTATION REQUEST\n"
+        "Patient name (last, first)   Date of birth\nFakename, Zora   10/05/1977\n"
+        "[ ] Urgent [X] Routine   [ ] Consult only [X] Consult and treat\n"
+    )
+    assert classify(text).doc_type == "referral"

@@ -249,3 +249,136 @@ def test_key_with_partial_identity() -> None:
     assert extract("DOB: 01/02/1970").key() == (None, None, date(1970, 1, 2))
     assert Identifiers().key() is None
     assert Identifiers().is_empty()
+
+
+# --- OCR'd labels, dates and name blocks ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Name: Zora Fakename ~ Date of birth: 05-0CT- 1977", date(1977, 10, 5)),
+        ("DOB! 05 .OCT-1977 SEX: F", date(1977, 10, 5)),
+        ("Date of birth: 05- OCT-1977", date(1977, 10, 5)),
+        ("Date of birth: 05-0GT-1977", date(1977, 10, 5)),  # one letter misread, one month close
+        ("Re: Zora Fakename {008 1977-10-05)", date(1977, 10, 5)),
+        ("Patient: Fakename, Zora | * DOBr 10/05/1977", date(1977, 10, 5)),
+        ("008 10/05/1977", date(1977, 10, 5)),
+        ("Date of birth   Sex   Phone\n05-OCT-1977 | F | (555) 201-3344", date(1977, 10, 5)),
+    ],
+)
+def test_ocr_slips_in_birth_dates_and_their_labels(text: str, expected: date) -> None:
+    assert extract(text, today=TODAY).dobs == [expected]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "DOB: MAX-01-1977",  # MAR or MAY: no month
+        "Room 008 10/05/1977",  # a zero-zero-eight inside a line is no label
+        "DOB: lL/O5/1977",  # a capital L is no digit
+    ],
+)
+def test_ambiguous_ocr_dates_are_not_guessed(text: str) -> None:
+    assert extract(text, today=TODAY).dobs == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('"Name: Zora Fakename Date of birth: 10/05/1977', ("Zora", "Fakename")),
+        ("\u201cPatient; FAKENAME, ZORA DOB: 10/05/1977", ("Zora", "Fakename")),
+        ("|Re: Zora Q. Fakename (DOB 10/05/1977)", ("Zora", "Fakename")),
+        ("Re: Zora Q, Fakename (DOB 10/05/1977)", ("Zora", "Fakename")),
+        ("Member   ZORA FAKENAME\nMember ID XQ1234567", ("Zora", "Fakename")),
+        ("Member ZORA FAKENAME", ("Zora", "Fakename")),
+        (
+            "Patient name (last, first)   Date of birth   Phone\n| Fakename, Zora | 10/05/1977 |",
+            ("Zora", "Fakename"),
+        ),
+        ("Pt name: Fakename, Zora DO. B. 1977-10-05", ("Zora", "Fakename")),
+    ],
+)
+def test_ocr_d_and_form_name_labels(text: str, expected: tuple[str, str]) -> None:
+    assert names(text) == [expected]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "PATIENT INTAKE FORM",
+        "MEMBER SERVICES 1-800-555-0100",
+        "Our member ZORA FAKENAME called",  # not at the start of a line
+        "Please call Member Services   Monday to Friday",
+    ],
+)
+def test_no_names_from_headings_and_prose(text: str) -> None:
+    assert names(text) == []
+
+
+def test_an_id_cards_unlabelled_name_block_next_to_its_birth_date() -> None:
+    card = (
+        "EXAMPLE STATE DRIVER LICENSE\nDL X1234567\nDOB 10/05/1977\nEXP 01/01/2031\n"
+        "FAKENAME\nZORA Q\n12 EXAMPLE STREET, SPRINGFIELD\nSEX F"
+    )
+    found = extract(card, today=TODAY)
+    assert [(n.first, n.last) for n in found.names] == [("Zora", "Fakename")]
+    assert found.dobs == [date(1977, 10, 5)]
+
+
+def test_capitals_on_a_page_that_is_no_id_card_are_not_a_name() -> None:
+    page = "LABORATORY REPORT\nDOB 10/05/1977\nTHYROID\nPANEL\nGlucose 99"
+    assert names(page) == []
+    # On a card, a labelled name wins and the block is not read.
+    card = "STATE ID CARD\nName: Zora Fakename\nDOB 10/05/1977\nEXAMPLE\nCOUNTY"
+    assert names(card) == [("Zora", "Fakename")]
+
+
+def test_a_name_ends_at_a_dash_between_spaces() -> None:
+    assert names("Member: Zora Fakename - , \u2014\u2014 oO") == [("Zora", "Fakename")]
+    assert names("Patient: Zora Fakename-Example") == [("Zora", "Fakename-Example")]
+
+
+def test_member_ids_with_signs_ocr_reads_for_letters() -> None:
+    found = extract("Member ID: X\u00a5Z987654   Policy #: \u00a7Q12345", today=TODAY)
+    assert found.member_ids == ["XYZ987654", "SQ12345"]
+
+
+def test_ocr_commas_in_the_birth_date_label_and_headings_that_are_no_name() -> None:
+    found = extract("Pt name: Fakename, Zora R. D,O.B. 10/5/77", today=TODAY)
+    assert [(n.first, n.last) for n in found.names] == [("Zora", "Fakename")]
+    assert found.dobs == [date(1977, 10, 5)]
+    assert names("Patient: name (last, first) __ Date of birth") == []
+
+
+def test_a_page_naming_no_patient_gives_no_phone_numbers() -> None:
+    page = "EXAMPLE ORTHOPEDICS\nTel (555) 234-5678   Fux (555) 234-5679\nReason: knee pain"
+    assert extract(page, today=TODAY).phones == []
+    page = "Patient: Zora Fakename\nHome phone: (555) 234-5678"
+    assert extract(page, today=TODAY).phones == ["5552345678"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Patiant name (last first) i Date of birth Phone\n[ Fakename, Zora 1977-10-05 | (555) 201",
+        "Patient name (last, first) first) Date\n| Fakename, Zora | 10/5/1977",
+        "Patient Name: Date of Birth:\nFakename, Zora   10/05/1977",
+    ],
+)
+def test_an_ocr_d_form_heading_with_its_values_on_the_next_line(text: str) -> None:
+    assert names(text) == [("Zora", "Fakename")]
+
+
+def test_a_sentence_about_names_is_no_heading() -> None:
+    assert names("PATIENT NAME AND DATE OF BIRTH MUST MATCH\nZora Fakename") == []
+
+
+def test_more_ocr_d_labels_py_name_and_dotted_zero_dob() -> None:
+    found = extract("Pt name: Fakename, Zora M. 0.0.8. 10/05/1977", today=TODAY)
+    assert [(n.first, n.last) for n in found.names] == [("Zora", "Fakename")]
+    assert found.dobs == [date(1977, 10, 5)]
+    found = extract("Py name: Fakename, Zora D.O,B. 05-OCT-1977", today=TODAY)
+    assert [(n.first, n.last) for n in found.names] == [("Zora", "Fakename")]
+    assert found.dobs == [date(1977, 10, 5)]
+    assert extract("Version 1.0.8 10/05/1977", today=TODAY).dobs == []

@@ -8,7 +8,14 @@ import pytest
 from fpdf import FPDF
 from PIL import Image
 
-from frontdesk.documents.analysis.pages import Page, iter_pages, page_count, page_png, render_page
+from frontdesk.documents.analysis.pages import (
+    Page,
+    despeckle,
+    iter_pages,
+    page_count,
+    page_png,
+    render_page,
+)
 from frontdesk.documents.tests import analysis_samples as samples
 
 
@@ -122,3 +129,41 @@ def test_sixteen_bit_grey_scan_is_scaled_not_clipped() -> None:
     (page,) = iter_pages(out.getvalue(), "tiff")
     assert page.image.mode == "L"
     assert page.image.getpixel((50, 50)) == 128
+
+
+def _dark(image: Image.Image) -> set[tuple[int, int]]:
+    return {
+        (x, y)
+        for y in range(image.height)
+        for x in range(image.width)
+        if image.getpixel((x, y)) < 128
+    }
+
+
+def test_despeckle_removes_isolated_specks_and_keeps_strokes_dots_and_line_ends() -> None:
+    image = Image.new("L", (40, 30), 255)
+    keep = set()
+    # Specks: one pixel, a 2x2 block, three pixels in an L: alone, nothing in the ring around them.
+    specks = {(3, 3), (10, 3), (11, 3), (10, 4), (11, 4), (20, 3), (21, 3), (20, 4)}
+    # A thin horizontal stroke (its ends are not specks), a 3x3 dot and a vertical stroke.
+    keep |= {(x, 12) for x in range(5, 25)}
+    keep |= {(x, y) for x in (30, 31, 32) for y in (3, 4, 5)}
+    keep |= {(35, y) for y in range(10, 25)}
+    # A speck touching a letter's ring is part of the page, not noise.
+    keep |= {(8, 20), (8, 22), (9, 22), (10, 22)}
+    for xy in specks | keep:
+        image.putpixel(xy, 0)
+    assert _dark(despeckle(image)) == keep
+
+
+def test_fax_pages_are_despeckled_before_their_pixels_are_squared() -> None:
+    frame = Image.new("1", (60, 40), 1)
+    for x in range(10, 50):
+        frame.putpixel((x, 20), 0)  # a stroke
+    frame.putpixel((5, 5), 0)  # a speck
+    frame.info["dpi"] = (204, 98)
+    page = next(iter_pages(samples.tiff_bytes([frame]), "tiff"))
+    assert page.image.size == (60, 83)
+    dark = _dark(page.image)
+    assert not {xy for xy in dark if xy[1] < 30}  # the speck is gone
+    assert {x for x, _ in dark} >= set(range(12, 48))  # the stroke is not
