@@ -149,6 +149,32 @@ def _threshold() -> float:
     return float(getattr(settings, "FRONTDESK_DOCUMENT_AUTOFILE_THRESHOLD", 0.7))
 
 
+# A member ID read from a card or payer letter with up to this many characters misread (OCR) still
+# suggests its patient; it never counts as the second identifier that lets a document file itself.
+NEAR_MEMBER_EDITS = 2
+NEAR_MEMBER_MIN_LENGTH = 8
+
+
+def _near_member_ids(evidence: Evidence) -> dict[int, str]:
+    """Patients whose member ID is within NEAR_MEMBER_EDITS of one on the document (same first
+    three characters; an indexed prefix), by patient id."""
+    found: dict[int, str] = {}
+    for key in evidence.member_ids:
+        if len(key) < NEAR_MEMBER_MIN_LENGTH:
+            continue
+        rows = Coverage.objects.filter(
+            member_id_key__startswith=key[:3], patient__merged_into__isnull=True
+        ).values_list("patient_id", "member_id_key")[:CANDIDATE_LIMIT]
+        for patient_id, stored in rows:
+            if (
+                stored != key
+                and Levenshtein.distance(stored, key, score_cutoff=NEAR_MEMBER_EDITS)
+                <= NEAR_MEMBER_EDITS
+            ):
+                found[patient_id] = stored
+    return found
+
+
 def _candidate_ids(evidence: Evidence) -> set[int]:
     live = Patient.objects.filter(merged_into__isnull=True)
     ids: set[int] = set()
@@ -160,6 +186,7 @@ def _candidate_ids(evidence: Evidence) -> set[int]:
                 member_id_key__in=evidence.member_ids, patient__merged_into__isnull=True
             ).values_list("patient_id", flat=True)
         )
+    ids.update(_near_member_ids(evidence))
     if evidence.phones:
         ids.update(
             PatientPhone.objects.filter(
@@ -429,6 +456,12 @@ def match(evidence: Evidence) -> MatchResult:
         )
         for p in patients
     ]
+    near = _near_member_ids(evidence)
+    for candidate in candidates:
+        if candidate.patient_id in near and not candidate.member_id:
+            # A suggestion only: a misread member ID is never the second identifier.
+            candidate.score = min(candidate.score + 0.15, 1.0)
+            candidate.reasons.append("member ID nearly matches (a character or two misread)")
     candidates = [c for c in candidates if c.score > 0.05]
     candidates.sort(key=lambda c: (-c.score, c.patient_id))
     certain, reasons = _certainty(candidates, evidence)

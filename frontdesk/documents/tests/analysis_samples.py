@@ -118,8 +118,8 @@ def jpeg_bytes(image: Image.Image, *, orientation: int | None = None) -> bytes:
     return out.getvalue()
 
 
-def card_photo(lines: list[str], *, title: str) -> Image.Image:
-    """A phone photo of a wallet card (85.6 x 54 mm at 300 dpi) on a grey table, 1.5 deg askew."""
+def card_photo(lines: list[str], *, title: str, angle: float = 1.5) -> Image.Image:
+    """A phone photo of a wallet card (85.6 x 54 mm, 300 dpi) on a grey table, ``angle`` deg askew."""
     document = FPDF(unit="mm", format=(85.6, 54))
     document.set_auto_page_break(False)
     document.add_page()
@@ -129,6 +129,7 @@ def card_photo(lines: list[str], *, title: str) -> Image.Image:
     for number, line in enumerate(lines):
         document.text(5, 18 + 6 * number, line)
     card = render(bytes(document.output()), dpi=300)
-    photo = Image.new("L", (card.width + 400, card.height + 400), 90)
-    photo.paste(card.rotate(1.5, expand=True, fillcolor=90), (200, 200))
+    turned = card.rotate(angle, expand=True, fillcolor=90)
+    photo = Image.new("L", (turned.width + 400, turned.height + 400), 90)
+    photo.paste(turned, (200, 200))
     return photo

@@ -218,3 +218,25 @@ def test_faxed_documents_are_classified_and_identified(doc_type: str) -> None:
     found = extract(result.text, today=TODAY)
     name = (found.names[0].first, found.names[0].last) if found.names else None
     assert (name, found.dobs, found.mrns, found.member_ids, found.service_dates) == expected
+
+
+def test_a_card_photographed_twelve_degrees_askew_is_cut_out_and_read() -> None:
+    photo = samples.card_photo(
+        ["Member  PELL HARROWGATE", "Member ID  ZQK448812", "Group  00451"],
+        title="Example Health Plan",
+        angle=12,
+    )
+
+    result = ocr.ocr_image(photo)
+
+    assert result.words >= 5
+    assert "HARROWGATE" in result.text
+    assert "ZQK448812" in result.text.replace(" ", "")
+    assert result.rotation == 0
+
+
+def test_a_blank_page_has_no_card_region() -> None:
+    from PIL import Image
+
+    assert ocr.card_region(Image.new("L", (1700, 2200), 255)) is None
+    assert ocr.card_region(Image.new("L", (1700, 2200), 40)) is None

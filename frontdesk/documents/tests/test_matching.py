@@ -154,3 +154,25 @@ def test_a_misread_first_name_close_to_two_siblings_born_the_same_day_is_refused
     patient("Maria", "Zzfakeperson", DOB)
     result = match(_named("Marja", "Zzfakeperson"))
     assert result.certain is None
+
+
+def test_a_member_id_with_two_characters_misread_suggests_its_patient_but_never_files() -> None:
+    from tests.factories import CoverageFactory
+
+    holder = patient("Sandra", "Madeupridge", dt.date(1970, 4, 5))
+    CoverageFactory(patient=holder, member_id="MMI132371074", member_id_key="mmi132371074")
+
+    result = match(
+        Evidence.from_json(
+            [
+                {
+                    "names": [{"first": "Sandra", "last": "Madeupridqe"}],
+                    "member_ids": ["MMI1323571074"],
+                }
+            ]
+        )
+    )
+
+    assert result.candidates[0].patient_id == holder.pk
+    assert "member ID nearly matches (a character or two misread)" in result.candidates[0].reasons
+    assert result.certain is None
