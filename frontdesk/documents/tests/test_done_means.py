@@ -36,7 +36,9 @@ from frontdesk.documents.tests.test_pipeline import lab_lines, letter_pdf, patie
 from tests.browser.test_document_inbox import fax_tiff
 from tests.factories import CoverageFactory, LocationFactory, UserFactory, assign
 
-pytestmark = pytest.mark.django_db
+# A real commit per arrival (the tasks are queued after it) and the worker's own connection handling
+# (it closes connections when it exits), as in production.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 OUR_FAX = "+15555550100"
 
