@@ -60,6 +60,15 @@ def _ordinary(coverage) -> bool:
     return coverage is not None and not coverage.member_id.strip().endswith(SPECIAL_ENDINGS)
 
 
+def _primary_only(appointment: Appointment) -> bool:
+    """No active secondary coverage: patient responsibility then goes to the patient (with one, the
+    835's PR amounts stay open for the secondary claim, docs/remittance.md)."""
+    return not any(
+        c.status == CoverageStatus.ACTIVE and c.priority > 1
+        for c in appointment.patient.coverages.all()
+    )
+
+
 def _visits(biller: User, **filters):
     return (
         Appointment.objects.filter(
@@ -140,7 +149,7 @@ def test_a_billing_specialist_runs_the_whole_insurance_loop_on_the_demo() -> Non
             starts_at__lt=now - dt.timedelta(hours=1),
             billing_encounter__isnull=True,
         )
-        if _ordinary(_primary(a))
+        if _ordinary(_primary(a)) and _primary_only(a)
     ]
     visit, physical = next(
         (a, b)
