@@ -110,7 +110,7 @@ def test_no_database_column_filled_by_the_demo_holds_a_card_number() -> None:
             continue
         if model._meta.label == "clearinghouse.Exchange":
             # Generated X12 file names (a control number and a time stamp, digits only) can pass
-            # the Luhn check by chance; the file contents are scanned as the exchange's payload.
+            # the Luhn check by chance; FrontDesk makes them, nobody types into them.
             columns = [c for c in columns if c != "filename"]
         for row in model._default_manager.values_list("pk", *columns):
             pk, values = row[0], row[1:]
