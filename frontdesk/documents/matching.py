@@ -19,8 +19,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from rapidfuzz.distance import JaroWinkler, Levenshtein
+from rapidfuzz.distance import OSA, JaroWinkler, Levenshtein
 
+from frontdesk.documents.analysis.extract import page_dates
 from frontdesk.patients.models import Coverage, Patient, PatientPhone
 from frontdesk.patients.nicknames import nickname_link, variants
 from frontdesk.patients.normalize import member_id_key, name_key, phonetic_key
@@ -32,11 +33,16 @@ _WORD = re.compile(r"[A-Za-z][A-Za-z'\-]*")
 OCR_TOLERANT_LENGTH = 6
 
 
+def page_tokens(text: str) -> tuple[str, ...]:
+    """Name keys of the words on the pages, in reading order (words of one letter left out)."""
+    keys = [name_key(word) for word in _WORD.findall(text or "")]
+    return tuple(key for key in keys if len(key) >= 2)
+
+
 def page_words(text: str) -> frozenset[str]:
     """Name keys of the words on the pages, and of each two and three adjacent words (so that
     "Van Der Berg" is found as "vanderberg")."""
-    keys = [name_key(word) for word in _WORD.findall(text or "")]
-    keys = [key for key in keys if len(key) >= 2]
+    keys = list(page_tokens(text))
     found = set(keys)
     for size in (2, 3):
         found.update("".join(keys[i : i + size]) for i in range(len(keys) - size + 1))
@@ -53,6 +59,8 @@ class Evidence:
     member_ids: frozenset[str] = frozenset()  # member_id_key()s
     phones: frozenset[str] = frozenset()  # 10 digits
     words: frozenset[str] = frozenset()  # page_words() of the text, to find a candidate's name
+    tokens: tuple[str, ...] = ()  # page_tokens() of the text, to find names read imperfectly
+    page_dates: frozenset[dt.date] = frozenset()  # every possible birth date on the pages
 
     @classmethod
     def from_json(cls, identifiers: list[dict[str, Any]], text: str = "") -> Evidence:
@@ -82,6 +90,8 @@ class Evidence:
             member_ids=frozenset(m for m in members if m),
             phones=frozenset(phones),
             words=page_words(text),
+            tokens=page_tokens(text),
+            page_dates=frozenset(page_dates(text)),
         )
 
     def is_empty(self) -> bool:
@@ -108,7 +118,9 @@ class Candidate:
     patient_id: int
     score: float
     reasons: list[str]
-    name: str = "none"  # exact | nickname | ocr | ocr_first | close | initial | last_only | none
+    name: str = (
+        "none"  # exact | nickname | ocr | ocr_first | close | initial | last_only | near | none
+    )
     dob: bool | None = None  # None: the document gives no date of birth
     mrn: bool = False
     member_id: bool = False
@@ -218,6 +230,17 @@ def _candidate_ids(evidence: Evidence) -> set[int]:
                 :CANDIDATE_LIMIT
             ]
         )
+    # A last name read with a letter or two wrong ("Placcholderer"): patients whose last name starts
+    # the same and is that close.
+    for _first, last in evidence.names:
+        key = name_key(last)
+        if len(key) < 5:
+            continue
+        for pk, known in live.filter(last_name_key__startswith=key[:3]).values_list(
+            "pk", "last_name_key"
+        )[:NEAR_ROWS]:
+            if _close(key, known):
+                ids.add(pk)
     return ids
 
 
@@ -236,7 +259,9 @@ def _first_name_grade(said: str, patient: Patient) -> tuple[str, float]:
     best = max((JaroWinkler.similarity(said_key, key) for key in keys), default=0.0)
     if best >= 0.92:
         return "close", 0.8
-    return "none", 0.0
+    # Not the same first name; a resemblance only ranks patients of one last name ("Lea" read for
+    # Luca puts Luca before her brother Mark).
+    return "none", (0.3 * best if best >= 0.7 else 0.0)
 
 
 def _last_name_grade(said: str, patient: Patient) -> float:
@@ -246,7 +271,7 @@ def _last_name_grade(said: str, patient: Patient) -> float:
     if said_key in {patient.last_name_key, name_key(patient.previous_last_name)}:
         return 1.0
     similarity = JaroWinkler.similarity(said_key, patient.last_name_key)
-    if similarity >= 0.93:
+    if similarity >= 0.93 or _close(said_key, patient.last_name_key):
         return 0.8
     if phonetic_key(said) and phonetic_key(said) == patient.last_name_phonetic:
         return 0.7
@@ -315,6 +340,7 @@ def _grade(
     members: set[str],
     phones: set[str],
     practice_names: set[tuple[str, str]] | None = None,
+    near_name: str = "",
 ) -> Candidate:
     reasons: list[str] = []
     conflicts: list[str] = []
@@ -360,6 +386,9 @@ def _grade(
                 if found == "exact"
                 else "name found on the page with one letter misread"
             )
+    if grade_name == "none" and near_name:
+        grade_name, name_score = "near", 0.6
+        reasons.append(near_name)
     if grade_name == "exact":
         if "name found on the page" not in reasons:
             reasons.append("name matches")
@@ -393,6 +422,13 @@ def _grade(
     score += 0.3 if mrn else 0.0
     score += 0.25 if member else 0.0
     score += 0.1 if phone else 0.0
+    if dob is None and patient.date_of_birth in evidence.page_dates:
+        # Not a confirmed date of birth (no label said so): it ranks, it never files.
+        score += 0.2
+        reasons.append("date of birth found on the page (unlabelled)")
+        if grade_name == "none" and _resembles(patient, evidence.tokens):
+            score += 0.15
+            reasons.append("name resembles words on the page")
     if dob is False:
         score *= 0.35
     if evidence.mrns and not mrn:
@@ -410,14 +446,25 @@ def _grade(
     )
 
 
+def _resembles(patient: Patient, tokens: tuple[str, ...]) -> bool:
+    """Whether the patient's last name resembles a word on the pages (Jaro-Winkler 0.85: an OCR
+    reading with two or three letters wrong, "Mdckupby" for Mockupby)."""
+    last = patient.last_name_key
+    return bool(last) and any(
+        JaroWinkler.similarity(token, last) >= 0.85 for token in set(tokens) if len(token) >= 4
+    )
+
+
 def match(evidence: Evidence) -> MatchResult:
     """Rank the patients the evidence could be about and say whether one is certain."""
     # Patients whose first and last name stand side by side on the pages are candidates too (a
     # name whose label OCR misread); their name alone never files (a second identifier is needed).
     named = _patients_named(evidence.words)
-    if evidence.is_empty() and not named:
+    near = _patients_near_named(evidence.tokens)
+    born = _patients_born(evidence)
+    if evidence.is_empty() and not named and not near and not born:
         return MatchResult([], None, ["no patient identifiers found on the document"])
-    ids = _candidate_ids(evidence) | set(named)
+    ids = _candidate_ids(evidence) | set(named) | set(near) | born
     if not ids:
         return MatchResult([], None, ["no patient of the practice matches what the document says"])
     patients = list(
@@ -452,13 +499,18 @@ def match(evidence: Evidence) -> MatchResult:
     }
     candidates = [
         _grade(
-            p, evidence, member_hits.get(p.pk, set()), phone_hits.get(p.pk, set()), practice_names
+            p,
+            evidence,
+            member_hits.get(p.pk, set()),
+            phone_hits.get(p.pk, set()),
+            practice_names,
+            near.get(p.pk, ""),
         )
         for p in patients
     ]
-    near = _near_member_ids(evidence)
+    near_members = _near_member_ids(evidence)
     for candidate in candidates:
-        if candidate.patient_id in near and not candidate.member_id:
+        if candidate.patient_id in near_members and not candidate.member_id:
             # A suggestion only: a misread member ID is never the second identifier.
             candidate.score = min(candidate.score + 0.15, 1.0)
             candidate.reasons.append("member ID nearly matches (a character or two misread)")
@@ -500,6 +552,99 @@ def _patients_named(words: frozenset[str]) -> dict[int, set[tuple[str, str]]]:
             if given + last in words or last + given in words:
                 named.setdefault(pk, set()).add((given, last))
     return named
+
+
+# Reading a name imperfectly: how far apart (OSA: a swapped pair of letters is one edit) a word on
+# the page and a patient's name may be, by the name's length; words closer than NEAR_WINDOW words to
+# each other count as one name ("Synthwood, ood, Brenda" on a boxed form, "Pseudomore, Agnela").
+NEAR_WINDOW = 4
+NEAR_FIRST_LIMIT = 40  # different first names on a page looked up
+NEAR_ROWS = 5000  # patients with one first name compared (the largest first-name group, bounded)
+
+
+def _near_edits(name: str) -> int:
+    if len(name) >= 9:
+        return 2
+    if len(name) >= 5:
+        return 1
+    return 0
+
+
+def _close(word: str, name: str) -> bool:
+    edits = _near_edits(name)
+    return word == name or (
+        edits > 0
+        and abs(len(word) - len(name)) <= edits
+        and OSA.distance(word, name, score_cutoff=edits) <= edits
+    )
+
+
+def _near_units(tokens: tuple[str, ...], at: int) -> set[str]:
+    """Words near position ``at`` (not the word itself), with each run of two or three adjacent
+    words joined ("Specimenbe erg", "Ss ynthing ton")."""
+    units: set[str] = set()
+    low, high = max(0, at - NEAR_WINDOW), min(len(tokens), at + NEAR_WINDOW + 1)
+    for start in range(low, high):
+        for size in (1, 2, 3):
+            end = start + size
+            if end > high or start <= at < end:
+                continue
+            units.add("".join(tokens[start:end]))
+    return {unit for unit in units if len(unit) >= 3}
+
+
+def _patients_near_named(tokens: tuple[str, ...]) -> dict[int, str]:
+    """Patients whose name stands on the pages read imperfectly: one of their names exactly and the
+    other close (within ``_near_edits``), near each other. Suggestions only: such a name is never the
+    strong name that lets a document file itself. Found through the indexed first- and last-name
+    keys: the pages' words that are somebody's first (or last) name, then that name's patients."""
+    if not tokens:
+        return {}
+    distinct = sorted({token for token in tokens if len(token) >= 3})[:2000]
+    live = Patient.objects.filter(merged_into__isnull=True)
+    firsts = set(
+        live.filter(first_name_key__in=distinct).values_list("first_name_key", flat=True).distinct()
+    )
+    lasts = set(
+        live.filter(last_name_key__in=distinct).values_list("last_name_key", flat=True).distinct()
+    )
+    found: dict[int, str] = {}
+    near_lasts: dict[str, set[str]] = {}
+    near_firsts: dict[str, set[str]] = {}
+    for at, token in enumerate(tokens):
+        if token in firsts:
+            near_lasts.setdefault(token, set()).update(_near_units(tokens, at))
+        if token in lasts:
+            near_firsts.setdefault(token, set()).update(_near_units(tokens, at))
+    for first in sorted(near_lasts)[:NEAR_FIRST_LIMIT]:
+        guesses = near_lasts[first]
+        for pk, last in live.filter(first_name_key=first).values_list("pk", "last_name_key")[
+            :NEAR_ROWS
+        ]:
+            if last and any(_close(guess, last) for guess in guesses):
+                found.setdefault(pk, "first name on the page, last name read closely")
+    for last in sorted(near_firsts)[:NEAR_FIRST_LIMIT]:
+        guesses = near_firsts[last]
+        for pk, first, preferred in live.filter(last_name_key=last).values_list(
+            "pk", "first_name", "preferred_name"
+        )[:CANDIDATE_LIMIT]:
+            keys = {name_key(first), name_key(preferred)} - {""}
+            if any(_close(guess, key) for guess in guesses for key in keys):
+                found.setdefault(pk, "last name on the page, first name read closely")
+    return found
+
+
+def _patients_born(evidence: Evidence) -> set[int]:
+    """Patients born on a date that stands anywhere on the pages (a "Date of birth" label OCR
+    garbled): candidates to rank by the rest of the evidence, never a confirmed date of birth."""
+    dates = set(evidence.page_dates) - set(evidence.dobs)
+    if not dates:
+        return set()
+    return set(
+        Patient.objects.filter(merged_into__isnull=True, date_of_birth__in=dates).values_list(
+            "pk", flat=True
+        )[:CANDIDATE_LIMIT]
+    )
 
 
 def _certainty(

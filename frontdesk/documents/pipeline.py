@@ -340,7 +340,11 @@ def _behind_conflict(patient_id: int, evidence: Evidence) -> str:
         return ""
     result = match(evidence)
     mine = next((c for c in result.candidates if c.patient_id == patient_id), None)
-    if mine is None or mine.conflicts or (evidence.names and mine.name in ("none", "last_only")):
+    if (
+        mine is None
+        or mine.conflicts
+        or (evidence.names and mine.name in ("none", "last_only", "near"))
+    ):
         return "the pages behind the FrontDesk code seem to be about someone else"
     return ""
 
@@ -350,11 +354,38 @@ def _urgent(text: str) -> bool:
     return any(f" {word} " in lowered or f"{word}:" in lowered for word in URGENT_WORDS)
 
 
+def _top(decision: Decision) -> int | None:
+    result = decision.result
+    return result.candidates[0].patient_id if result is not None and result.candidates else None
+
+
+def decide_groups(groups: list[Group], rows: dict[int, InboxPage]) -> list[Decision]:
+    """Decide each group; then join neighbours cut apart by an OCR slip: two groups without a
+    FrontDesk code whose best suggestion is the same patient are one document (a continuation page
+    whose date of birth or name was misread), decided again as one. The joined document files
+    itself only if its pages together are certain (a misread date of birth makes it wait)."""
+    decisions = [decide(group, rows) for group in groups]
+    joined: list[Decision] = []
+    for decision in decisions:
+        previous = joined[-1] if joined else None
+        if (
+            previous is not None
+            and previous.group.mark is None
+            and decision.group.mark is None
+            and _top(previous) is not None
+            and _top(previous) == _top(decision)
+        ):
+            group = Group(previous.group.indexes + decision.group.indexes)
+            joined[-1] = decide(group, rows)
+        else:
+            joined.append(decision)
+    return joined
+
+
 def decide_item(item: InboxItem, data: bytes) -> dict[str, int]:
     """Stage 2 under the item's lock: segments, classification, matching, filing. One effect."""
     rows = {p.index: p for p in InboxPage.objects.filter(item=item).order_by("index")}
-    groups = group_pages(list(rows.values()))
-    decisions = [decide(group, rows) for group in groups]
+    decisions = decide_groups(group_pages(list(rows.values())), rows)
     filed = 0
     InboxSegment.objects.filter(item=item, status=SegmentStatus.REVIEW).delete()
     InboxItem.objects.filter(pk=item.pk).update(

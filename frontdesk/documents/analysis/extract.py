@@ -154,6 +154,19 @@ def _first_date(text: str, *, birth: bool, today: date) -> date | None:
     return None
 
 
+def page_dates(text: str, *, today: date | None = None) -> list[date]:
+    """Every date on the page that could be a birth date (1900 to today), labelled or not, in the
+    order they stand. Matching uses them to rank suggestions (a form whose "Date of birth" label
+    OCR garbled still shows the date), never as the confirmed date of birth."""
+    today = today or date.today()
+    found: list[date] = []
+    for match in _DATE.finditer(text or ""):
+        parsed = _parse_date(match, birth=True, today=today)
+        if parsed is not None and parsed.year >= 1900 and parsed <= today and parsed not in found:
+            found.append(parsed)
+    return found
+
+
 def _add(items: list, value: object) -> None:  # type: ignore[type-arg]
     if value is not None and value not in items:
         items.append(value)
@@ -512,7 +525,7 @@ def _id_card_names(lines: list[str]) -> list[tuple[int, int, PersonName]]:
 # --- dates ----------------------------------------------------------------------------------------
 
 _DOB_LABEL = re.compile(
-    r"(?<![A-Za-z0-9])(?:[do]\s?[.,]?\s?[o0]\s?[.,]?\s?[b8](?:[rt!](?![a-z0-9]))?(?![a-z0-9])\.?|"
+    r"(?<![A-Za-z0-9])(?:[do]\s?[.,]?\s?[o0q]\s?[.,]?\s?[b8](?:[rt!](?![a-z0-9]))?(?![a-z0-9])\.?|"
     r"date\s*of\s*birth|birth\s*date|birthdate|born)\s*[:;#.!\-]?"
     # "(DOB 1961-02-09)" with the D read as a zero: only at the start of a line or in brackets,
     # before a date

@@ -14,6 +14,10 @@ What happens to a page:
    and when it is unsure or fails (sparse pages: "Too few characters") the page is also read upside
    down. The reading with the highest mean word confidence wins, the unrotated one on a tie.
 
+A photographed card or ID (a light rectangle on a darker background) is first cut out of the picture
+and levelled (the turn, up to 25 degrees, at which its light area has the smallest bounding box),
+then read as it stands and upside down; a confident reading of it is the page's text.
+
 Words are put back into lines by their position (words side by side on the page end up on one line
 even when Tesseract sees two columns), so that "Name: DOE, JANE      DOB: 01/02/1960" stays one line.
 
@@ -271,6 +275,9 @@ def ocr_image(image: Image.Image, *, detect_rotation: bool = True) -> OcrResult:
     60 s and ``pytesseract.TesseractError`` when Tesseract fails on the image.
     """
     _pytesseract()
+    card = _read_photographed_card(image) if detect_rotation else None
+    if card is not None and card.confidence >= _CONFIDENT:
+        return card
     cleaned = clean(image)
     first = _read(cleaned, 0)
     if not detect_rotation or _confident(first):
@@ -285,7 +292,7 @@ def ocr_image(image: Image.Image, *, detect_rotation: bool = True) -> OcrResult:
     osd = _osd(cleaned)
     if osd is not None and osd[1] >= _OSD_SURE:
         if osd[0] == 0 and not first.sideways:
-            return first.result
+            return _better(card, first.result)
         candidate = osd[0] or 180
     else:
         candidate = 180
@@ -293,19 +300,19 @@ def ocr_image(image: Image.Image, *, detect_rotation: bool = True) -> OcrResult:
         readings[candidate] = _read(cleaned, candidate)
     usable = [r for r in readings.values() if r.result.words and not r.sideways] or [first]
     # The best confidence wins; on a tie the earlier reading (the page as it came) stays.
-    best = max(usable, key=lambda r: r.result.confidence).result
-    if best.words < _PHOTO_RESCUE_WORDS:
-        rescued = _read_photographed_card(image)
-        if rescued is not None and rescued.words > best.words:
-            return rescued
-    return best
+    return _better(card, max(usable, key=lambda r: r.result.confidence).result)
 
 
-# A page read with fewer words than this may be a photographed card or ID on a darker background,
-# turned further than deskewing corrects: it gets the card's own reading.
+def _better(card: OcrResult | None, page: OcrResult) -> OcrResult:
+    """The card's reading when it is more confident than the whole picture's."""
+    return card if card is not None and card.confidence > page.confidence else page
+
+
+# A photographed card or ID (a light rectangle on a darker background, turned any way up to 25
+# degrees) is levelled and cut out before it is read: turned like that, Tesseract reads little of it.
 _PHOTO_RESCUE_WORDS = 5
-_PHOTO_ANGLES = (-15, -10, -5, 5, 10, 15)
 _PHOTO_BRIGHT = 170  # grey level above which a pixel belongs to the (light) card
+_CARD_MAX_TURN = 25
 
 
 def card_region(image: Image.Image) -> Image.Image | None:
@@ -322,21 +329,45 @@ def card_region(image: Image.Image) -> Image.Image | None:
     return grey.crop(box)
 
 
+def card_angle(card: Image.Image) -> float:
+    """The counter-clockwise angle (degrees, within +-25) that levels a photographed card: the one at
+    which the card's light area has the smallest bounding box (a rectangle's is smallest when its
+    sides are level)."""
+    grey = _grey(card)
+    small = grey.resize((max(1, grey.width // 4), max(1, grey.height // 4)), Image.Resampling.BOX)
+    mask = small.point(lambda value: 255 if value > _PHOTO_BRIGHT else 0)
+
+    def area(angle: float) -> int:
+        box = mask.rotate(angle, expand=True, fillcolor=0).getbbox()
+        return (box[2] - box[0]) * (box[3] - box[1]) if box else 1 << 40
+
+    coarse = min(range(-_CARD_MAX_TURN, _CARD_MAX_TURN + 1), key=lambda a: (area(a), abs(a)))
+    return min((coarse + step / 4 for step in range(-4, 5)), key=lambda a: (area(a), abs(a)))
+
+
+def _level_card(card: Image.Image) -> Image.Image:
+    angle = card_angle(card)
+    if not angle:
+        return card
+    turned = card.rotate(angle, expand=True, fillcolor=0, resample=Image.Resampling.BICUBIC)
+    box = turned.point(lambda value: 255 if value > _PHOTO_BRIGHT else 0).getbbox()
+    return turned.crop(box) if box else turned
+
+
 def _read_photographed_card(image: Image.Image) -> OcrResult | None:
-    """Read a photographed card turned up to 15 degrees: the card cut out of its background and
-    read at a few angles; the reading with the most confident words wins (rotation 0: the page
-    image itself is left as it came)."""
+    """Read a photographed card: cut out of its background, levelled, read as it stands and, unless
+    that reading is confident, upside down; the more confident reading wins. None when the picture
+    is no card on a background or reads fewer than 5 words. The rotation is that of the whole
+    picture (0 or 180; the small levelling turn is not applied to the stored page)."""
     card = card_region(image)
     if card is None:
         return None
-    best: OcrResult | None = None
-    for angle in _PHOTO_ANGLES:
-        turned = card.rotate(angle, expand=True, fillcolor=255, resample=Image.Resampling.BICUBIC)
-        reading = _read(turned, 0).result
-        if best is None or reading.confidence * min(reading.words, 20) > best.confidence * min(
-            best.words, 20
-        ):
-            best = reading
-    if best is None or best.words < _PHOTO_RESCUE_WORDS:
+    levelled = _level_card(card)
+    best = _read(levelled, 0)
+    if not _confident(best):
+        upside_down = _read(levelled, 180)
+        if upside_down.result.confidence > best.result.confidence:
+            best = upside_down
+    if best.result.words < _PHOTO_RESCUE_WORDS:
         return None
-    return OcrResult(text=best.text, confidence=best.confidence, rotation=0, words=best.words)
+    return best.result

@@ -240,3 +240,29 @@ def test_a_blank_page_has_no_card_region() -> None:
 
     assert ocr.card_region(Image.new("L", (1700, 2200), 255)) is None
     assert ocr.card_region(Image.new("L", (1700, 2200), 40)) is None
+
+
+@pytest.mark.parametrize("angle", [-20, -7, 0, 9, 22])
+def test_a_photographed_card_is_levelled_by_its_own_edges(angle: float) -> None:
+    photo = samples.card_photo(
+        ["Member  PELL HARROWGATE"], title="Example Health Plan", angle=angle
+    )
+
+    card = ocr.card_region(photo)
+
+    assert card is not None
+    assert abs(ocr.card_angle(card) + angle) <= 0.5
+
+
+def test_an_id_photographed_upside_down_and_askew_is_read_turned_180() -> None:
+    photo = samples.card_photo(
+        ["DL  S20447781", "DOB  05/23/1942", "NOTREALWELL", "EMILY E"],
+        title="EXAMPLE STATE DRIVER LICENSE",
+        angle=-11,
+    ).rotate(180)
+
+    result = ocr.ocr_image(photo)
+
+    assert result.rotation == 180
+    assert "NOTREALWELL" in result.text
+    assert "05/23/1942" in result.text

@@ -273,6 +273,30 @@ def test_a_packet_of_two_patients_results_is_split_and_each_filed() -> None:
     assert [d.versions.get().pages for d in Document.objects.order_by("pk")] == [2, 1]
 
 
+def test_a_continuation_page_whose_birth_date_was_misread_stays_with_its_document() -> None:
+    # Page 2 gives another birth date (an OCR slip): cut apart by the date, both halves suggest
+    # the same patient, so they are one document again, which waits (the dates disagree) instead
+    # of filing page 1 alone and leaving page 2 behind.
+    location = LocationFactory()
+    ada = patient("Adalind", "Pemberton", dt.date(1955, 6, 7))
+    item = receive(
+        location,
+        letter_pdf(
+            [
+                lab_lines("Adalind", "Pemberton", "06/07/1955"),
+                lab_lines("Adalind", "Pemberton", "06/01/1955"),
+            ]
+        ),
+    )
+
+    item = document_process(item_id=item.pk)
+
+    segments = list(InboxSegment.objects.order_by("position"))
+    assert [(s.page_indexes, s.status) for s in segments] == [([0, 1], SegmentStatus.REVIEW)]
+    assert segments[0].suggestions[0]["patient_id"] == ada.pk
+    assert item.status == ItemStatus.REVIEW
+
+
 def test_an_upside_down_scan_is_read_by_ocr_turned_upright_and_filed() -> None:
     location = LocationFactory()
     owner = patient("Corwin", "Ashdown", dt.date(1948, 12, 1))
