@@ -109,10 +109,13 @@ def document_worklist(
         for document in documents
     ]
     if audit:
+        shown = sorted({row.document.patient_id for row in rows})
         audit_record(
             actor=actor,
             action=AuditAction.READ,
             category=AuditCategory.DOCUMENTS,
+            # A list of one patient's documents is a read of that patient.
+            patient_id=shown[0] if len(shown) == 1 else None,
             object_type="document_worklist",
             object_id=queue,
             detail={
@@ -120,7 +123,7 @@ def document_worklist(
                 "done": done,
                 "location_id": location_id,
                 "rows": len(rows),
-                "patients_shown": sorted({row.document.patient_id for row in rows}),
+                "patients_shown": shown,
             },
         )
     return rows

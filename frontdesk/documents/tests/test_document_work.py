@@ -463,9 +463,10 @@ def test_worklist_lists_open_documents_oldest_first_at_the_actors_locations(cler
             },
         )
     ]
-    assert [
-        r.document.pk for r in ws.document_worklist(actor=clerk, queue="referrals", done=True)
-    ] == [done.pk]
+    # Every row is one patient's: the list is a read of that patient.
+    assert AuditEvent.objects.get(object_type="document_worklist").patient_id == patient.pk
+    done_rows = ws.document_worklist(actor=clerk, queue="referrals", done=True)
+    assert [r.document.pk for r in done_rows] == [done.pk]
     assert ws.work_counts(actor=clerk) == {"records_release": 1, "referrals": 2}
 
 

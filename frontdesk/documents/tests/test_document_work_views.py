@@ -7,6 +7,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from frontdesk.accounts.choices import Role
@@ -219,3 +221,17 @@ def test_a_referral_from_arrival_to_the_referral_on_file(client, clerk, location
     document.refresh_from_db()
     assert document.work_reference == f"authorization:{authorization.pk}"
     assert client.get(back).context["rows"] == []
+
+
+def test_the_worklist_runs_the_same_queries_for_one_row_and_for_four(client, clerk, location):  # type: ignore[no-untyped-def]
+    _referral(PatientFactory(), location)
+    _referral(PatientFactory(), location)
+    client.force_login(clerk)
+    client.get("/documents/work/?queue=referrals")  # the session warmed up
+    with CaptureQueriesContext(connection) as two:
+        assert len(client.get("/documents/work/?queue=referrals").context["rows"]) == 2
+    for _ in range(3):
+        _referral(PatientFactory(), location)
+    with CaptureQueriesContext(connection) as five:
+        assert len(client.get("/documents/work/?queue=referrals").context["rows"]) == 5
+    assert len(five.captured_queries) == len(two.captured_queries)
