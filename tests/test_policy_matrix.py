@@ -871,3 +871,32 @@ SAMPLE_KWARGS.update(
         },
     }
 )
+
+
+# Document work: a referral of the sample patient filed at the sample location, on the referrals
+# worklist (its "Record referral" form), and the patient's open records request.
+def _work_document(objects: dict[str, Any]) -> Any:
+    if "work_document" not in objects:
+        from frontdesk.documents.tests.review_samples import chart_document
+
+        document = chart_document(
+            objects["patient"], objects["location"], title="Zz referral", doc_type="referral"
+        )
+        document.work_queue = "referrals"
+        document.save(update_fields=["work_queue"])
+        objects["work_document"] = document
+    return objects["work_document"]
+
+
+SAMPLE_KWARGS.update(
+    {
+        **{
+            f"documents:{name}": (lambda o: {"document_id": _work_document(o).pk})
+            for name in ("document_work_done", "document_work_reopen", "document_work_referral")
+        },
+        "documents:document_records_received": lambda o: {
+            "document_id": _chart_document(o).pk,
+            "request_id": sample_records_request(o).pk,
+        },
+    }
+)

@@ -128,3 +128,17 @@ class DocType(models.TextChoices):
     ENCOUNTER_FORM = "encounter_form", "Encounter form"
     CONSENT_FORM = "consent_form", "Consent form"
     OTHER = "other", "Other"
+
+
+class WorkQueue(models.TextChoices):
+    """The team worklist a document is routed to (records requests, referrals); blank: none."""
+
+    RECORDS_RELEASE = "records_release", "Records release"
+    REFERRALS = "referrals", "Referrals"
+
+
+# Document types that start work elsewhere: they are routed to that team's work queue.
+WORK_QUEUE_BY_TYPE: dict[str, str] = {
+    DocType.RECORDS_REQUEST: WorkQueue.RECORDS_RELEASE,
+    DocType.REFERRAL: WorkQueue.REFERRALS,
+}

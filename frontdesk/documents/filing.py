@@ -24,6 +24,7 @@ from frontdesk.core.errors import NotFound, PermissionDenied, ValidationFailed
 from frontdesk.documents import blobs
 from frontdesk.documents.analysis.pages import render_page
 from frontdesk.documents.choices import (
+    WORK_QUEUE_BY_TYPE,
     DocType,
     FiledBy,
     ItemStatus,
@@ -165,6 +166,13 @@ def segment_file(
                 field="pages",
             )
         blob = store_pdf(build_pdf(item=item, indexes=indexes, data=data))
+        # The segment's work queue (set by type, or chosen in review) goes with it into the chart;
+        # a type given here other than the segment's routes by that type.
+        work_queue = (
+            segment.work_queue
+            if doc_type == segment.doc_type
+            else WORK_QUEUE_BY_TYPE.get(doc_type, "")
+        )
         text = "\n\f".join(
             InboxPage.objects.filter(item=item, index__in=indexes)
             .order_by("index")
@@ -182,6 +190,7 @@ def segment_file(
             filed_by_user=actor,
             urgent=urgent,
             assigned_to_id=assigned_to_id,
+            work_queue=work_queue,
         )
         DocumentVersion.objects.create(
             document=document,
@@ -217,6 +226,7 @@ def segment_file(
                 "pages": len(indexes),
                 "blob_id": blob.pk,
                 "match_score": round(segment.match_score, 3),
+                "work_queue": work_queue,
             },
         )
     return document

@@ -35,6 +35,7 @@ from frontdesk.documents.choices import (
     SegmentStatus,
     Source,
     Stage,
+    WorkQueue,
 )
 
 
@@ -237,6 +238,15 @@ class Document(TimeStampedModel):
     signed_off_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # The team worklist the document starts work on (copied from its inbox segment when filed), and
+    # when that work was done, by whom, with a note and what it produced ("authorization:12").
+    work_queue = models.CharField(max_length=24, choices=WorkQueue.choices, blank=True)
+    work_done_at = models.DateTimeField(null=True, blank=True)
+    work_done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    work_note = models.CharField(max_length=500, blank=True)
+    work_reference = models.CharField(max_length=40, blank=True)
 
     objects = DocumentQuerySet.as_manager()
 
@@ -245,6 +255,7 @@ class Document(TimeStampedModel):
         indexes = [
             models.Index(fields=["patient", "doc_type", "document_date"]),
             models.Index(fields=["assigned_to", "signed_off_at"]),
+            models.Index(fields=["work_queue", "work_done_at", "location"]),
         ]
         constraints = [
             models.CheckConstraint(
@@ -264,6 +275,16 @@ class Document(TimeStampedModel):
                 condition=Q(signed_off_at__isnull=True, signed_off_by__isnull=True)
                 | Q(signed_off_at__isnull=False, signed_off_by__isnull=False),
                 name="document_sign_off_whole",
+            ),
+            models.CheckConstraint(
+                condition=Q(work_queue__in=[*WorkQueue.values, ""]),
+                name="document_work_queue_valid",
+            ),
+            # Work is done at a time by a person, and only on a document in a work queue.
+            models.CheckConstraint(
+                condition=Q(work_done_at__isnull=True, work_done_by__isnull=True)
+                | (Q(work_done_at__isnull=False, work_done_by__isnull=False) & ~Q(work_queue="")),
+                name="document_work_done_whole",
             ),
         ]
 

@@ -27,7 +27,14 @@ from frontdesk.audit.services import audit_record
 from frontdesk.core.errors import NotFound, PermissionDenied, ValidationFailed
 from frontdesk.core.queryset import get_restricted
 from frontdesk.documents import blobs
-from frontdesk.documents.choices import DocType, ItemStatus, Kind, SegmentStatus
+from frontdesk.documents.choices import (
+    WORK_QUEUE_BY_TYPE,
+    DocType,
+    ItemStatus,
+    Kind,
+    SegmentStatus,
+    WorkQueue,
+)
 from frontdesk.documents.models import (
     Document,
     DocumentVersion,
@@ -39,14 +46,8 @@ from frontdesk.documents.services import document_limits
 from frontdesk.documents.sniff import safe_display_name, sniff
 
 # Document types that start work elsewhere: the segment lands in that team's work queue.
-WORK_QUEUES: dict[str, str] = {
-    DocType.RECORDS_REQUEST: "records_release",
-    DocType.REFERRAL: "referrals",
-}
-WORK_QUEUE_LABELS: dict[str, str] = {
-    "records_release": "Records release",
-    "referrals": "Referrals",
-}
+WORK_QUEUES: dict[str, str] = WORK_QUEUE_BY_TYPE
+WORK_QUEUE_LABELS: dict[str, str] = {str(value): str(label) for value, label in WorkQueue.choices}
 ROTATIONS = (90, 180, 270)
 TITLE_MAX = 200
 REASON_MAX = 200
@@ -608,3 +609,214 @@ def document_reassign(*, actor: Any, document_id: int, patient_id: Any) -> Docum
             patient_id=patient,
         )
     return document
+
+
+# --- Work on filed documents (the referral and records-release worklists) -----------------------
+
+WORK_NOTE_MAX = 500
+# Documents that may be the outside records a patient's open chart-prep records request waits for.
+RECORDS_ARRIVAL_TYPES: frozenset[str] = frozenset(
+    {DocType.LAB_RESULT, DocType.IMAGING_REPORT, DocType.CONSULT_NOTE, DocType.OTHER}
+)
+
+
+def _clean_note(note: str) -> str:
+    cleaned = " ".join((note or "").split())
+    if len(cleaned) > WORK_NOTE_MAX:
+        raise ValidationFailed(f"Keep the note to {WORK_NOTE_MAX} characters.", field="note")
+    return cleaned
+
+
+def _work_document_locked(actor: Any, document_id: Any) -> Document:
+    """The document, row-locked, if the actor files documents, may see its patient and works at
+    the location whose inbox it came in to (NotFound otherwise: out of scope looks like absent)."""
+    from frontdesk.practice.models import Location
+
+    _require(actor, A.DOCUMENT_FILE)
+    mine = Document.objects.filter(location__in=Location.objects.scope_for(actor).values("pk"))
+    pk = get_restricted(mine, actor, A.DOCUMENT_FILE, pk=document_id).pk
+    return Document.objects.select_for_update().get(pk=pk)
+
+
+def _work_open(document: Document, queue: str | None = None) -> None:
+    """The document waits in a work queue (``queue`` when given) and its work is not done yet."""
+    if not document.work_queue:
+        raise ValidationFailed(
+            f"Chart document #{document.pk} is in no work queue.", code="no_work_queue"
+        )
+    if queue is not None and document.work_queue != queue:
+        raise ValidationFailed(
+            f"Chart document #{document.pk} is not on the "
+            f"{WORK_QUEUE_LABELS.get(queue, queue).lower()} worklist.",
+            code="wrong_work_queue",
+        )
+    if document.work_done_at is not None:
+        raise ValidationFailed(
+            f"The work on chart document #{document.pk} was already done "
+            f"({timezone.localtime(document.work_done_at):%Y-%m-%d %H:%M}).",
+            code="work_done",
+        )
+
+
+def _work_mark_done(actor: Any, document: Document, note: str, reference: str = "") -> None:
+    document.work_done_at = timezone.now()
+    document.work_done_by = actor
+    document.work_note = note
+    document.work_reference = reference
+    document.save(
+        update_fields=[
+            "work_done_at",
+            "work_done_by",
+            "work_note",
+            "work_reference",
+            "updated_at",
+        ]
+    )
+    _audit(
+        actor,
+        AuditAction.UPDATE,
+        "document",
+        document.pk,
+        {
+            "event": "work_done",
+            "work_queue": document.work_queue,
+            "reference": reference,
+            "noted": bool(note),
+        },
+        patient_id=document.patient_id,
+    )
+
+
+@transaction.atomic
+def document_work_done(*, actor: Any, document_id: Any, note: str = "") -> Document:
+    """Mark the work on a document in a work queue done (a records request for our records answered
+    or passed on, a referral dealt with elsewhere), with an optional note; it leaves the worklist.
+    The note is kept on the document, never in the audit log (it may name people)."""
+    cleaned = _clean_note(note)
+    document = _work_document_locked(actor, document_id)
+    _work_open(document)
+    _work_mark_done(actor, document, cleaned)
+    return document
+
+
+@transaction.atomic
+def document_work_reopen(*, actor: Any, document_id: Any) -> Document:
+    """Put a document whose work was marked done back on its worklist (what the work produced, an
+    authorization, stays where it is; the audit log keeps the reference and who did it)."""
+    document = _work_document_locked(actor, document_id)
+    if not document.work_queue or document.work_done_at is None:
+        raise ValidationFailed(
+            f"The work on chart document #{document.pk} is not marked done.", code="work_open"
+        )
+    reference = document.work_reference
+    done_by = document.work_done_by_id
+    document.work_done_at = None
+    document.work_done_by = None
+    document.work_note = ""
+    document.work_reference = ""
+    document.save(
+        update_fields=["work_done_at", "work_done_by", "work_note", "work_reference", "updated_at"]
+    )
+    _audit(
+        actor,
+        AuditAction.UPDATE,
+        "document",
+        document.pk,
+        {
+            "event": "work_reopened",
+            "work_queue": document.work_queue,
+            "reference": reference,
+            "done_by_id": done_by,
+        },
+        patient_id=document.patient_id,
+    )
+    return document
+
+
+def _document_patient(document: Document) -> Any:
+    from frontdesk.patients.models import Patient
+
+    patient = Patient.objects.get(pk=document.patient_id)
+    if patient.merged_into_id is not None:
+        raise ValidationFailed(
+            f"This chart was merged into patient #{patient.merged_into_id}: "
+            "move the document to that chart first.",
+            code="patient_merged",
+        )
+    return patient
+
+
+@transaction.atomic
+def document_referral_record(*, actor: Any, document_id: Any, data: dict[str, Any]) -> Any:
+    """Put the referral a document on the referrals worklist brings on file for its patient (a
+    chart-prep ``Authorization`` of kind referral, which chart prep validates and audits) and mark the
+    document's work done with a reference to it. ``data``: referring_provider_name,
+    referring_provider_npi, number, valid_from, valid_until, units_approved, note (the work note).
+    Needs ``document.file`` and ``authorization.edit``. Returns the authorization."""
+    from frontdesk.chartprep.choices import AuthorizationKind, AuthorizationStatus
+    from frontdesk.chartprep.services import authorization_create
+
+    _require(actor, A.DOCUMENT_FILE)
+    _require(actor, A.AUTHORIZATION_EDIT)
+    note = _clean_note(str(data.get("note") or ""))
+    document = _work_document_locked(actor, document_id)
+    _work_open(document, WorkQueue.REFERRALS)
+    patient = _document_patient(document)
+    authorization = authorization_create(
+        actor=actor,
+        patient=patient,
+        data={
+            "kind": AuthorizationKind.REFERRAL,
+            "status": AuthorizationStatus.ACTIVE,
+            "number": data.get("number") or "",
+            "referring_provider_name": data.get("referring_provider_name") or "",
+            "referring_provider_npi": data.get("referring_provider_npi") or "",
+            "valid_from": data.get("valid_from"),
+            "valid_until": data.get("valid_until"),
+            "units_approved": data.get("units_approved"),
+            "units_used": 0,
+            "note": f"From chart document #{document.pk}",
+        },
+    )
+    _work_mark_done(actor, document, note, f"authorization:{authorization.pk}")
+    return authorization
+
+
+@transaction.atomic
+def document_records_received(*, actor: Any, document_id: Any, records_request_id: Any) -> Any:
+    """The outside records a patient's open chart-prep records request waited for came in as this
+    document (a result, a report, a letter): mark the request received (chart prep writes and audits
+    it) and note the request on the document. Needs ``document.file`` and ``patient.update``.
+    Returns the records request."""
+    from frontdesk.chartprep.models import RecordsRequest
+    from frontdesk.chartprep.services import records_request_mark_received
+
+    _require(actor, A.DOCUMENT_FILE)
+    _require(actor, A.PATIENT_UPDATE)
+    document = _work_document_locked(actor, document_id)
+    if document.doc_type not in RECORDS_ARRIVAL_TYPES:
+        raise ValidationFailed(
+            f"A {document.get_doc_type_display().lower()} is not outside records.",
+            code="not_records",
+        )
+    record = (
+        RecordsRequest.objects.restrict(actor, A.PATIENT_UPDATE)
+        .filter(pk=records_request_id, patient_id=document.patient_id)
+        .first()
+    )
+    if record is None:
+        raise NotFound("The patient of this document has no such records request.")
+    received = records_request_mark_received(actor=actor, record=record)
+    reference = f"records_request:{received.pk}"
+    if not document.work_reference:
+        document.work_reference = reference
+        document.save(update_fields=["work_reference", "updated_at"])
+    _audit(
+        actor,
+        AuditAction.UPDATE,
+        "document",
+        document.pk,
+        {"event": "records_request_received", "records_request_id": received.pk},
+        patient_id=document.patient_id,
+    )
+    return received

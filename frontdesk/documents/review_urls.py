@@ -40,3 +40,28 @@ urlpatterns = [
         name="document_page_png",
     ),
 ]
+
+# Document work: the referral and records-release worklists and what is done from them.
+urlpatterns += [
+    path("work/", views.document_work, name="document_work"),
+    path(
+        "document/<int:document_id>/work/done/",
+        views.document_work_done,
+        name="document_work_done",
+    ),
+    path(
+        "document/<int:document_id>/work/reopen/",
+        views.document_work_reopen,
+        name="document_work_reopen",
+    ),
+    path(
+        "document/<int:document_id>/work/referral/",
+        views.document_work_referral,
+        name="document_work_referral",
+    ),
+    path(
+        "document/<int:document_id>/work/records/<int:request_id>/received/",
+        views.document_records_received,
+        name="document_records_received",
+    ),
+]

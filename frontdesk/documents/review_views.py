@@ -17,7 +17,7 @@ from django.core.exceptions import PermissionDenied as Forbidden
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from frontdesk.accounts.decorators import requires
 from frontdesk.accounts.policy import A
@@ -549,9 +549,16 @@ def _document_page(
             ),
             "can_file": user.can(A.DOCUMENT_FILE),
             "error": error,
+            "work": _work_panel(user, document),
         },
         status=status,
     )
+
+
+def _work_panel(user: Any, document: Any) -> Any:
+    from frontdesk.documents.work_selectors import document_work
+
+    return document_work(actor=user, document=document)
 
 
 @requires(A.DOCUMENT_VIEW)
@@ -683,3 +690,204 @@ def document_reassign(request: HttpRequest, document_id: int) -> HttpResponse:
         return _document_page(request, document_id, error=exc.message, status=422)
     messages.success(request, f"Moved to the chart of MRN {patient.mrn}.")
     return redirect("documents:document", document_id=document_id)
+
+
+# --- Document work: the referral and records-release worklists ---------------------------------
+
+
+def _work_url(queue: str, location_id: int | None = None, done: bool = False) -> str:
+    query = urlencode(
+        {
+            key: value
+            for key, value in (
+                ("queue", queue),
+                ("location", location_id or ""),
+                ("state", "done" if done else ""),
+            )
+            if value
+        }
+    )
+    return reverse("documents:document_work") + (f"?{query}" if query else "")
+
+
+def _work_back(request: HttpRequest, document_id: int) -> HttpResponse:
+    """Back to the worklist the action came from, else to the document (never elsewhere)."""
+    target = str(request.POST.get("next", ""))
+    if target.startswith(reverse("documents:document_work")) and "//" not in target:
+        return redirect(target)
+    return redirect("documents:document", document_id=document_id)
+
+
+@requires(A.DOCUMENT_VIEW)
+@require_GET
+def document_work(request: HttpRequest) -> HttpResponse:
+    """The worklist of one work queue: open documents oldest first (or those done, latest first)."""
+    from frontdesk.documents import work_selectors
+    from frontdesk.documents.choices import WorkQueue
+
+    user = _user(request)
+    queue = str(request.GET.get("queue", ""))
+    if queue not in WorkQueue.values:
+        queue = WorkQueue.REFERRALS
+    locations = work_selectors.work_locations(actor=user)
+    location_id = _int(request.GET.get("location"))
+    if location_id not in {location.pk for location in locations}:
+        location_id = None
+    done = request.GET.get("state") == "done"
+    rows = work_selectors.document_worklist(
+        actor=user, queue=queue, location_id=location_id, done=done
+    )
+    counts = work_selectors.work_counts(actor=user, location_id=location_id)
+    from frontdesk.scheduling.grid import patient_short
+
+    return render(
+        request,
+        "documents/work_list.html",
+        {
+            "rows": [
+                {"r": row, "patient_label": f"{patient_short(row.document.patient)}"}
+                for row in rows
+            ],
+            "queue": queue,
+            "queue_label": WorkQueue(queue).label,
+            "queues": [
+                {
+                    "value": value,
+                    "label": label,
+                    "count": counts.get(value, 0),
+                    "url": _work_url(value, location_id),
+                }
+                for value, label in WorkQueue.choices
+            ],
+            "locations": locations,
+            "location_id": location_id,
+            "done": done,
+            "open_url": _work_url(queue, location_id),
+            "done_url": _work_url(queue, location_id, done=True),
+            "back": request.get_full_path(),
+            "can_file": user.can(A.DOCUMENT_FILE),
+            "can_record_referral": user.can(A.DOCUMENT_FILE) and user.can(A.AUTHORIZATION_EDIT),
+        },
+    )
+
+
+def _work_action(request: HttpRequest, document_id: int, run: Any, success: str) -> HttpResponse:
+    try:
+        run()
+    except NotFound:
+        raise Http404 from None
+    except PermissionDenied:
+        raise Forbidden from None
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, success)
+    return _work_back(request, document_id)
+
+
+@requires(A.DOCUMENT_FILE)
+@require_POST
+def document_work_done(request: HttpRequest, document_id: int) -> HttpResponse:
+    return _work_action(
+        request,
+        document_id,
+        lambda: services.document_work_done(
+            actor=_user(request), document_id=document_id, note=str(request.POST.get("note", ""))
+        ),
+        f"Chart document #{document_id}: work done.",
+    )
+
+
+@requires(A.DOCUMENT_FILE)
+@require_POST
+def document_work_reopen(request: HttpRequest, document_id: int) -> HttpResponse:
+    return _work_action(
+        request,
+        document_id,
+        lambda: services.document_work_reopen(actor=_user(request), document_id=document_id),
+        f"Chart document #{document_id} is back on its worklist.",
+    )
+
+
+@requires(A.DOCUMENT_FILE)
+@require_POST
+def document_records_received(
+    request: HttpRequest, document_id: int, request_id: int
+) -> HttpResponse:
+    return _work_action(
+        request,
+        document_id,
+        lambda: services.document_records_received(
+            actor=_user(request), document_id=document_id, records_request_id=request_id
+        ),
+        "Records request marked received.",
+    )
+
+
+@requires(A.AUTHORIZATION_EDIT)
+@require_http_methods(["GET", "POST"])
+def document_work_referral(request: HttpRequest, document_id: int) -> HttpResponse:
+    """ "Record referral": the referral a document brings goes on file in chart prep (an
+    authorization of kind referral) and the document leaves the referrals worklist."""
+    from frontdesk.documents import work_selectors
+    from frontdesk.documents.choices import WorkQueue
+    from frontdesk.documents.work_forms import ReferralForm
+
+    user = _user(request)
+    try:
+        document = work_selectors.referral_form_document(actor=user, document_id=document_id)
+    except NotFound:
+        raise Http404 from None
+    except PermissionDenied:
+        raise Forbidden from None
+    back = str(request.POST.get("next") or request.GET.get("next") or "")
+    if not back.startswith(reverse("documents:document_work")) or "//" in back:
+        back = ""
+    form = ReferralForm(
+        request.POST if request.method == "POST" else None,
+        initial=work_selectors.referral_prefill(document=document),
+    )
+    error, status = "", 200
+    if document.work_queue != WorkQueue.REFERRALS or document.work_done_at is not None:
+        error, status = (
+            "This document is not waiting on the referrals worklist.",
+            409,
+        )
+    elif request.method == "POST":
+        status = 422
+        if form.is_valid():
+            try:
+                authorization = services.document_referral_record(
+                    actor=user, document_id=document.pk, data=form.service_data()
+                )
+            except NotFound:
+                raise Http404 from None
+            except PermissionDenied:
+                raise Forbidden from None
+            except DomainError as exc:
+                error = exc.message
+                for name, problems in exc.fields.items():
+                    for problem in problems:
+                        form.add_error(name if name in form.fields else None, problem)
+                if exc.code in ("work_done", "wrong_work_queue", "no_work_queue"):
+                    status = 409
+            else:
+                messages.success(
+                    request,
+                    f"Referral on file (authorization #{authorization.pk}); "
+                    f"chart document #{document.pk} is done.",
+                )
+                return redirect(back or reverse("documents:document", args=[document.pk]))
+    return render(
+        request,
+        "documents/work_referral.html",
+        {
+            "document": document,
+            "patient": document.patient,
+            "form": form,
+            "error": error,
+            "back": back,
+            "open": status != 409,
+        },
+        status=status,
+    )

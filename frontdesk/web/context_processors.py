@@ -15,6 +15,7 @@ NAVIGATION: list[tuple[str, str, str]] = [
     ("Tasks", "notifications:tasks", "task.work"),
     ("Inbox", "documents:inbox", "document.view"),
     ("Review queue", "documents:review_queue", "document.file"),
+    ("Document work", "documents:document_work", "document.file"),
     ("Correspondence", "documents:correspondence", "document.view"),
     ("Messages", "notifications:log", "message.view"),
     ("Chart prep", "chartprep:worklist", "readiness.view"),
@@ -96,7 +97,12 @@ BILLING_SECTIONS: frozenset[str] = frozenset(
 
 # The document inbox, its review queue and the correspondence log: one "Documents" menu.
 DOCUMENT_SECTIONS: frozenset[str] = frozenset(
-    {"documents:inbox", "documents:review_queue", "documents:correspondence"}
+    {
+        "documents:inbox",
+        "documents:review_queue",
+        "documents:document_work",
+        "documents:correspondence",
+    }
 )
 
 # Links in the session corner, for every logged-in user.

@@ -22,7 +22,7 @@ def test_a_manager_sees_the_work_on_the_bar_and_money_and_admin_as_menus(staff_c
         menu["label"]: [item["label"] for item in menu["items"]] for menu in context["nav_menus"]
     }
     assert menus == {
-        "Documents": ["Inbox", "Review queue", "Correspondence"],
+        "Documents": ["Inbox", "Review queue", "Document work", "Correspondence"],
         "Money": [
             "Statements",
             "Collections",
@@ -66,7 +66,7 @@ def test_the_front_desk_gets_its_drawer_in_the_money_menu_and_no_admin(staff_cli
         menu["label"]: [item["label"] for item in menu["items"]] for menu in context["nav_menus"]
     }
     assert menus == {
-        "Documents": ["Inbox", "Review queue", "Correspondence"],
+        "Documents": ["Inbox", "Review queue", "Document work", "Correspondence"],
         "Money": ["My drawer"],
         "Billing": ["Eligibility", "Codes", "Fee schedules"],
     }
