@@ -493,3 +493,9 @@ FRONTDESK_FAX_WEBHOOK_SECRET = (
     )
 )
 FRONTDESK_FAX_WEBHOOK_WINDOW_SECONDS = 300
+# Secure e-mail (a chart document behind a link and a phoned access code): days a link works and how
+# many downloads it allows. The link is built on PUBLIC_URL; without it nothing can be sent this way.
+FRONTDESK_SECURE_LINK_DAYS = int(os.environ.get("FRONTDESK_SECURE_LINK_DAYS", "7"))
+FRONTDESK_SECURE_LINK_MAX_DOWNLOADS = int(
+    os.environ.get("FRONTDESK_SECURE_LINK_MAX_DOWNLOADS", "5")
+)

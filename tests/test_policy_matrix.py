@@ -888,6 +888,47 @@ def _work_document(objects: dict[str, Any]) -> Any:
     return objects["work_document"]
 
 
+# Secure e-mail: a sent link of the sample chart document (revoke) and its public pickup page,
+# opened with a known token (the page itself needs no login: the token and a phoned code instead).
+SAMPLE_SECURE_TOKEN = "sample-secure-link-token"
+
+
+def _secure_link(objects: dict[str, Any]) -> Any:
+    import datetime as dt
+    import hashlib
+
+    from django.contrib.auth.hashers import make_password
+    from django.utils import timezone
+
+    from frontdesk.documents.models import Correspondence, SecureLink
+
+    if "secure_link" not in objects:
+        document = _chart_document(objects)
+        sender = UserFactory(role=Role.FRONT_DESK)
+        row = Correspondence.objects.create(
+            location=objects["location"],
+            direction="out",
+            channel="email",
+            status="sent",
+            counterpart="records@example.com",
+            patient=document.patient,
+            document=document,
+            created_by=sender,
+        )
+        objects["secure_link"] = SecureLink.objects.create(
+            document=document,
+            version=document.versions.get(),
+            correspondence=row,
+            recipient="records@example.com",
+            token_hash=hashlib.sha256(SAMPLE_SECURE_TOKEN.encode()).hexdigest(),
+            code_hash=make_password("123456"),
+            purpose="treatment",
+            expires_at=timezone.now() + dt.timedelta(days=7),
+            created_by=sender,
+        )
+    return objects["secure_link"]
+
+
 SAMPLE_KWARGS.update(
     {
         **{
@@ -897,6 +938,11 @@ SAMPLE_KWARGS.update(
         "documents:document_records_received": lambda o: {
             "document_id": _chart_document(o).pk,
             "request_id": sample_records_request(o).pk,
+        },
+        "documents:document_secure_email": lambda o: {"document_id": _chart_document(o).pk},
+        "documents:secure_link_revoke": lambda o: {"pk": _secure_link(o).pk},
+        "documents:secure_pickup": lambda o: {
+            "token": SAMPLE_SECURE_TOKEN if _secure_link(o) else ""
         },
     }
 )

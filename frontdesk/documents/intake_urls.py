@@ -23,4 +23,16 @@ urlpatterns = [
         name="correspondence_handled",
     ),
     path("chart/<int:document_id>/fax/", intake_views.document_fax, name="document_fax"),
+    path(
+        "chart/<int:document_id>/secure-email/",
+        intake_views.document_secure_email,
+        name="document_secure_email",
+    ),
+    path(
+        "secure-links/<int:pk>/revoke/",
+        intake_views.secure_link_revoke,
+        name="secure_link_revoke",
+    ),
+    # Public: the recipient of a secure e-mail has no account (the token and a phoned code instead).
+    path("secure/<str:token>/", intake_views.secure_pickup, name="secure_pickup"),
 ]

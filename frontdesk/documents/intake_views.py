@@ -17,6 +17,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.http.multipartparser import MultiPartParser, MultiPartParserError
 from django.shortcuts import redirect, render
@@ -28,10 +29,24 @@ from frontdesk.accounts.decorators import public, requires
 from frontdesk.accounts.policy import A
 from frontdesk.core.errors import DomainError, NotFound, PermissionDenied
 from frontdesk.core.queryset import get_restricted
+from frontdesk.disclosures.choices import Purpose
 from frontdesk.documents.choices import Channel, Direction
 from frontdesk.documents.fax import SIGNATURE_HEADER, TIMESTAMP_HEADER, fax_signature_valid
-from frontdesk.documents.intake import correspondence, faxes
+from frontdesk.documents.intake import correspondence, faxes, secure_mail
 from frontdesk.documents.models import Document
+
+# Why a document goes out by secure e-mail (recorded in the accounting of disclosures).
+SEND_PURPOSES = [
+    (purpose.value, purpose.label)
+    for purpose in (
+        Purpose.TREATMENT,
+        Purpose.PATIENT_REQUEST,
+        Purpose.AUTHORIZATION,
+        Purpose.PAYMENT,
+        Purpose.LEGAL,
+        Purpose.OTHER,
+    )
+]
 
 # A fax file may be as large as the inbox takes, plus room for the form's other fields.
 FORM_OVERHEAD = 64 * 1024
@@ -176,6 +191,7 @@ def correspondence_log(request: HttpRequest) -> HttpResponse:
             "directions": Direction.choices,
             "channels": Channel.choices,
             "can_work": can_work,
+            "can_send": user.can(A.DOCUMENT_SEND),
             "limit": correspondence.LIST_LIMIT,
         },
     )
@@ -261,3 +277,140 @@ def document_fax(request: HttpRequest, document_id: int) -> HttpResponse:
             context["error"] = exc.message
             status = 422
     return render(request, "documents/correspondence_fax.html", context, status=status)
+
+
+# --- sending a chart document by secure e-mail ----------------------------------------------------
+
+
+@requires(A.DOCUMENT_SEND)
+@require_http_methods(["GET", "POST"])
+def document_secure_email(request: HttpRequest, document_id: int) -> HttpResponse:
+    """The "send by secure e-mail" form: address, purpose, note; POST sends the notice.
+
+    The confirmation shows the access code once (it is stored only hashed): the sender tells it to
+    the recipient by phone. Like the fax page, no patient is named on it.
+    """
+    user: Any = request.user
+    try:
+        document = get_restricted(
+            Document.objects.prefetch_related("versions"), user, A.DOCUMENT_SEND, pk=document_id
+        )
+    except NotFound:
+        raise Http404 from None
+    version = max(document.versions.all(), key=lambda v: v.number, default=None)
+    context: dict[str, Any] = {
+        "document": document,
+        "pages": version.pages if version is not None else 0,
+        "to_email": "",
+        "message": "",
+        "purpose": Purpose.TREATMENT,
+        "purposes": SEND_PURPOSES,
+        "days": settings.FRONTDESK_SECURE_LINK_DAYS,
+        "error": "",
+        "sent": None,
+    }
+    status = 200
+    if request.method == "POST":
+        context["to_email"] = str(request.POST.get("to_email", ""))[:254]
+        context["message"] = str(request.POST.get("message", ""))[: secure_mail.MAX_MESSAGE + 1]
+        context["purpose"] = str(request.POST.get("purpose", ""))[:30]
+        try:
+            context["sent"] = secure_mail.document_send_secure_email(
+                actor=user,
+                document_id=document.pk,
+                to_email=context["to_email"],
+                message=context["message"],
+                purpose=context["purpose"],
+            )
+        except (NotFound, PermissionDenied):
+            raise Http404 from None
+        except DomainError as exc:
+            context["error"] = exc.message
+            status = 422
+    return render(request, "documents/correspondence_secure_email.html", context, status=status)
+
+
+@requires(A.DOCUMENT_SEND)
+@require_POST
+def secure_link_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        link = secure_mail.secure_link_revoke(actor=request.user, link_id=pk)
+    except NotFound:
+        raise Http404 from None
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"The secure link of #{link.correspondence_id} is revoked.")
+    return _back(request)
+
+
+# --- the recipient's pickup page (public) ----------------------------------------------------------
+
+# Unknown or unusable tokens and wrong codes per client address per window before answering 429
+# (the same scheme as the waitlist's public offer page); a link itself locks after 5 wrong codes.
+PICKUP_MISS_LIMIT = 20
+PICKUP_MISS_WINDOW = 15 * 60
+
+
+def _pickup_key(request: HttpRequest) -> str:
+    return f"secure-pickup-miss:{request.META.get('REMOTE_ADDR', '')}"
+
+
+def _pickup_throttled(request: HttpRequest) -> bool:
+    return int(cache.get(_pickup_key(request), 0)) >= PICKUP_MISS_LIMIT
+
+
+def _pickup_miss(request: HttpRequest) -> None:
+    key = _pickup_key(request)
+    if not cache.add(key, 1, PICKUP_MISS_WINDOW):
+        try:
+            cache.incr(key)
+        except ValueError:  # expired between add and incr
+            cache.add(key, 1, PICKUP_MISS_WINDOW)
+
+
+def _pickup_page(request: HttpRequest, *, valid: bool, error: str = "", status: int = 200) -> Any:
+    response = render(
+        request,
+        "documents/secure_pickup.html",
+        {"valid": valid, "error": error},
+        status=status,
+    )
+    # The token is the recipient's key: keep it out of caches, other sites' logs and search engines.
+    response["Cache-Control"] = "no-store"
+    response["Referrer-Policy"] = "same-origin"
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+@public
+@require_http_methods(["GET", "POST"])
+def secure_pickup(request: HttpRequest, token: str) -> HttpResponse:
+    """Where a secure e-mail's link leads: the access code form; the right code downloads the PDF.
+
+    An unknown, expired, used-up, locked or revoked link gets the same page ("no longer valid,
+    contact the practice"), so a guessed token learns nothing; a client that keeps missing gets 429.
+    """
+    if _pickup_throttled(request):
+        return HttpResponse("Too many attempts. Try again later.", status=429)
+    if request.method == "GET":
+        if secure_mail.secure_link_for_token(token=token) is None:
+            _pickup_miss(request)
+            return _pickup_page(request, valid=False, status=404)
+        return _pickup_page(request, valid=True)
+    try:
+        download = secure_mail.secure_link_download(
+            token=token, code=str(request.POST.get("code", ""))
+        )
+    except secure_mail.LinkUnavailable:
+        _pickup_miss(request)
+        return _pickup_page(request, valid=False, status=404)
+    except secure_mail.WrongCode as exc:
+        _pickup_miss(request)
+        return _pickup_page(request, valid=True, error=exc.message, status=400)
+    response = HttpResponse(download.data, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{download.filename}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "no-store"
+    response["Referrer-Policy"] = "same-origin"
+    return response

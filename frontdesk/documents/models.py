@@ -13,7 +13,7 @@ why in words. The second arrival of the same content in a location points at the
 
 from __future__ import annotations
 
-from typing import Self
+from typing import Any, Self
 
 from django.conf import settings
 from django.db import models
@@ -23,6 +23,7 @@ from django.db.models.lookups import Exact
 
 from frontdesk.core.models import TimeStampedModel
 from frontdesk.core.queryset import Actor, RestrictedQuerySet
+from frontdesk.disclosures.choices import Purpose
 from frontdesk.documents.choices import (
     Channel,
     CorrespondenceStatus,
@@ -471,3 +472,110 @@ class Correspondence(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"Correspondence {self.pk} ({self.direction} {self.channel})"
+
+
+# A secure link locks after this many wrong access codes (the recipient phones the practice again).
+SECURE_LINK_MAX_ATTEMPTS = 5
+
+
+class SecureLinkQuerySet(RestrictedQuerySet):
+    def scope_for(self, user: Actor) -> Self:
+        # Whoever may see both the log row's location and the document's patient.
+        return self.filter(
+            correspondence__in=Correspondence.objects.scope_for(user).values("pk"),
+            document__in=Document.objects.scope_for(user).values("pk"),
+        )
+
+
+class SecureLink(TimeStampedModel):
+    """A chart document sent by secure e-mail: a link to a pickup page, opened with an access code.
+
+    The e-mail carries only the link (no PHI); the raw token exists only in that e-mail and the code
+    only on the sender's confirmation screen (staff tell it by phone): both are stored as hashes. The
+    link serves the version that was sent, until it expires, is used up, locks after
+    ``SECURE_LINK_MAX_ATTEMPTS`` wrong codes, or is revoked (by staff, or when the e-mail could not
+    be handed to the mail server).
+    """
+
+    document = models.ForeignKey(Document, on_delete=models.PROTECT, related_name="secure_links")
+    version = models.ForeignKey(DocumentVersion, on_delete=models.PROTECT, related_name="+")
+    correspondence = models.OneToOneField(
+        Correspondence, on_delete=models.PROTECT, related_name="secure_link"
+    )
+    recipient = models.EmailField(max_length=254)
+    token_hash = models.CharField(max_length=64, unique=True)  # SHA-256 hex of the raw token
+    code_hash = models.CharField(max_length=128)  # Django password hash of the 6-digit code
+    # Why it goes out (the accounting of disclosures records it at the first download).
+    purpose = models.CharField(max_length=24, choices=Purpose.choices)
+    expires_at = models.DateTimeField()
+    max_downloads = models.PositiveSmallIntegerField(default=5)
+    download_count = models.PositiveSmallIntegerField(default=0)
+    last_download_at = models.DateTimeField(null=True, blank=True)
+    failed_attempts = models.PositiveSmallIntegerField(default=0)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    objects = SecureLinkQuerySet.as_manager()
+
+    class Meta:
+        ordering = ("-created_at", "-pk")
+        constraints = [
+            models.CheckConstraint(
+                condition=Exact(Length("token_hash"), 64), name="secure_link_token_hash_length"
+            ),
+            models.CheckConstraint(condition=~Q(code_hash=""), name="secure_link_code_given"),
+            models.CheckConstraint(condition=~Q(recipient=""), name="secure_link_recipient_given"),
+            models.CheckConstraint(
+                condition=Q(purpose__in=Purpose.values), name="secure_link_purpose_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(expires_at__gt=F("created_at")),
+                name="secure_link_expires_after_created",
+            ),
+            models.CheckConstraint(
+                condition=Q(max_downloads__gte=1), name="secure_link_max_downloads_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(download_count__gte=0) & Q(download_count__lte=F("max_downloads")),
+                name="secure_link_downloads_within_max",
+            ),
+            models.CheckConstraint(
+                condition=Q(failed_attempts__gte=0)
+                & Q(failed_attempts__lte=SECURE_LINK_MAX_ATTEMPTS),
+                name="secure_link_attempts_within_lock",
+            ),
+            models.CheckConstraint(
+                condition=Q(download_count=0, last_download_at__isnull=True)
+                | Q(download_count__gt=0, last_download_at__isnull=False),
+                name="secure_link_last_download_iff_downloaded",
+            ),
+            # Revoked by a person, or by the system (the e-mail never left): a time either way.
+            models.CheckConstraint(
+                condition=Q(revoked_by__isnull=True) | Q(revoked_at__isnull=False),
+                name="secure_link_revoker_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Secure link {self.pk} of document {self.document_id}"
+
+    @property
+    def locked(self) -> bool:
+        return self.failed_attempts >= SECURE_LINK_MAX_ATTEMPTS
+
+    def state(self, now: Any) -> str:
+        """``usable``, or why not: ``revoked``, ``locked``, ``used_up``, ``expired``."""
+        if self.revoked_at is not None:
+            return "revoked"
+        if self.locked:
+            return "locked"
+        if self.download_count >= self.max_downloads:
+            return "used_up"
+        if self.expires_at <= now:
+            return "expired"
+        return "usable"

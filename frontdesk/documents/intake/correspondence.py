@@ -34,7 +34,13 @@ def correspondence_list(
     if not actor.can(A.DOCUMENT_VIEW):
         return []
     rows = Correspondence.objects.restrict(actor, A.DOCUMENT_VIEW).select_related(
-        "location", "patient", "routed_to", "handled_by", "inbox_item", "document"
+        "location",
+        "patient",
+        "routed_to",
+        "handled_by",
+        "inbox_item",
+        "document",
+        "secure_link__revoked_by",
     )
     if direction:
         rows = rows.filter(direction=direction)
