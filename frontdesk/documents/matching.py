@@ -22,6 +22,7 @@ from django.conf import settings
 from rapidfuzz.distance import OSA, JaroWinkler, Levenshtein
 
 from frontdesk.documents.analysis.extract import page_dates
+from frontdesk.documents.models import InboxPage
 from frontdesk.patients.models import Coverage, Patient, PatientPhone
 from frontdesk.patients.nicknames import nickname_link, variants
 from frontdesk.patients.normalize import member_id_key, name_key, phonetic_key
@@ -669,3 +670,17 @@ def _certainty(
     if top.score < _threshold():
         return None, [f"match score {top.score:.2f} is under the auto-file threshold"]
     return top, [*top.reasons, "unique match"]
+
+
+def page_suggestions(item_id: int, indexes: list[int]) -> list[dict[str, Any]]:
+    """The ranked suggestions for some pages of an inbox item, from those pages alone (a part a
+    person split off or merged is matched again: a packet's second part is somebody else's)."""
+    rows = {
+        page.index: page
+        for page in InboxPage.objects.filter(item_id=item_id, index__in=indexes, deleted=False)
+    }
+    kept = [index for index in indexes if index in rows]
+    evidence = Evidence.from_json(
+        [rows[i].identifiers for i in kept], text="\n".join(rows[i].text for i in kept)
+    )
+    return match(evidence).suggestions()

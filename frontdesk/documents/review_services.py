@@ -35,6 +35,7 @@ from frontdesk.documents.choices import (
     SegmentStatus,
     WorkQueue,
 )
+from frontdesk.documents.matching import page_suggestions
 from frontdesk.documents.models import (
     Document,
     DocumentVersion,
@@ -216,8 +217,9 @@ def segment_update(
 @transaction.atomic
 def segment_split(*, actor: Any, segment_id: int, at_page_position: int) -> InboxSegment:
     """Split a part after its ``at_page_position``-th page (1-based count of pages kept); return the
-    new part, placed right after it. The new part keeps the type, date and suggestions but not the
-    patient (a packet's second part is usually somebody else's)."""
+    new part, placed right after it. The new part keeps the type and date but not the patient (a
+    packet's second part is usually somebody else's); each part's suggestions are matched again from
+    its own pages."""
     item, segment = _segment_locked(actor, segment_id)
     _still_in_review(segment)
     pages = list(segment.page_indexes)
@@ -237,7 +239,8 @@ def segment_split(*, actor: Any, segment_id: int, at_page_position: int) -> Inbo
         other.position += 1
         other.save(update_fields=["position", "updated_at"])
     segment.page_indexes = pages[:at]
-    segment.save(update_fields=["page_indexes", "updated_at"])
+    segment.suggestions = page_suggestions(item.pk, segment.page_indexes)
+    segment.save(update_fields=["page_indexes", "suggestions", "updated_at"])
     new = InboxSegment.objects.create(
         item=item,
         position=segment.position + 1,
@@ -247,7 +250,7 @@ def segment_split(*, actor: Any, segment_id: int, at_page_position: int) -> Inbo
         type_reasons=segment.type_reasons,
         title=segment.title,
         document_date=segment.document_date,
-        suggestions=segment.suggestions,
+        suggestions=page_suggestions(item.pk, pages[at:]),
         urgent=segment.urgent,
         work_queue=segment.work_queue,
     )
@@ -265,7 +268,7 @@ def segment_split(*, actor: Any, segment_id: int, at_page_position: int) -> Inbo
 @transaction.atomic
 def segment_merge(*, actor: Any, segment_id: int, other_segment_id: int) -> InboxSegment:
     """Append the other part's pages to this one (both of one item, both in review); the other part
-    is removed. Returns the merged part."""
+    is removed; the merged part's suggestions are matched again from all its pages. Returns it."""
     item, segment = _segment_locked(actor, segment_id)
     _still_in_review(segment)
     other = InboxSegment.objects.select_for_update().filter(pk=other_segment_id).first()
@@ -276,7 +279,8 @@ def segment_merge(*, actor: Any, segment_id: int, other_segment_id: int) -> Inbo
     if segment.patient_id is None and other.patient_id is not None:
         segment.patient_id = other.patient_id
     segment.urgent = segment.urgent or other.urgent
-    segment.save(update_fields=["page_indexes", "patient", "urgent", "updated_at"])
+    segment.suggestions = page_suggestions(item.pk, segment.page_indexes)
+    segment.save(update_fields=["page_indexes", "patient", "urgent", "suggestions", "updated_at"])
     other_pk = other.pk
     other.delete()
     _audit(

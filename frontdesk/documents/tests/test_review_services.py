@@ -19,6 +19,7 @@ from frontdesk.documents.tests.review_samples import (
     segment,
     suggestion,
 )
+from frontdesk.patients.normalize import name_search_columns
 from tests.factories import LocationFactory, PatientFactory
 
 pytestmark = pytest.mark.django_db
@@ -159,9 +160,28 @@ def test_scope_and_role(make_user, location):  # type: ignore[no-untyped-def]
         rs.segment_update(actor=provider, segment_id=part.pk, title="x")
 
 
+def _named(first: str, last: str, dob: dt.date):  # type: ignore[no-untyped-def]
+    return PatientFactory(
+        first_name=first, last_name=last, date_of_birth=dob, **name_search_columns(first, last)
+    )
+
+
+def _names_on_pages(item: InboxItem, patients: dict[int, object]) -> None:
+    """Give pages the identifiers the pipeline would have read: each page names its patient."""
+    for index, person in patients.items():
+        InboxPage.objects.filter(item=item, index=index).update(
+            identifiers={
+                "names": [{"first": person.first_name, "last": person.last_name}],  # type: ignore[attr-defined]
+                "dobs": [person.date_of_birth.isoformat()],  # type: ignore[attr-defined]
+            }
+        )
+
+
 def test_split_makes_a_second_part_after_it_and_moves_later_parts(clerk, location):  # type: ignore[no-untyped-def]
     item = review_item(location, pages=5)
-    patient = PatientFactory()
+    patient = _named("Adalind", "Zzpemberton", dt.date(1955, 6, 7))
+    other = _named("Borislav", "Zzquenneville", dt.date(1966, 9, 10))
+    _names_on_pages(item, {0: patient, 1: other, 2: other, 3: other})
     first = segment(
         item,
         position=0,
@@ -181,12 +201,11 @@ def test_split_makes_a_second_part_after_it_and_moves_later_parts(clerk, locatio
         (new.pk, 1, [1, 2, 3], None),
         (last.pk, 2, [4], None),
     ]
-    assert (new.doc_type, new.urgent, new.suggestions, new.status) == (
-        "lab_result",
-        True,
-        [suggestion(patient, 0.8, "name")],
-        "review",
-    )
+    # Each part is matched again from its own pages: the split-off part is the other patient's.
+    assert (new.doc_type, new.urgent, new.status) == ("lab_result", True, "review")
+    assert [s["patient_id"] for s in first.suggestions] == [patient.pk]
+    assert [s["patient_id"] for s in new.suggestions] == [other.pk]
+    assert new.suggestions[0]["reasons"][:2] == ["name matches", "date of birth matches"]
     [(_, object_id, detail)] = _audits("inbox_segment")
     assert (object_id, detail) == (
         str(first.pk),
@@ -204,13 +223,15 @@ def test_split_must_fall_between_two_pages(clerk, location, at):  # type: ignore
 
 def test_merge_appends_the_other_parts_pages_and_removes_it(clerk, location):  # type: ignore[no-untyped-def]
     item = review_item(location, pages=3)
-    patient = PatientFactory()
+    patient = _named("Adalind", "Zzpemberton", dt.date(1955, 6, 7))
     first = segment(item, position=0, page_indexes=[0])
     second = segment(item, position=1, page_indexes=[1, 2], patient=patient, urgent=True)
+    _names_on_pages(item, {1: patient})
 
     merged = rs.segment_merge(actor=clerk, segment_id=first.pk, other_segment_id=second.pk)
 
     assert (merged.page_indexes, merged.patient_id, merged.urgent) == ([0, 1, 2], patient.pk, True)
+    assert [s["patient_id"] for s in merged.suggestions] == [patient.pk]
     assert list(item.segments.values_list("pk", flat=True)) == [first.pk]
     [(_, _, detail)] = _audits("inbox_segment")
     assert detail == {"item_id": item.pk, "event": "merge", "merged_segment_id": second.pk}
