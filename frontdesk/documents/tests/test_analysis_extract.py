@@ -31,6 +31,7 @@ def names(text: str) -> list[tuple[str, str]]:
         "OOB: 03/04/1961",
         "DO8: 03/04/1961",
         "D O B: 03 / 04 / 1961",
+        "D.Q.B. 3/4/61",
         "Date of Birth\n03/04/1961",
     ],
 )
@@ -382,3 +383,18 @@ def test_more_ocr_d_labels_py_name_and_dotted_zero_dob() -> None:
     assert [(n.first, n.last) for n in found.names] == [("Zora", "Fakename")]
     assert found.dobs == [date(1977, 10, 5)]
     assert extract("Version 1.0.8 10/05/1977", today=TODAY).dobs == []
+
+
+def test_every_possible_birth_date_on_a_page_labelled_or_not() -> None:
+    from frontdesk.documents.analysis.extract import page_dates
+
+    text = (
+        "Dare of birth: 06/19/1985\nCollected: 09/30/2025 Reported: 2025-10-02\n"
+        "Next visit 03/05/2026\nDOB 06/19/1985"
+    )
+    # In reading order, once each; a date after today is nobody's birth date.
+    assert page_dates(text, today=TODAY) == [
+        date(1985, 6, 19),
+        date(2025, 9, 30),
+        date(2025, 10, 2),
+    ]
