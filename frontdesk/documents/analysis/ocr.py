@@ -311,15 +311,30 @@ def _better(card: OcrResult | None, page: OcrResult) -> OcrResult:
 # A photographed card or ID (a light rectangle on a darker background, turned any way up to 25
 # degrees) is levelled and cut out before it is read: turned like that, Tesseract reads little of it.
 _PHOTO_RESCUE_WORDS = 5
-_PHOTO_BRIGHT = 170  # grey level above which a pixel belongs to the (light) card
+_PHOTO_BRIGHT = 170  # grey level above which a pixel may belong to the (light) card
+_CARD_BELOW_BRIGHTEST = 45  # the card: within this of the picture's brightest 1 %
 _CARD_MAX_TURN = 25
+
+
+def _card_mask(grey: Image.Image) -> Image.Image:
+    """White where the picture is as light as a card: above 170, and within 45 grey levels of its
+    brightest 1 % (so a light-grey table is not taken for part of a white card)."""
+    histogram = grey.histogram()
+    wanted, seen, brightest = grey.width * grey.height / 100, 0, 255
+    for value in range(255, -1, -1):
+        seen += histogram[value]
+        if seen >= wanted:
+            brightest = value
+            break
+    threshold = max(_PHOTO_BRIGHT, brightest - _CARD_BELOW_BRIGHTEST)
+    return grey.point(lambda value: 255 if value > threshold else 0)
 
 
 def card_region(image: Image.Image) -> Image.Image | None:
     """The light rectangle (a card, an ID) photographed on a darker background, or None when the
     picture has no such background (a page, a blank sheet)."""
     grey = _grey(image)
-    box = grey.point(lambda value: 255 if value > _PHOTO_BRIGHT else 0).getbbox()
+    box = _card_mask(grey).getbbox()
     if box is None:
         return None
     left, top, right, bottom = box
@@ -335,7 +350,7 @@ def card_angle(card: Image.Image) -> float:
     sides are level)."""
     grey = _grey(card)
     small = grey.resize((max(1, grey.width // 4), max(1, grey.height // 4)), Image.Resampling.BOX)
-    mask = small.point(lambda value: 255 if value > _PHOTO_BRIGHT else 0)
+    mask = _card_mask(small)
 
     def area(angle: float) -> int:
         box = mask.rotate(angle, expand=True, fillcolor=0).getbbox()
@@ -350,7 +365,7 @@ def _level_card(card: Image.Image) -> Image.Image:
     if not angle:
         return card
     turned = card.rotate(angle, expand=True, fillcolor=0, resample=Image.Resampling.BICUBIC)
-    box = turned.point(lambda value: 255 if value > _PHOTO_BRIGHT else 0).getbbox()
+    box = _card_mask(turned).getbbox()
     return turned.crop(box) if box else turned
 
 

@@ -118,8 +118,9 @@ def jpeg_bytes(image: Image.Image, *, orientation: int | None = None) -> bytes:
     return out.getvalue()
 
 
-def card_photo(lines: list[str], *, title: str, angle: float = 1.5) -> Image.Image:
-    """A phone photo of a wallet card (85.6 x 54 mm, 300 dpi) on a grey table, ``angle`` deg askew."""
+def card_photo(lines: list[str], *, title: str, angle: float = 1.5, table: int = 90) -> Image.Image:
+    """A phone photo of a wallet card (85.6 x 54 mm, 300 dpi) on a table of grey level ``table``,
+    ``angle`` deg askew."""
     document = FPDF(unit="mm", format=(85.6, 54))
     document.set_auto_page_break(False)
     document.add_page()
@@ -129,7 +130,7 @@ def card_photo(lines: list[str], *, title: str, angle: float = 1.5) -> Image.Ima
     for number, line in enumerate(lines):
         document.text(5, 18 + 6 * number, line)
     card = render(bytes(document.output()), dpi=300)
-    turned = card.rotate(angle, expand=True, fillcolor=90)
-    photo = Image.new("L", (turned.width + 400, turned.height + 400), 90)
+    turned = card.rotate(angle, expand=True, fillcolor=table)
+    photo = Image.new("L", (turned.width + 400, turned.height + 400), table)
     photo.paste(turned, (200, 200))
     return photo

@@ -266,3 +266,18 @@ def test_an_id_photographed_upside_down_and_askew_is_read_turned_180() -> None:
     assert result.rotation == 180
     assert "NOTREALWELL" in result.text
     assert "05/23/1942" in result.text
+
+
+def test_a_card_on_a_light_grey_table_is_still_cut_out_and_read() -> None:
+    photo = samples.card_photo(
+        ["Member  CAMILA ZZDRAFTSTEIN", "Member ID  4DY0CC5NP15"],
+        title="Medicare Part B",
+        angle=-9,
+        table=185,
+    )
+
+    card = ocr.card_region(photo)
+    result = ocr.ocr_image(photo)
+
+    assert card is not None and card.width < photo.width - 300
+    assert "ZZDRAFTSTEIN" in result.text
