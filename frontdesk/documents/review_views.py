@@ -548,6 +548,7 @@ def _document_page(
                 and document.assigned_to_id in (None, user.pk)
             ),
             "can_file": user.can(A.DOCUMENT_FILE),
+            "can_send": user.can(A.DOCUMENT_SEND),
             "error": error,
             "work": _work_panel(user, document),
         },
