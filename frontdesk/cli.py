@@ -26,6 +26,7 @@ frontdesk documents rotate-keys
 frontdesk documents corpus --out DIR [--count N] [--seed S] [--force]
 frontdesk documents watch [--once]
 frontdesk documents fetch-mail
+frontdesk documents sweep-blobs [--dry-run] [--older-than-hours N]
 frontdesk <any manage.py command>   e.g. frontdesk migrate, frontdesk runserver 127.0.0.1:8000
 """
 
@@ -59,6 +60,7 @@ TWO_WORD_COMMANDS = {
     ("documents", "corpus"): "documents_corpus",
     ("documents", "watch"): "documents_watch",
     ("documents", "fetch-mail"): "documents_fetch_mail",
+    ("documents", "sweep-blobs"): "documents_sweep_blobs",
 }
 
 

@@ -17,16 +17,23 @@ under the current key (``frontdesk documents rotate-keys``).
 
 Every read decrypts AND re-hashes: a missing file, a flipped byte, an unknown key or a hash that no
 longer matches raises ``BlobCorrupt`` naming the blob; the bytes are never returned.
+
+Files no row names (a transaction rolled back after its write) are removed by ``blob_sweep_orphans``
+(``frontdesk documents sweep-blobs``, and daily by the clock) once they are older than a grace period.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import datetime as dt
 import hashlib
 import os
+import posixpath
+import re
 import secrets
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from cryptography.exceptions import InvalidTag
@@ -38,7 +45,11 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
+from frontdesk.audit.choices import AuditAction, AuditCategory
+from frontdesk.audit.services import audit_record
+from frontdesk.core.errors import ValidationFailed
 from frontdesk.documents.errors import BlobCorrupt, DocumentKeysMissing
 from frontdesk.documents.models import Blob
 from frontdesk.documents.sniff import Sniffed
@@ -236,3 +247,138 @@ def blob_rotate(blob: Blob) -> bool:
         transaction.on_commit(lambda: default_storage.delete(old_name))
     blob.stored_name, blob.key_id = new_name, key.key_id
     return True
+
+
+# --- sweeping files no row names --------------------------------------------------------------------
+
+SWEEP_ACTOR = "system (document blob sweep)"
+SWEEP_MIN_GRACE = dt.timedelta(hours=1)
+SWEEP_BATCH = 500
+# What ``_write`` makes: documents/<first 2 hex of the token>/<32 hex token>.blob, or with the
+# ``_<7 letters/digits>`` Django's get_available_name adds when a name is taken (S3 does not
+# overwrite either: file_overwrite is off in settings).
+_BLOB_NAME = re.compile(
+    rf"^{STORAGE_DIR}/(?P<shard>[0-9a-f]{{2}})/(?P=shard)[0-9a-f]{{30}}(?:_[A-Za-z0-9]{{7}})?\.blob$"
+)
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    """What a sweep saw: every file under ``documents/``, how many were unreferenced blob files
+    older than the grace period (``orphans``, their ``names``), and how many of those it deleted.
+    ``recent`` unreferenced files were kept (inside the grace period); ``other_files`` do not look
+    like ours and are never touched."""
+
+    files_seen: int
+    orphans: int
+    removed: int
+    names: list[str] = field(default_factory=list)
+    recent: int = 0
+    other_files: int = 0
+
+
+def _storage_files(directory: str) -> Iterator[str]:
+    """Every file name under ``directory`` in the default storage, through the Storage API only.
+
+    ``listdir`` is one level on both FileSystemStorage and django-storages' S3Storage (a delimiter
+    listing: "directories" are the common prefixes, names come back relative to the directory), so
+    recurse. A directory that does not exist is empty on S3 and FileNotFoundError on disk.
+    """
+    try:
+        directories, files = default_storage.listdir(directory)
+    except FileNotFoundError:
+        return
+    for name in sorted(files):
+        yield posixpath.join(directory, name)
+    for sub in sorted(directories):
+        yield from _storage_files(posixpath.join(directory, sub))
+
+
+def _batches(names: Iterator[str], size: int) -> Iterator[list[str]]:
+    batch: list[str] = []
+    for name in names:
+        batch.append(name)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def blob_sweep_orphans(
+    *, older_than: dt.timedelta = dt.timedelta(days=1), dry_run: bool = False
+) -> SweepResult:
+    """Delete the stored blob files no ``Blob`` row names and that are older than ``older_than``.
+
+    Why a grace period: ``blob_store`` and ``blob_rotate`` write the file BEFORE the row that names
+    it commits (a file must exist before a row may point at it). Between the two, which can be as
+    long as the caller's transaction, the file is unreferenced as far as any other connection can
+    see; deleting it then would leave the committed row pointing at nothing. A file older than the
+    longest plausible transaction whose name is still in no row belongs to one that rolled back (or
+    to a crash between write and commit) and is harmless ciphertext we may remove. The grace period
+    may not be shorter than ``SWEEP_MIN_GRACE``.
+
+    The storage is walked through the Storage API only (works for the local disk and for S3); the
+    listed names are checked against ``Blob.stored_name`` a batch at a time, so a large table is
+    never loaded whole, and the modified time is asked only of unreferenced files (one request each
+    on S3). A name some row holds is never deleted, whatever its age; a file not named the way
+    ``_write`` names files is left alone and counted in ``other_files``. ``dry_run`` deletes nothing
+    and reports what would go. One audit row per run with the counts (stored names are random and
+    say nothing about a patient, but the audit keeps counts only).
+    """
+    if older_than < SWEEP_MIN_GRACE:
+        raise ValidationFailed(
+            "The grace period must be at least an hour: a younger file may belong to a "
+            "transaction that has not committed yet.",
+            field="older_than",
+        )
+    cutoff = timezone.now() - older_than
+    files_seen = other_files = recent = removed = 0
+    orphan_names: list[str] = []
+    for batch in _batches(_storage_files(STORAGE_DIR), SWEEP_BATCH):
+        files_seen += len(batch)
+        ours = [name for name in batch if _BLOB_NAME.match(name)]
+        other_files += len(batch) - len(ours)
+        named = set(Blob.objects.filter(stored_name__in=ours).values_list("stored_name", flat=True))
+        for name in ours:
+            if name in named:
+                continue
+            try:
+                modified = default_storage.get_modified_time(name)
+            except (FileNotFoundError, OSError):
+                continue  # gone meanwhile (a rotation deleting its old file after commit)
+            if timezone.is_naive(modified):  # USE_TZ off: the storage answers in local time
+                modified = timezone.make_aware(modified)
+            if modified > cutoff:
+                recent += 1
+                continue
+            orphan_names.append(name)
+            if not dry_run:
+                default_storage.delete(name)
+                removed += 1
+    result = SweepResult(
+        files_seen=files_seen,
+        orphans=len(orphan_names),
+        removed=removed,
+        names=orphan_names,
+        recent=recent,
+        other_files=other_files,
+    )
+    with transaction.atomic():
+        audit_record(
+            actor=None,
+            actor_name=SWEEP_ACTOR,
+            action=AuditAction.QUERY if dry_run else AuditAction.DELETE,
+            category=AuditCategory.DOCUMENTS,
+            object_type="document_blob_files",
+            detail={
+                "dry_run": dry_run,
+                "older_than_hours": older_than.total_seconds() / 3600,
+                "files_seen": result.files_seen,
+                "orphans": result.orphans,
+                "removed": result.removed,
+                "recent": result.recent,
+                "other_files": result.other_files,
+            },
+        )
+    return result

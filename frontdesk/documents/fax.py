@@ -21,16 +21,15 @@ import hashlib
 import hmac
 import json
 import secrets
-import ssl
 import threading
 import time
-import urllib.error
-import urllib.request
 import uuid
 from pathlib import Path
 from typing import Any, Protocol
 
 from django.conf import settings
+
+from frontdesk.core import http
 
 SIGNATURE_HEADER = "X-FrontDesk-Signature"
 TIMESTAMP_HEADER = "X-FrontDesk-Timestamp"
@@ -137,12 +136,11 @@ class TestFaxTransport:
 
 class HttpFaxTransport:
     """POSTs multipart ``to``, ``from``, ``reference`` and ``file`` (the PDF) with a bearer token;
-    expects ``{"id": ...}`` back. urllib with certificate and hostname verification on."""
+    expects ``{"id": ...}`` back. Through ``frontdesk.core.http.post`` (urllib with certificate and
+    hostname verification on), whose short error codes become the FaxError's."""
 
     def __init__(self, url: str, token: str, *, timeout: float = 60.0) -> None:
-        if not url.startswith(("https://", "http://")):
-            raise ValueError("The fax provider URL must be http(s).")
-        self.url = url
+        self.url = http.require_http_url(url, what="The fax provider URL")
         self.token = token
         self.timeout = timeout
 
@@ -167,36 +165,17 @@ class HttpFaxTransport:
             {"to": to_number, "from": settings.FRONTDESK_FAX_FROM, "reference": reference},
             pdf_bytes,
         )
-        # The scheme is checked to be http(s) in __init__ (no file: or custom schemes).
-        request = urllib.request.Request(  # noqa: S310
-            self.url,
-            data=body,
-            method="POST",
-            headers={
-                "Content-Type": content_type,
-                "Accept": "application/json",
-                "Authorization": f"Bearer {self.token}",
-            },
-        )
-        context = ssl.create_default_context() if self.url.startswith("https://") else None
         try:
-            with urllib.request.urlopen(  # noqa: S310
-                request, timeout=self.timeout, context=context
-            ) as response:
-                answer = json.loads(response.read() or b"{}")
-        except urllib.error.HTTPError as error:
-            raise FaxError(f"http_{error.code}") from None
-        except urllib.error.URLError as error:
-            if isinstance(error.reason, ssl.SSLCertVerificationError):
-                raise FaxError("tls_verify_failed") from None
-            raise FaxError("unreachable") from None
-        except ssl.SSLCertVerificationError:
-            raise FaxError("tls_verify_failed") from None
-        except (TimeoutError, OSError):
-            raise FaxError("unreachable") from None
-        except ValueError:
-            raise FaxError("bad_response") from None
-        job_id = answer.get("id") if isinstance(answer, dict) else None
+            answer = http.post(
+                self.url,
+                body=body,
+                content_type=content_type,
+                token=self.token,
+                timeout=self.timeout,
+            )
+        except http.HttpPostError as error:
+            raise FaxError(error.code) from None
+        job_id = answer.get("id")
         if not job_id:
             raise FaxError("bad_response")
         return str(job_id)

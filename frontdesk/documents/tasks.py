@@ -40,3 +40,12 @@ def documents_fetch_mail() -> int:
     if not mail_configured():
         return 0
     return len(mail_poll().received)
+
+
+@task()
+def documents_sweep_blobs() -> dict[str, int]:
+    """Delete stored blob files no row names, a day after they were written (daily)."""
+    from frontdesk.documents.blobs import blob_sweep_orphans
+
+    result = blob_sweep_orphans()
+    return {"files_seen": result.files_seen, "removed": result.removed, "recent": result.recent}

@@ -7,15 +7,14 @@ A gateway takes a number and a text and returns the provider's message id, or ra
 from __future__ import annotations
 
 import json
-import ssl
 import threading
-import urllib.error
-import urllib.request
 import uuid
 from pathlib import Path
 from typing import Protocol
 
 from django.conf import settings
+
+from frontdesk.core import http
 
 
 class GatewayError(Exception):
@@ -49,48 +48,28 @@ class FileGateway:
 class HttpGateway:
     """POSTs ``{"to", "from", "body"}`` as JSON with a bearer token; expects ``{"id": ...}`` back.
 
-    Uses urllib with the default SSL context (certificate and hostname verification on).
+    Uses urllib with the default SSL context (certificate and hostname verification on), through
+    ``frontdesk.core.http.post``, whose short error codes become the GatewayError's.
     """
 
     def __init__(self, url: str, token: str, *, timeout: float = 15.0) -> None:
-        if not url.startswith(("https://", "http://")):
-            raise ValueError("The SMS gateway URL must be http(s).")
-        self.url = url
+        self.url = http.require_http_url(url, what="The SMS gateway URL")
         self.token = token
         self.timeout = timeout
 
     def send(self, *, to: str, body: str) -> str:
         payload = json.dumps({"to": to, "from": settings.NOTIFY_SMS_FROM, "body": body}).encode()
-        # The scheme is checked to be http(s) in __init__ (no file: or custom schemes).
-        request = urllib.request.Request(  # noqa: S310
-            self.url,
-            data=payload,
-            method="POST",
-            headers={
-                "Content-Type": "application/json",
-                "Accept": "application/json",
-                "Authorization": f"Bearer {self.token}",
-            },
-        )
-        context = ssl.create_default_context() if self.url.startswith("https://") else None
         try:
-            with urllib.request.urlopen(  # noqa: S310
-                request, timeout=self.timeout, context=context
-            ) as response:
-                answer = json.loads(response.read() or b"{}")
-        except urllib.error.HTTPError as error:
-            raise GatewayError(f"http_{error.code}") from None
-        except urllib.error.URLError as error:
-            if isinstance(error.reason, ssl.SSLCertVerificationError):
-                raise GatewayError("tls_verify_failed") from None
-            raise GatewayError("unreachable") from None
-        except ssl.SSLCertVerificationError:
-            raise GatewayError("tls_verify_failed") from None
-        except (TimeoutError, OSError):
-            raise GatewayError("unreachable") from None
-        except ValueError:
-            raise GatewayError("bad_response") from None
-        message_id = answer.get("id") if isinstance(answer, dict) else None
+            answer = http.post(
+                self.url,
+                body=payload,
+                content_type="application/json",
+                token=self.token,
+                timeout=self.timeout,
+            )
+        except http.HttpPostError as error:
+            raise GatewayError(error.code) from None
+        message_id = answer.get("id")
         if not message_id:
             raise GatewayError("bad_response")
         return str(message_id)

@@ -3,17 +3,24 @@
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import hashlib
 import io
+import os
+import time
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.core.files.storage import default_storage
 from django.core.management import CommandError, call_command
 
+from frontdesk.audit.models import AuditEvent
+from frontdesk.cli import translate
+from frontdesk.core.errors import ValidationFailed
 from frontdesk.documents import blobs
 from frontdesk.documents.errors import BlobCorrupt, DocumentKeysMissing
 from frontdesk.documents.models import Blob
+from frontdesk.documents.periodic import PERIODIC_TASKS
 from frontdesk.documents.services import document_keys_rotate
 from frontdesk.documents.sniff import Sniffed
 from frontdesk.documents.tests import samples
@@ -205,3 +212,192 @@ def test_a_malformed_key_is_a_configuration_error(settings):
     settings.FRONTDESK_DOCUMENT_KEYS = ["too-short"]
     with pytest.raises(ImproperlyConfigured, match="entry 1 is not base64 of 32 bytes"):
         blobs.current_key()
+
+
+# --- the sweep of files no row names ---------------------------------------------------------------
+DAY = 24 * 3600
+
+
+def _age(name: str, seconds: float) -> str:
+    """Set the stored file's modified time ``seconds`` ago (the local storage is a real directory)."""
+    then = time.time() - seconds
+    os.utime(default_storage.path(name), (then, then))
+    return name
+
+
+def _orphan(*, seconds_ago: float) -> str:
+    """A file written the way blob_store writes one, whose row never committed."""
+    name = blobs._write(blobs.encrypt(b"rolled back", sha256=hashlib.sha256(b"x").hexdigest()))
+    return _age(name, seconds_ago)
+
+
+def _stored_blob(*, seconds_ago: float, pages: int = 1) -> Blob:
+    blob, _ = blobs.blob_store(samples.pdf(pages=pages), sniffed=SNIFFED)
+    _age(blob.stored_name, seconds_ago)
+    return blob
+
+
+def _foreign(name: str) -> str:
+    saved = default_storage.save(name, blobs.ContentFile(b"not ours"))
+    return _age(saved, 30 * DAY)
+
+
+@pytest.mark.django_db
+def test_an_orphan_older_than_the_grace_period_is_removed_and_counted_in_the_audit():
+    old = _orphan(seconds_ago=2 * DAY)
+    result = blobs.blob_sweep_orphans()
+    assert result == blobs.SweepResult(
+        files_seen=1, orphans=1, removed=1, names=[old], recent=0, other_files=0
+    )
+    assert default_storage.exists(old) is False
+    event = AuditEvent.objects.get(object_type="document_blob_files")
+    assert (event.actor_id, event.actor_name, event.action, event.category) == (
+        None,
+        "system (document blob sweep)",
+        "delete",
+        "documents",
+    )
+    assert event.detail == {
+        "dry_run": False,
+        "older_than_hours": 24.0,
+        "files_seen": 1,
+        "orphans": 1,
+        "removed": 1,
+        "recent": 0,
+        "other_files": 0,
+    }
+
+
+@pytest.mark.django_db
+def test_a_young_orphan_is_kept_its_transaction_may_not_have_committed_yet():
+    young = _orphan(seconds_ago=10 * 60)
+    result = blobs.blob_sweep_orphans()
+    assert (result.files_seen, result.orphans, result.removed, result.recent) == (1, 0, 0, 1)
+    assert default_storage.exists(young) is True
+    # A shorter grace period (still at least an hour) takes the older ones.
+    two_hours = _orphan(seconds_ago=2 * 3600)
+    result = blobs.blob_sweep_orphans(older_than=dt.timedelta(hours=1))
+    assert (result.orphans, result.removed, result.names, result.recent) == (1, 1, [two_hours], 1)
+    assert default_storage.exists(young) is True
+
+
+@pytest.mark.django_db
+def test_a_file_a_row_names_is_never_removed_however_old():
+    blob = _stored_blob(seconds_ago=400 * DAY)
+    old = _orphan(seconds_ago=400 * DAY)
+    result = blobs.blob_sweep_orphans(older_than=dt.timedelta(hours=1))
+    assert (result.files_seen, result.orphans, result.removed, result.names) == (2, 1, 1, [old])
+    assert blobs.blob_read(blob) == samples.pdf(pages=1)
+
+
+@pytest.mark.django_db
+def test_files_not_named_like_blobs_are_left_alone_and_counted_apart():
+    blob = _stored_blob(seconds_ago=3 * DAY)
+    token = "ab" + "0" * 30
+    foreign = [
+        _foreign("documents/README.txt"),
+        _foreign("documents/ab/notes.txt"),
+        _foreign(f"documents/cd/{token}.blob"),  # our shape, in another shard than its name's
+        _foreign(f"documents/ab/{token}.blob.bak"),
+        _foreign(f"documents/ab/deeper/{token}.blob"),
+    ]
+    result = blobs.blob_sweep_orphans()
+    assert (result.files_seen, result.other_files, result.orphans, result.removed) == (6, 5, 0, 0)
+    assert [default_storage.exists(name) for name in foreign] == [True] * 5
+    assert default_storage.exists(blob.stored_name) is True
+
+
+@pytest.mark.django_db
+def test_a_name_django_made_unique_is_still_recognised():
+    token = "ef" + "1" * 30
+    name = default_storage.save(f"documents/ef/{token}_Ab3dE9z.blob", blobs.ContentFile(b"x"))
+    _age(name, 2 * DAY)
+    assert blobs.blob_sweep_orphans().names == [name]
+
+
+@pytest.mark.django_db
+def test_a_dry_run_removes_nothing_and_says_what_would_go():
+    old = _orphan(seconds_ago=2 * DAY)
+    result = blobs.blob_sweep_orphans(dry_run=True)
+    assert (result.orphans, result.removed, result.names) == (1, 0, [old])
+    assert default_storage.exists(old) is True
+    event = AuditEvent.objects.get(object_type="document_blob_files")
+    assert (event.action, event.detail["dry_run"], event.detail["removed"]) == ("query", True, 0)
+
+
+@pytest.mark.django_db
+def test_names_are_checked_against_the_rows_a_batch_at_a_time(monkeypatch):
+    monkeypatch.setattr(blobs, "SWEEP_BATCH", 2)
+    kept = [_stored_blob(seconds_ago=2 * DAY, pages=pages).stored_name for pages in (1, 2, 3)]
+    gone = sorted(_orphan(seconds_ago=2 * DAY) for _ in range(3))
+    result = blobs.blob_sweep_orphans()
+    assert (result.files_seen, result.orphans, sorted(result.names)) == (6, 3, gone)
+    assert [default_storage.exists(name) for name in kept + gone] == [True] * 3 + [False] * 3
+
+
+@pytest.mark.django_db
+def test_an_empty_or_missing_store_is_swept_without_error():
+    assert blobs.blob_sweep_orphans() == blobs.SweepResult(
+        files_seen=0, orphans=0, removed=0, names=[]
+    )
+
+
+@pytest.mark.django_db
+def test_a_grace_period_under_an_hour_is_refused_and_nothing_happens():
+    old = _orphan(seconds_ago=2 * DAY)
+    with pytest.raises(ValidationFailed) as caught:
+        blobs.blob_sweep_orphans(older_than=dt.timedelta(minutes=59))
+    assert caught.value.field == "older_than"
+    assert default_storage.exists(old) is True
+    assert not AuditEvent.objects.filter(object_type="document_blob_files").exists()
+
+
+def test_the_sweep_runs_daily_on_the_clock():
+    periodic = {task.name: task for task in PERIODIC_TASKS}
+    sweep = periodic["documents.sweep_blobs"]
+    assert (sweep.every, sweep.task.module_path) == (
+        dt.timedelta(days=1),
+        "frontdesk.documents.tasks.documents_sweep_blobs",
+    )
+
+
+@pytest.mark.django_db
+def test_the_task_sweeps_with_the_default_grace_period():
+    from frontdesk.documents.tasks import documents_sweep_blobs
+
+    old, young = _orphan(seconds_ago=2 * DAY), _orphan(seconds_ago=3600)
+    assert documents_sweep_blobs.call() == {"files_seen": 2, "removed": 1, "recent": 1}
+    assert (default_storage.exists(old), default_storage.exists(young)) == (False, True)
+
+
+@pytest.mark.django_db
+def test_the_command_prints_the_counts():
+    assert translate(["documents", "sweep-blobs", "--dry-run"]) == [
+        "documents_sweep_blobs",
+        "--dry-run",
+    ]
+    _stored_blob(seconds_ago=2 * DAY)
+    old, recent = _orphan(seconds_ago=5 * 3600), _orphan(seconds_ago=30 * 60)
+    _foreign("documents/notes.txt")
+
+    out = io.StringIO()
+    call_command("documents_sweep_blobs", "--dry-run", "--older-than-hours", "2", stdout=out)
+    assert out.getvalue() == (
+        "4 files seen, 1 unreferenced and old enough: 1 would be removed (dry run); "
+        "1 unreferenced but recent kept, 1 other files left alone.\n"
+    )
+    assert default_storage.exists(old) is True
+
+    out = io.StringIO()
+    call_command("documents_sweep_blobs", stdout=out)
+    assert out.getvalue() == (
+        "4 files seen, 0 unreferenced and old enough: 0 removed; "
+        "2 unreferenced but recent kept, 1 other files left alone.\n"
+    )
+    out = io.StringIO()
+    call_command("documents_sweep_blobs", "--older-than-hours", "2", stdout=out)
+    assert out.getvalue().startswith("4 files seen, 1 unreferenced and old enough: 1 removed; ")
+    assert (default_storage.exists(old), default_storage.exists(recent)) == (False, True)
+
+    with pytest.raises(CommandError, match="at least an hour"):
+        call_command("documents_sweep_blobs", "--older-than-hours", "0", stdout=io.StringIO())

@@ -24,6 +24,7 @@ EXPECTED = {
     "documents.watch": dt.timedelta(minutes=1),
     "documents.fetch_mail": dt.timedelta(minutes=1),
     "documents.requeue_stalled": dt.timedelta(minutes=5),
+    "documents.sweep_blobs": dt.timedelta(days=1),
     "notifications.reminders_due": dt.timedelta(minutes=5),
     "notifications.messages_release": dt.timedelta(minutes=5),
     "chartprep.readiness_refresh": dt.timedelta(minutes=5),
@@ -94,6 +95,7 @@ def test_each_task_runs_once_per_interval():
             "frontdesk.clearinghouse.tasks.clearinghouse_inbox_poll",
             "frontdesk.documents.tasks.documents_fetch_mail",
             "frontdesk.documents.tasks.documents_requeue_stalled",
+            "frontdesk.documents.tasks.documents_sweep_blobs",
             "frontdesk.documents.tasks.documents_watch",
             "frontdesk.eligibility.tasks.eligibility_nightly",
             "frontdesk.eligibility.tasks.eligibility_retry_due",
@@ -143,7 +145,7 @@ def test_each_task_runs_once_per_interval():
         "statements.instalment_reminders",
         "waitlist.expire_offers",
     ]
-    assert DBTaskResult.objects.count() == 18 + 3 + 3 + 11 + 15
+    assert DBTaskResult.objects.count() == 19 + 3 + 3 + 11 + 15
     run = ClockRun.objects.get(task_name="ops.housekeeping", due_at=_at("2026-11-26 11:00"))
     assert DBTaskResult.objects.filter(pk=run.task_result_id).exists()
 

@@ -243,6 +243,7 @@ def test_clock_runs_their_results_and_overdue_tasks(packet_dir):
         **dict.fromkeys(
             (
                 "chartprep.readiness_nightly",
+                "documents.sweep_blobs",
                 "eligibility.nightly_batch",
                 "printing.downtime_packet",
                 "printing.batches_expire",
@@ -261,7 +262,12 @@ def test_clock_runs_their_results_and_overdue_tasks(packet_dir):
         n
         for n in names
         if n
-        not in ("ops.audit_chain_check", "chartprep.readiness_nightly", "eligibility.nightly_batch")
+        not in (
+            "ops.audit_chain_check",
+            "chartprep.readiness_nightly",
+            "documents.sweep_blobs",
+            "eligibility.nightly_batch",
+        )
     )
     assert rows["chartprep.readiness_nightly"].level == "amber"  # still READY after 2.5 hours
 
