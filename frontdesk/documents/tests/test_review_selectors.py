@@ -217,3 +217,16 @@ def test_documents_to_sign(make_user, location):  # type: ignore[no-untyped-def]
     mine = chart_document(PatientFactory(), location, assigned_to=nurse)
     chart_document(PatientFactory(), location)
     assert [d.pk for d in sel.documents_to_sign(actor=nurse)] == [mine.pk]
+
+
+def test_postgresql_answers_a_word_search_from_the_text_index() -> None:
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the full-text index is PostgreSQL's (other databases search with icontains)")
+    sql, params = sel._version_matches("glucose").values("document_id").query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "documents_version_text_fts" in plan
