@@ -35,7 +35,7 @@ from frontdesk.documents.choices import (
     SegmentStatus,
     WorkQueue,
 )
-from frontdesk.documents.matching import page_suggestions
+from frontdesk.documents.matching import SUGGESTIONS, page_suggestions
 from frontdesk.documents.models import (
     Document,
     DocumentVersion,
@@ -214,12 +214,27 @@ def segment_update(
     return segment
 
 
+def _resuggested(
+    item: InboxItem, indexes: list[int], previous: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """A part's suggestions after a split or merge: matched again from its own pages first, then the
+    ones it had before (pages that name nobody keep what the whole packet suggested)."""
+    fresh = page_suggestions(item.pk, indexes)
+    seen = {s.get("patient_id") for s in fresh}
+    kept = []
+    for old in previous:
+        if old.get("patient_id") not in seen:
+            seen.add(old.get("patient_id"))
+            kept.append(old)
+    return [*fresh, *kept][:SUGGESTIONS]
+
+
 @transaction.atomic
 def segment_split(*, actor: Any, segment_id: int, at_page_position: int) -> InboxSegment:
     """Split a part after its ``at_page_position``-th page (1-based count of pages kept); return the
     new part, placed right after it. The new part keeps the type and date but not the patient (a
     packet's second part is usually somebody else's); each part's suggestions are matched again from
-    its own pages."""
+    its own pages, followed by the ones the whole part had."""
     item, segment = _segment_locked(actor, segment_id)
     _still_in_review(segment)
     pages = list(segment.page_indexes)
@@ -238,8 +253,9 @@ def segment_split(*, actor: Any, segment_id: int, at_page_position: int) -> Inbo
     for other in later:  # from the end, so no two parts share a position on the way
         other.position += 1
         other.save(update_fields=["position", "updated_at"])
+    previous = list(segment.suggestions)
     segment.page_indexes = pages[:at]
-    segment.suggestions = page_suggestions(item.pk, segment.page_indexes)
+    segment.suggestions = _resuggested(item, segment.page_indexes, previous)
     segment.save(update_fields=["page_indexes", "suggestions", "updated_at"])
     new = InboxSegment.objects.create(
         item=item,
@@ -250,7 +266,7 @@ def segment_split(*, actor: Any, segment_id: int, at_page_position: int) -> Inbo
         type_reasons=segment.type_reasons,
         title=segment.title,
         document_date=segment.document_date,
-        suggestions=page_suggestions(item.pk, pages[at:]),
+        suggestions=_resuggested(item, pages[at:], previous),
         urgent=segment.urgent,
         work_queue=segment.work_queue,
     )
@@ -268,7 +284,8 @@ def segment_split(*, actor: Any, segment_id: int, at_page_position: int) -> Inbo
 @transaction.atomic
 def segment_merge(*, actor: Any, segment_id: int, other_segment_id: int) -> InboxSegment:
     """Append the other part's pages to this one (both of one item, both in review); the other part
-    is removed; the merged part's suggestions are matched again from all its pages. Returns it."""
+    is removed; the merged part's suggestions are matched again from all its pages, followed by the
+    ones both parts had. Returns it."""
     item, segment = _segment_locked(actor, segment_id)
     _still_in_review(segment)
     other = InboxSegment.objects.select_for_update().filter(pk=other_segment_id).first()
@@ -279,7 +296,9 @@ def segment_merge(*, actor: Any, segment_id: int, other_segment_id: int) -> Inbo
     if segment.patient_id is None and other.patient_id is not None:
         segment.patient_id = other.patient_id
     segment.urgent = segment.urgent or other.urgent
-    segment.suggestions = page_suggestions(item.pk, segment.page_indexes)
+    segment.suggestions = _resuggested(
+        item, segment.page_indexes, [*segment.suggestions, *other.suggestions]
+    )
     segment.save(update_fields=["page_indexes", "patient", "urgent", "suggestions", "updated_at"])
     other_pk = other.pk
     other.delete()

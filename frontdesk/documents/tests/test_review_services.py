@@ -204,7 +204,8 @@ def test_split_makes_a_second_part_after_it_and_moves_later_parts(clerk, locatio
     # Each part is matched again from its own pages: the split-off part is the other patient's.
     assert (new.doc_type, new.urgent, new.status) == ("lab_result", True, "review")
     assert [s["patient_id"] for s in first.suggestions] == [patient.pk]
-    assert [s["patient_id"] for s in new.suggestions] == [other.pk]
+    assert [s["patient_id"] for s in new.suggestions] == [other.pk, patient.pk]
+    assert new.suggestions[1] == suggestion(patient, 0.8, "name")  # what the packet suggested
     assert new.suggestions[0]["reasons"][:2] == ["name matches", "date of birth matches"]
     [(_, object_id, detail)] = _audits("inbox_segment")
     assert (object_id, detail) == (
