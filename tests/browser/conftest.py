@@ -64,6 +64,34 @@ def wait_for_server_idle(timeout: float = 15.0) -> None:
         _idle.wait_for(lambda: _in_flight == 0, timeout=timeout)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _one_request_at_a_time_on_sqlite() -> Iterator[None]:
+    """On SQLite the live server's request threads share the test's one in-memory connection, and
+    two requests at once collide on it ("cannot open savepoint - SQL statements in progress"): a
+    page's background poll while the next page loads, pictures fetched side by side. There the live
+    server answers one request at a time, as the one connection can (PostgreSQL keeps Django's
+    threaded server: each thread has its own connection)."""
+    from django.conf import settings
+    from django.core.servers.basehttp import WSGIServer
+    from django.test.testcases import LiveServerThread
+
+    if "sqlite" not in settings.DATABASES["default"]["ENGINE"]:
+        yield
+        return
+
+    class SerialWSGIServer(WSGIServer):
+        # Requests are answered in the live server's own thread, which already uses the test's
+        # connection (LiveServerThread.run installs the override); a non-threaded server also
+        # closes each HTTP connection after its response, so the browser queues nothing on one.
+        def __init__(self, *args: Any, connections_override: Any = None, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+
+    threaded = LiveServerThread.server_class  # type: ignore[attr-defined]
+    LiveServerThread.server_class = SerialWSGIServer  # type: ignore[attr-defined]
+    yield
+    LiveServerThread.server_class = threaded  # type: ignore[attr-defined]
+
+
 def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
     if CHROMIUM:
         return
