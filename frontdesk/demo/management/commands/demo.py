@@ -108,7 +108,7 @@ class Command(BaseCommand):
         )
         self.stdout.write(
             f"Documents: {result.documents.received} faxes and scans in the first location's inbox; "
-            "the background worker reads them (most file themselves, the rest wait for review)."
+            "the background worker reads them (those certain of their patient file themselves, the rest wait for review)."
         )
         if not options["no_logins"]:
             self.stdout.write(logins_table(result.logins))
