@@ -17,7 +17,6 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.http.multipartparser import MultiPartParser, MultiPartParserError
 from django.shortcuts import redirect, render
@@ -27,6 +26,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from frontdesk.accounts.decorators import public, requires
 from frontdesk.accounts.policy import A
+from frontdesk.core import throttle
 from frontdesk.core.errors import DomainError, NotFound, PermissionDenied
 from frontdesk.core.queryset import get_restricted
 from frontdesk.disclosures.choices import Purpose
@@ -357,16 +357,11 @@ def _pickup_key(request: HttpRequest) -> str:
 
 
 def _pickup_throttled(request: HttpRequest) -> bool:
-    return int(cache.get(_pickup_key(request), 0)) >= PICKUP_MISS_LIMIT
+    return throttle.misses(_pickup_key(request)) >= PICKUP_MISS_LIMIT
 
 
 def _pickup_miss(request: HttpRequest) -> None:
-    key = _pickup_key(request)
-    if not cache.add(key, 1, PICKUP_MISS_WINDOW):
-        try:
-            cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.add(key, 1, PICKUP_MISS_WINDOW)
+    throttle.miss_record(_pickup_key(request), PICKUP_MISS_WINDOW)
 
 
 def _pickup_page(request: HttpRequest, *, valid: bool, error: str = "", status: int = 200) -> Any:

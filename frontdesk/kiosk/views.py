@@ -27,6 +27,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from frontdesk.accounts.decorators import public, requires
 from frontdesk.accounts.policy import A
+from frontdesk.core import throttle
 from frontdesk.core.errors import DomainError
 from frontdesk.kiosk import selectors, services
 from frontdesk.kiosk.choices import CARD_SIDES, CHANGE_FIELDS, InsuranceHolder
@@ -147,18 +148,12 @@ def _name_miss_key(device: KioskDevice, last_name: str) -> str:
 
 
 def _misses(key: str) -> int:
-    return int(cache.get(key, 0))
+    return throttle.misses(key)
 
 
 def _bump(key: str) -> int:
     """Count one miss under ``key`` (the window starts at the first miss); returns the new count."""
-    if cache.add(key, 1, MISS_WINDOW):
-        return 1
-    try:
-        return int(cache.incr(key))
-    except ValueError:  # expired between add and incr
-        cache.add(key, 1, MISS_WINDOW)
-        return 1
+    return throttle.miss_record(key, MISS_WINDOW)
 
 
 def _count_miss(device: KioskDevice, last_name: str | None = None) -> None:

@@ -11,7 +11,6 @@ from typing import Any
 
 from django.apps import apps as django_apps
 from django.contrib import messages
-from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -22,6 +21,7 @@ from frontdesk.accounts.decorators import public, requires
 from frontdesk.accounts.policy import A
 from frontdesk.audit.choices import AuditAction, AuditCategory
 from frontdesk.audit.services import audit_record
+from frontdesk.core import throttle
 from frontdesk.core.errors import DomainError, NotFound
 from frontdesk.patients.models import Patient
 from frontdesk.patients.selectors import patient_search
@@ -319,16 +319,11 @@ def _client_key(request: HttpRequest) -> str:
 
 
 def _throttled(request: HttpRequest) -> bool:
-    return int(cache.get(_client_key(request), 0)) >= PUBLIC_MISS_LIMIT
+    return throttle.misses(_client_key(request)) >= PUBLIC_MISS_LIMIT
 
 
 def _count_miss(request: HttpRequest) -> None:
-    key = _client_key(request)
-    if not cache.add(key, 1, PUBLIC_MISS_WINDOW):
-        try:
-            cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.add(key, 1, PUBLIC_MISS_WINDOW)
+    throttle.miss_record(_client_key(request), PUBLIC_MISS_WINDOW)
 
 
 def _public_response(
